@@ -1,0 +1,124 @@
+"""What a condition record looks like on the way in (seed files now, the write API later).
+
+Sections are a mapping by kind; each kind's items are validated by that kind's item schema, so a
+bad field is reported with its full path (`sections.symptoms.items[2].name`).
+"""
+
+from datetime import date
+from typing import Annotated, Any, Self
+
+from pydantic import BaseModel, Field, HttpUrl, create_model, field_validator, model_validator
+
+from app.conditions.code_systems import CODE_SYSTEMS
+from app.conditions.items import ITEM_TYPES, FactItem
+from app.conditions.kinds import (
+    SECTION_KINDS,
+    CodeRelation,
+    CodeSystem,
+    ConditionStatus,
+    SectionKind,
+)
+from app.core.schemas import InputSchema
+
+SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+Slug = Annotated[str, Field(min_length=1, max_length=200, pattern=SLUG_PATTERN)]
+Key = Annotated[str, Field(min_length=1, max_length=100, pattern=SLUG_PATTERN)]
+
+VALID_KINDS = ", ".join(kind.value for kind in SectionKind)
+
+
+class SourceIn(InputSchema):
+    key: Key = Field(description="Stable identifier that records use to cite this source.")
+    title: Annotated[str, Field(min_length=1, max_length=500)]
+    publisher: str | None = None
+    url: HttpUrl | None = None
+    licence: Annotated[str, Field(min_length=1)]
+    version: str | None = None
+    retrieved: date | None = None
+
+
+class CodeIn(InputSchema):
+    system: CodeSystem
+    code: Annotated[str, Field(min_length=1, max_length=100)]
+    display: str | None = None
+    relation: CodeRelation = CodeRelation.EXACT
+
+    @model_validator(mode="after")
+    def _code_fits_system(self) -> Self:
+        info = CODE_SYSTEMS[self.system]
+        if not info.pattern.fullmatch(self.code):
+            raise ValueError(
+                f"{self.code!r} is not a valid {info.name} code "
+                f"(expected the pattern {info.pattern.pattern})"
+            )
+        return self
+
+
+class SectionIn(InputSchema):
+    title: str | None = Field(default=None, description="Defaults to the kind's standard title.")
+    summary: str | None = None
+    items: list[FactItem] = Field(default_factory=list)
+    sources: list[Key] = Field(
+        default_factory=list, description="Source keys; defaults to the condition's sources."
+    )
+
+
+def _section_model(kind: SectionKind, item_type: type[FactItem]) -> type[SectionIn]:
+    name = "".join(part.capitalize() for part in kind.value.split("-")) + "SectionIn"
+    return create_model(name, __base__=SectionIn, items=(list[item_type], []))  # type: ignore[valid-type]
+
+
+_SECTION_FIELDS: dict[str, Any] = {
+    info.kind.value: (
+        _section_model(info.kind, ITEM_TYPES[info.item_type]) | None,
+        Field(default=None),
+    )
+    for info in SECTION_KINDS
+}
+
+SectionsIn: type[BaseModel] = create_model("SectionsIn", __base__=InputSchema, **_SECTION_FIELDS)
+
+
+class ConditionIn(InputSchema):
+    slug: Slug
+    name: Annotated[str, Field(min_length=1, max_length=500)]
+    synonyms: list[Annotated[str, Field(min_length=1, max_length=500)]] = Field(
+        default_factory=list
+    )
+    summary: Annotated[str, Field(min_length=1)]
+    status: ConditionStatus = ConditionStatus.PUBLISHED
+    last_reviewed: date | None = None
+    review_due: date | None = None
+    disclaimer: Annotated[str, Field(min_length=1)]
+    codes: list[CodeIn] = Field(default_factory=list)
+    sources: list[Key] = Field(min_length=1, description="Keys of the sources of this record.")
+    sections: SectionsIn  # type: ignore[valid-type]
+
+    @field_validator("sections", mode="before")
+    @classmethod
+    def _known_kinds(cls, value: object) -> object:
+        if isinstance(value, dict):
+            unknown = [key for key in value if key not in SectionKind._value2member_map_]
+            if unknown:
+                raise ValueError(f"unknown section kind {unknown[0]!r}; valid kinds: {VALID_KINDS}")
+        return value
+
+    @model_validator(mode="after")
+    def _review_dates_ordered(self) -> Self:
+        if self.last_reviewed and self.review_due and self.review_due < self.last_reviewed:
+            raise ValueError("review_due must not be before last_reviewed")
+        return self
+
+    def section_items(self) -> dict[SectionKind, SectionIn]:
+        """The sections present, in vocabulary order."""
+        present: dict[SectionKind, SectionIn] = {}
+        for info in SECTION_KINDS:
+            section = getattr(self.sections, info.kind.value)
+            if section is not None:
+                present[info.kind] = section
+        return present
+
+
+class SeedFile(InputSchema):
+    sources: list[SourceIn] = Field(default_factory=list)
+    conditions: list[ConditionIn] = Field(default_factory=list)

@@ -1,0 +1,182 @@
+"""Fixed vocabularies of the condition record: section kinds, statuses, code systems, terms."""
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class SectionKind(StrEnum):
+    OVERVIEW = "overview"
+    TYPES = "types"
+    CAUSES = "causes"
+    RISK_FACTORS = "risk-factors"
+    SYMPTOMS = "symptoms"
+    DIAGNOSIS = "diagnosis"
+    TREATMENTS = "treatments"
+    DRUGS = "drugs"
+    SURGERIES = "surgeries"
+    COMPLICATIONS = "complications"
+    PREVENTION = "prevention"
+    PROGNOSIS = "prognosis"
+    WHEN_TO_SEE_A_DOCTOR = "when-to-see-a-doctor"
+    EPIDEMIOLOGY = "epidemiology"
+
+
+class ConditionStatus(StrEnum):
+    PUBLISHED = "published"
+    DRAFT = "draft"
+    RETIRED = "retired"
+
+
+class CodeSystem(StrEnum):
+    ICD10CM = "icd10cm"
+    ORPHA = "orpha"
+    OMIM = "omim"
+    MONDO = "mondo"
+    HPO = "hpo"
+    SNOMEDCT = "snomedct"
+    DECIPHER = "decipher"
+    RXNORM = "rxnorm"
+    ATC = "atc"
+
+
+class CodeRelation(StrEnum):
+    EXACT = "exact"
+    NARROWER = "narrower"
+    BROADER = "broader"
+    RELATED = "related"
+
+
+class TermKind(StrEnum):
+    SYMPTOM = "symptom"
+    DRUG = "drug"
+    TEST = "test"
+    PROCEDURE = "procedure"
+
+
+@dataclass(frozen=True)
+class SectionKindInfo:
+    kind: SectionKind
+    title: str
+    description: str
+    item_type: str
+    term_kind: TermKind | None
+    schema_org_aspect: str | None
+
+
+SECTION_KINDS: tuple[SectionKindInfo, ...] = (
+    SectionKindInfo(
+        SectionKind.OVERVIEW,
+        "Overview",
+        "What the condition is, in brief.",
+        "fact",
+        None,
+        "OverviewHealthAspect",
+    ),
+    SectionKindInfo(
+        SectionKind.TYPES,
+        "Types",
+        "Recognised forms or subtypes of the condition.",
+        "fact",
+        None,
+        "TypesHealthAspect",
+    ),
+    SectionKindInfo(
+        SectionKind.CAUSES,
+        "Causes",
+        "What is known or thought to cause the condition.",
+        "cause",
+        None,
+        "CausesHealthAspect",
+    ),
+    SectionKindInfo(
+        SectionKind.RISK_FACTORS,
+        "Risk factors",
+        "What makes the condition more likely.",
+        "cause",
+        None,
+        None,
+    ),
+    SectionKindInfo(
+        SectionKind.SYMPTOMS,
+        "Symptoms",
+        "Signs and symptoms, with frequency and onset where known.",
+        "symptom",
+        TermKind.SYMPTOM,
+        "SymptomsHealthAspect",
+    ),
+    SectionKindInfo(
+        SectionKind.DIAGNOSIS,
+        "Diagnosis",
+        "Examinations and tests used to diagnose the condition.",
+        "test",
+        TermKind.TEST,
+        None,
+    ),
+    SectionKindInfo(
+        SectionKind.TREATMENTS,
+        "Treatments",
+        "Therapies and care used to manage the condition.",
+        "intervention",
+        TermKind.PROCEDURE,
+        "TreatmentsHealthAspect",
+    ),
+    SectionKindInfo(
+        SectionKind.DRUGS,
+        "Drugs",
+        "Medicines used for the condition, by class.",
+        "drug",
+        TermKind.DRUG,
+        "TreatmentsHealthAspect",
+    ),
+    SectionKindInfo(
+        SectionKind.SURGERIES,
+        "Surgeries",
+        "Operations and procedures, when they have a role.",
+        "intervention",
+        TermKind.PROCEDURE,
+        "TreatmentsHealthAspect",
+    ),
+    SectionKindInfo(
+        SectionKind.COMPLICATIONS,
+        "Complications",
+        "Problems the condition can lead to.",
+        "fact",
+        None,
+        "RisksOrComplicationsHealthAspect",
+    ),
+    SectionKindInfo(
+        SectionKind.PREVENTION,
+        "Prevention",
+        "Whether and how the condition can be prevented.",
+        "intervention",
+        None,
+        "PreventionHealthAspect",
+    ),
+    SectionKindInfo(
+        SectionKind.PROGNOSIS,
+        "Prognosis",
+        "The likely course and outlook.",
+        "fact",
+        None,
+        "PrognosisHealthAspect",
+    ),
+    SectionKindInfo(
+        SectionKind.WHEN_TO_SEE_A_DOCTOR,
+        "When to see a doctor",
+        "Signs that should prompt a visit to a health professional.",
+        "fact",
+        None,
+        "SeeDoctorHealthAspect",
+    ),
+    SectionKindInfo(
+        SectionKind.EPIDEMIOLOGY,
+        "Epidemiology",
+        "How common the condition is, and in whom.",
+        "fact",
+        None,
+        None,
+    ),
+)
+
+SECTION_INFO: dict[SectionKind, SectionKindInfo] = {info.kind: info for info in SECTION_KINDS}
+SECTION_ORDER: dict[str, int] = {info.kind.value: index for index, info in enumerate(SECTION_KINDS)}

@@ -1,0 +1,136 @@
+"""Every SELECT of the conditions domain. Each query names the eager loads it needs."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, Select, and_, exists, func, select
+from sqlalchemy.orm import Session, selectinload
+
+from app.models import Code, Condition, Section, Source, Term
+
+
+@dataclass(frozen=True)
+class ConditionFilters:
+    status: str | None = None
+    letter: str | None = None
+    code_system: str | None = None
+    has_section: str | None = None
+
+
+def _where(filters: ConditionFilters) -> list[ColumnElement[bool]]:
+    clauses: list[ColumnElement[bool]] = []
+    if filters.status is not None:
+        clauses.append(Condition.status == filters.status)
+    if filters.letter is not None:
+        if filters.letter == "0-9":
+            clauses.append(and_(Condition.slug >= "0", Condition.slug < ":"))
+        else:
+            # Slugs are lowercase ASCII, so a letter is a range scan on the unique slug index.
+            clauses.append(
+                and_(
+                    Condition.slug >= filters.letter, Condition.slug < chr(ord(filters.letter) + 1)
+                )
+            )
+    if filters.code_system is not None:
+        clauses.append(
+            exists().where(Code.condition_id == Condition.id, Code.system == filters.code_system)
+        )
+    if filters.has_section is not None:
+        clauses.append(
+            exists().where(
+                Section.condition_id == Condition.id, Section.kind == filters.has_section
+            )
+        )
+    return clauses
+
+
+def count_conditions(session: Session, filters: ConditionFilters) -> int:
+    query = select(func.count()).select_from(Condition).where(*_where(filters))
+    return session.scalar(query) or 0
+
+
+def list_conditions(
+    session: Session,
+    filters: ConditionFilters,
+    limit: int,
+    *,
+    after: str | None = None,
+    before: str | None = None,
+    offset: int | None = None,
+) -> Sequence[Condition]:
+    """A page ordered by slug: keyset after/before a slug, or by offset. `before` pages backwards
+    and still returns the rows in ascending order."""
+    query: Select[tuple[Condition]] = (
+        select(Condition)
+        .where(*_where(filters))
+        .options(selectinload(Condition.sections).load_only(Section.kind))
+    )
+    if before is not None:
+        rows = session.scalars(
+            query.where(Condition.slug < before).order_by(Condition.slug.desc()).limit(limit)
+        ).all()
+        return list(reversed(rows))
+    if after is not None:
+        query = query.where(Condition.slug > after)
+    query = query.order_by(Condition.slug).limit(limit)
+    if offset:
+        query = query.offset(offset)
+    return session.scalars(query).all()
+
+
+def exists_slug_before(session: Session, filters: ConditionFilters, slug: str) -> bool:
+    query = select(Condition.id).where(*_where(filters), Condition.slug < slug).limit(1)
+    return session.scalar(query) is not None
+
+
+def get_condition_record(session: Session, slug: str) -> Condition | None:
+    """The condition with everything its whole record shows."""
+    query = (
+        select(Condition)
+        .where(Condition.slug == slug)
+        .options(
+            selectinload(Condition.codes),
+            selectinload(Condition.sources),
+            selectinload(Condition.sections).selectinload(Section.items),
+            selectinload(Condition.sections).selectinload(Section.sources),
+        )
+    )
+    return session.scalar(query)
+
+
+def get_condition(session: Session, slug: str) -> Condition | None:
+    """The condition row alone, with the list of its section kinds."""
+    query = (
+        select(Condition)
+        .where(Condition.slug == slug)
+        .options(selectinload(Condition.sections).load_only(Section.kind))
+    )
+    return session.scalar(query)
+
+
+def get_section(session: Session, condition_id: int, kind: str) -> Section | None:
+    query = (
+        select(Section)
+        .where(Section.condition_id == condition_id, Section.kind == kind)
+        .options(selectinload(Section.items), selectinload(Section.sources))
+    )
+    return session.scalar(query)
+
+
+def sources_by_key(session: Session, keys: Sequence[str]) -> dict[str, Source]:
+    rows = session.scalars(select(Source).where(Source.key.in_(keys))).all()
+    return {source.key: source for source in rows}
+
+
+def conditions_by_slug(session: Session, slugs: Sequence[str]) -> dict[str, Condition]:
+    rows = session.scalars(select(Condition).where(Condition.slug.in_(slugs))).all()
+    return {condition.slug: condition for condition in rows}
+
+
+def terms_by_kind_slug(session: Session, keys: set[tuple[str, str]]) -> dict[tuple[str, str], Term]:
+    if not keys:
+        return {}
+    kinds = {kind for kind, _ in keys}
+    slugs = {slug for _, slug in keys}
+    rows = session.scalars(select(Term).where(Term.kind.in_(kinds), Term.slug.in_(slugs))).all()
+    return {(term.kind, term.slug): term for term in rows if (term.kind, term.slug) in keys}

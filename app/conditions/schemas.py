@@ -1,0 +1,149 @@
+"""Response schemas of the conditions domain. Section and item types are generated per kind from
+the vocabulary in kinds.py, so a new kind needs one line there and nothing here."""
+
+from datetime import date, datetime
+from typing import Any, Literal
+
+from pydantic import Field, create_model
+
+from app.conditions.items import ITEM_TYPES, FactItem
+from app.conditions.kinds import SECTION_KINDS, SectionKind
+from app.core.schemas import Schema
+
+
+class SelfLink(Schema):
+    self: str
+
+
+class CodeOut(Schema):
+    system: str = Field(examples=["orpha"])
+    code: str = Field(examples=["641"])
+    curie: str = Field(description="Compact identifier, e.g. ORPHA:641.", examples=["ORPHA:641"])
+    display: str | None
+    relation: str = Field(description="exact, narrower, broader or related, as the source says.")
+    url: str | None = Field(description="Where the code resolves, when the system has pages.")
+
+
+class SourceOut(Schema):
+    title: str
+    publisher: str | None
+    url: str | None
+    licence: str = Field(description="Licence or rights statement, with the attribution owed.")
+    version: str | None
+    retrieved: date | None = Field(description="When the source was read.")
+
+
+class ConditionRef(Schema):
+    slug: str
+    name: str
+    links: SelfLink
+
+
+class SectionLinks(Schema):
+    self: str
+    condition: str
+
+
+class SectionOut(Schema):
+    """A section as it appears inside the whole record."""
+
+    kind: SectionKind
+    title: str
+    summary: str | None
+    items: list[FactItem]
+    sources: list[SourceOut]
+    links: SelfLink
+
+
+class SectionResponse(SectionOut):
+    """A section served at its own URL, with the provenance a screen showing it needs."""
+
+    condition: ConditionRef
+    last_reviewed: date | None
+    updated_at: datetime
+    disclaimer: str
+    links: SectionLinks  # type: ignore[assignment]
+
+
+def _camel(kind: SectionKind) -> str:
+    return "".join(part.capitalize() for part in kind.value.split("-"))
+
+
+def _typed(base: type[SectionOut], kind: SectionKind, item_type: type[FactItem]) -> type[Any]:
+    suffix = "Section" if base is SectionOut else "SectionResponse"
+    return create_model(
+        f"{_camel(kind)}{suffix}",
+        __base__=base,
+        kind=(Literal[kind.value], kind.value),  # type: ignore[valid-type]
+        items=(list[item_type], ...),  # type: ignore[valid-type]
+    )
+
+
+SECTION_MODELS: dict[SectionKind, type[SectionOut]] = {
+    info.kind: _typed(SectionOut, info.kind, ITEM_TYPES[info.item_type]) for info in SECTION_KINDS
+}
+SECTION_RESPONSE_MODELS: dict[SectionKind, type[SectionResponse]] = {
+    info.kind: _typed(SectionResponse, info.kind, ITEM_TYPES[info.item_type])
+    for info in SECTION_KINDS
+}
+
+
+# A record lists the sections it has; absent kinds are left out of the JSON rather than null.
+ConditionSections: type[Schema] = create_model(
+    "ConditionSections",
+    __base__=Schema,
+    **{
+        info.kind.value: (
+            SECTION_MODELS[info.kind] | None,
+            Field(default=None, exclude_if=lambda value: value is None),
+        )
+        for info in SECTION_KINDS
+    },
+)
+
+
+class ConditionLinks(Schema):
+    self: str
+    sections: dict[str, str] = Field(description="URL of each section the record has, by kind.")
+
+
+class ConditionRecord(Schema):
+    """The whole record of one condition."""
+
+    slug: str
+    name: str
+    synonyms: list[str]
+    summary: str
+    status: str
+    codes: list[CodeOut]
+    sections: ConditionSections  # type: ignore[valid-type]
+    sources: list[SourceOut]
+    last_reviewed: date | None
+    review_due: date | None
+    created_at: datetime
+    updated_at: datetime
+    revision: int = Field(description="Increases by one with every change of the record.")
+    disclaimer: str
+    links: ConditionLinks
+
+
+class ConditionSummary(Schema):
+    """One entry of the condition list."""
+
+    slug: str
+    name: str
+    synonyms: list[str]
+    summary: str
+    status: str
+    section_kinds: list[SectionKind] = Field(description="Kinds of the sections the record has.")
+    last_reviewed: date | None
+    updated_at: datetime
+    links: SelfLink
+
+
+class SectionKindOut(Schema):
+    kind: SectionKind
+    title: str
+    description: str
+    item_type: str = Field(description="Schema of this kind's items, e.g. symptom or drug.")
+    schema_org: str | None = Field(description="The schema.org HealthAspect it corresponds to.")

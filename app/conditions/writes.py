@@ -1,0 +1,201 @@
+"""The write path: upsert validated condition records by slug. Only flushes; the caller's
+transaction commits or rolls back, so a batch is written whole or not at all."""
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from slugify import slugify
+from sqlalchemy import delete, insert
+from sqlalchemy.orm import Session
+
+from app.conditions import repository
+from app.conditions.input_schemas import ConditionIn, SectionIn, SourceIn
+from app.conditions.kinds import SECTION_INFO, SectionKind
+from app.models import (
+    Code,
+    Condition,
+    Section,
+    SectionItem,
+    Source,
+    Term,
+    condition_sources,
+    section_sources,
+)
+from app.models.base import utcnow
+
+
+@dataclass
+class UpsertReport:
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    sources_written: int = 0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.created or self.updated or self.sources_written)
+
+
+def content_hash(record: ConditionIn, sources: dict[str, SourceIn]) -> str:
+    """Hash of everything a record's responses show, its cited sources included."""
+    cited = sorted(
+        {*record.sources, *(k for s in record.section_items().values() for k in s.sources)}
+    )
+    payload = {
+        "record": record.model_dump(mode="json"),
+        "sources": [sources[key].model_dump(mode="json") for key in cited],
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
+def _upsert_sources(session: Session, sources: Sequence[SourceIn]) -> tuple[dict[str, Source], int]:
+    existing = repository.sources_by_key(session, [source.key for source in sources])
+    written = 0
+    for source_in in sources:
+        values = source_in.model_dump(mode="json", exclude={"key", "retrieved"})
+        values["retrieved"] = source_in.retrieved
+        source = existing.get(source_in.key)
+        if source is None:
+            source = Source(key=source_in.key, **values)
+            session.add(source)
+            existing[source_in.key] = source
+            written += 1
+        elif any(getattr(source, name) != value for name, value in values.items()):
+            for name, value in values.items():
+                setattr(source, name, value)
+            written += 1
+    session.flush()
+    return existing, written
+
+
+def _terms_for(session: Session, record: ConditionIn) -> dict[tuple[str, str], Term]:
+    """Get or create the shared term of every item whose section kind has one."""
+    wanted: dict[tuple[str, str], str] = {}
+    for kind, section in record.section_items().items():
+        term_kind = SECTION_INFO[kind].term_kind
+        if term_kind is not None:
+            for item in section.items:
+                wanted.setdefault((term_kind.value, slugify(item.name)), item.name)
+    terms = repository.terms_by_kind_slug(session, set(wanted))
+    for (kind, slug), name in wanted.items():
+        if (kind, slug) not in terms:
+            term = Term(kind=kind, slug=slug, name=name)
+            session.add(term)
+            terms[(kind, slug)] = term
+    session.flush()
+    return terms
+
+
+def _build_section(
+    kind: SectionKind, section_in: SectionIn, terms: dict[tuple[str, str], Term]
+) -> Section:
+    info = SECTION_INFO[kind]
+    items = []
+    for position, item in enumerate(section_in.items):
+        term = terms.get((info.term_kind.value, slugify(item.name))) if info.term_kind else None
+        items.append(
+            SectionItem(
+                position=position,
+                name=item.name,
+                description=item.description,
+                attributes=item.model_dump(mode="json", exclude={"name", "description"}),
+                term=term,
+            )
+        )
+    return Section(
+        kind=kind.value,
+        title=section_in.title or info.title,
+        summary=section_in.summary,
+        items=items,
+    )
+
+
+def _write_children(
+    session: Session, condition: Condition, record: ConditionIn, sources: dict[str, Source]
+) -> None:
+    terms = _terms_for(session, record)
+    session.add_all(
+        Code(
+            condition_id=condition.id,
+            position=position,
+            system=code.system.value,
+            code=code.code,
+            display=code.display,
+            relation=code.relation.value,
+        )
+        for position, code in enumerate(record.codes)
+    )
+    sections = record.section_items()
+    built = {kind: _build_section(kind, section, terms) for kind, section in sections.items()}
+    for section in built.values():
+        section.condition_id = condition.id
+    session.add_all(built.values())
+    session.flush()
+    session.execute(
+        insert(condition_sources),
+        [
+            {"condition_id": condition.id, "source_id": sources[key].id, "position": position}
+            for position, key in enumerate(record.sources)
+        ],
+    )
+    section_rows = [
+        {"section_id": built[kind].id, "source_id": sources[key].id, "position": position}
+        for kind, section in sections.items()
+        for position, key in enumerate(section.sources or record.sources)
+    ]
+    if section_rows:
+        session.execute(insert(section_sources), section_rows)
+
+
+def _clear_children(session: Session, condition: Condition) -> None:
+    # Bulk deletes: sections' items and source links go with them through ON DELETE CASCADE.
+    session.execute(delete(Section).where(Section.condition_id == condition.id))
+    session.execute(delete(Code).where(Code.condition_id == condition.id))
+    session.execute(
+        delete(condition_sources).where(condition_sources.c.condition_id == condition.id)
+    )
+
+
+def upsert_conditions(
+    session: Session, records: Sequence[ConditionIn], sources: Sequence[SourceIn]
+) -> UpsertReport:
+    report = UpsertReport()
+    source_rows, report.sources_written = _upsert_sources(session, sources)
+    source_inputs = {source.key: source for source in sources}
+    existing = repository.conditions_by_slug(session, [record.slug for record in records])
+    for record in records:
+        digest = content_hash(record, source_inputs)
+        condition = existing.get(record.slug)
+        if condition is not None and condition.content_hash == digest:
+            report.unchanged.append(record.slug)
+            continue
+        fields = record.model_dump(
+            include={
+                "name",
+                "synonyms",
+                "summary",
+                "status",
+                "last_reviewed",
+                "review_due",
+                "disclaimer",
+            }
+        )
+        if condition is None:
+            condition = Condition(slug=record.slug, content_hash=digest, revision=1, **fields)
+            session.add(condition)
+            session.flush()
+            report.created.append(record.slug)
+        else:
+            _clear_children(session, condition)
+            session.expire(condition, ["codes", "sections", "sources"])
+            for name, value in fields.items():
+                setattr(condition, name, value)
+            condition.content_hash = digest
+            condition.revision += 1
+            condition.updated_at = utcnow()
+            report.updated.append(record.slug)
+        _write_children(session, condition, record, source_rows)
+    session.flush()
+    return report

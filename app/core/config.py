@@ -1,0 +1,50 @@
+"""One typed settings object, read from the environment (and a `.env` file) once at start-up."""
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_SQLITE_PATH = PROJECT_ROOT / "var" / "conditions.sqlite3"
+
+LogLevel = Literal["debug", "info", "warning", "error", "critical"]
+
+
+class Settings(BaseSettings):
+    """Every setting of the service. Each one is documented in README.md (a test checks)."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
+
+    database_url: str = Field(
+        default=f"sqlite:///{DEFAULT_SQLITE_PATH}",
+        description="SQLAlchemy URL of the database; SQLite file in var/ by default.",
+    )
+    api_host: str = Field(default="127.0.0.1", description="Interface `serve` binds to.")
+    api_port: int = Field(default=8000, ge=1, le=65535, description="Port `serve` listens on.")
+    log_level: LogLevel = Field(default="info", description="Lowest level that is logged.")
+    seed_dir: Path = Field(
+        default=PROJECT_ROOT / "seed_data",
+        description="Folder whose *.yaml files `seed` loads.",
+    )
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _lowercase_level(cls, value: object) -> object:
+        return value.lower() if isinstance(value, str) else value
+
+    @field_validator("database_url")
+    @classmethod
+    def _use_psycopg3(cls, value: str) -> str:
+        # Plain postgres URLs (as hosting platforms hand them out) mean the psycopg 3 driver here.
+        for prefix in ("postgres://", "postgresql://"):
+            if value.startswith(prefix):
+                return "postgresql+psycopg://" + value.removeprefix(prefix)
+        return value
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

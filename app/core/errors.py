@@ -1,0 +1,193 @@
+"""Domain errors, and the one handler that renders every error as problem+json (RFC 9457)."""
+
+import logging
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import Field
+from sqlalchemy.exc import OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.core.schemas import Schema
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+logger = logging.getLogger("app.errors")
+
+
+class FieldError(Schema):
+    loc: list[str | int] = Field(description='Where the bad value is, e.g. ["query", "limit"].')
+    msg: str
+    type: str = Field(description="Machine-readable error type, e.g. less_than_equal.")
+
+
+class Problem(Schema):
+    """Every error response has this shape; some add members named in their description."""
+
+    type: str = Field(
+        description="URI naming the problem type.", examples=["urn:problem:not-found"]
+    )
+    title: str = Field(examples=["Condition not found"])
+    status: int = Field(examples=[404])
+    detail: str = Field(examples=["No condition has the slug 'unknown-slug'."])
+    instance: str = Field(
+        description="Path of the request.", examples=["/v1/conditions/unknown-slug"]
+    )
+    errors: list[FieldError] | None = Field(
+        default=None, description="Each invalid field (422 only)."
+    )
+
+
+class AppError(Exception):
+    """Base of domain errors: each carries its HTTP status, a problem type and a title."""
+
+    status = HTTPStatus.INTERNAL_SERVER_ERROR
+    problem = "internal-error"
+    title = "Internal server error"
+
+    def __init__(self, detail: str, **extensions: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.extensions = extensions
+
+
+class NotFoundError(AppError):
+    status = HTTPStatus.NOT_FOUND
+    problem = "not-found"
+    title = "Not found"
+
+
+class ConditionNotFound(NotFoundError):
+    problem = "condition-not-found"
+    title = "Condition not found"
+
+
+class SectionNotFound(NotFoundError):
+    problem = "section-not-found"
+    title = "Section not found"
+
+
+class UnknownSectionKind(NotFoundError):
+    problem = "unknown-section-kind"
+    title = "Unknown section kind"
+
+
+class InvalidParameter(AppError):
+    """A parameter that passed type checks but is still unusable (e.g. a forged cursor)."""
+
+    status = HTTPStatus.UNPROCESSABLE_ENTITY
+    problem = "validation-error"
+    title = "Invalid request"
+
+
+class DatabaseUnavailable(AppError):
+    status = HTTPStatus.SERVICE_UNAVAILABLE
+    problem = "database-unavailable"
+    title = "Database unavailable"
+
+
+def problem_response(
+    request: Request,
+    status: int,
+    problem: str,
+    title: str,
+    detail: str,
+    headers: dict[str, str] | None = None,
+    **extensions: Any,
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": f"urn:problem:{problem}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": request.url.path,
+        **extensions,
+    }
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
+
+
+async def _app_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, AppError)
+    return problem_response(
+        request, exc.status, exc.problem, exc.title, exc.detail, **exc.extensions
+    )
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = [
+        {"loc": list(error["loc"]), "msg": error["msg"], "type": error["type"]}
+        for error in exc.errors()
+    ]
+    where = ", ".join(".".join(str(part) for part in error["loc"]) for error in errors)
+    return problem_response(
+        request,
+        HTTPStatus.UNPROCESSABLE_ENTITY,
+        "validation-error",
+        "Invalid request",
+        f"Invalid value for {where}." if where else "The request is invalid.",
+        errors=errors,
+    )
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    status = HTTPStatus(exc.status_code)
+    detail = exc.detail if isinstance(exc.detail, str) else status.description
+    if status == HTTPStatus.NOT_FOUND and detail == "Not Found":
+        detail = f"Nothing is served at {request.url.path}; see /docs for the endpoints."
+    return problem_response(
+        request,
+        status,
+        status.phrase.lower().replace(" ", "-"),
+        status.phrase,
+        detail,
+        headers=getattr(exc, "headers", None),
+    )
+
+
+async def _database_error(request: Request, exc: Exception) -> JSONResponse:
+    logger.error("database unavailable", extra={"error": type(exc).__name__})
+    error = DatabaseUnavailable("The database cannot be reached; try again shortly.")
+    return problem_response(
+        request,
+        error.status,
+        error.problem,
+        error.title,
+        error.detail,
+        headers={"Retry-After": "5"},
+    )
+
+
+async def _unhandled_error(request: Request, exc: Exception) -> JSONResponse:
+    # The trace goes to the log, never to the client.
+    logger.exception("unhandled error", extra={"path": request.url.path})
+    return problem_response(
+        request,
+        HTTPStatus.INTERNAL_SERVER_ERROR,
+        "internal-error",
+        "Internal server error",
+        "An unexpected error occurred; it has been logged.",
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(AppError, _app_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(OperationalError, _database_error)
+    app.add_exception_handler(Exception, _unhandled_error)
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses=` entries documenting the problem body for the given statuses."""
+    return {
+        status: {
+            "model": Problem,
+            "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+            "description": HTTPStatus(status).phrase,
+        }
+        for status in statuses
+    }

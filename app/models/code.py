@@ -1,0 +1,31 @@
+from typing import TYPE_CHECKING
+
+from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.models.base import Base
+
+if TYPE_CHECKING:
+    from app.models.condition import Condition
+
+
+class Code(Base):
+    """An identifier of a condition in an outside code system (ICD-10-CM, Orphanet, MONDO...)."""
+
+    __tablename__ = "codes"
+    __table_args__ = (
+        UniqueConstraint("condition_id", "system", "code"),
+        Index("ix_codes_system_code", "system", "code"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    condition_id: Mapped[int] = mapped_column(
+        ForeignKey("conditions.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer)
+    system: Mapped[str] = mapped_column(String(40))
+    code: Mapped[str] = mapped_column(String(100))
+    display: Mapped[str | None] = mapped_column(String(500))
+    relation: Mapped[str] = mapped_column(String(20))
+
+    condition: Mapped["Condition"] = relationship(back_populates="codes", lazy="raise")

@@ -1,0 +1,56 @@
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import CheckConstraint, Date, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.conditions.kinds import ConditionStatus
+from app.models.base import Base, JSONType, UTCDateTime, utcnow
+from app.models.source import condition_sources
+
+if TYPE_CHECKING:
+    from app.models.code import Code
+    from app.models.section import Section
+    from app.models.source import Source
+
+_STATUSES = ", ".join(f"'{status.value}'" for status in ConditionStatus)
+
+
+class Condition(Base):
+    __tablename__ = "conditions"
+    __table_args__ = (CheckConstraint(f"status IN ({_STATUSES})", name="status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(200), unique=True)
+    name: Mapped[str] = mapped_column(String(500))
+    synonyms: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    summary: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    disclaimer: Mapped[str] = mapped_column(Text)
+    last_reviewed: Mapped[date | None] = mapped_column(Date)
+    review_due: Mapped[date | None] = mapped_column(Date)
+    # Bumped on every content change; ETags and caches key on it.
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    # Hash of the canonical input, so a re-seed with equal content is a no-op.
+    content_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    codes: Mapped[list["Code"]] = relationship(
+        back_populates="condition",
+        cascade="all, delete-orphan",
+        lazy="raise",
+        order_by="Code.position",
+    )
+    sections: Mapped[list["Section"]] = relationship(
+        back_populates="condition", cascade="all, delete-orphan", lazy="raise"
+    )
+    sources: Mapped[list["Source"]] = relationship(
+        secondary=condition_sources,
+        lazy="raise",
+        order_by=condition_sources.c.position,
+        viewonly=True,  # rows are written with their position by the seeding service
+    )
+
+    def __repr__(self) -> str:
+        return f"Condition(slug={self.slug!r})"
