@@ -92,7 +92,7 @@ class ConditionIn(InputSchema):
     disclaimer: Annotated[str, Field(min_length=1)]
     codes: list[CodeIn] = Field(default_factory=list)
     sources: list[Key] = Field(min_length=1, description="Keys of the sources of this record.")
-    sections: SectionsIn  # type: ignore[valid-type]
+    sections: SectionsIn
 
     @field_validator("sections", mode="before")
     @classmethod

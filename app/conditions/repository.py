@@ -3,7 +3,7 @@
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Select, and_, exists, func, select
+from sqlalchemy import ColumnElement, and_, exists, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.models import Code, Condition, Section, Source, Term
@@ -60,7 +60,7 @@ def list_conditions(
 ) -> Sequence[Condition]:
     """A page ordered by slug: keyset after/before a slug, or by offset. `before` pages backwards
     and still returns the rows in ascending order."""
-    query: Select[tuple[Condition]] = (
+    query = (
         select(Condition)
         .where(*_where(filters))
         .options(selectinload(Condition.sections).load_only(Section.kind))
@@ -78,9 +78,10 @@ def list_conditions(
     return session.scalars(query).all()
 
 
-def exists_slug_before(session: Session, filters: ConditionFilters, slug: str) -> bool:
-    query = select(Condition.id).where(*_where(filters), Condition.slug < slug).limit(1)
-    return session.scalar(query) is not None
+def exists_beyond(session: Session, filters: ConditionFilters, slug: str, *, before: bool) -> bool:
+    """Whether any matching condition sorts before (or after) `slug`."""
+    beyond = Condition.slug < slug if before else Condition.slug > slug
+    return session.scalar(select(Condition.id).where(*_where(filters), beyond).limit(1)) is not None
 
 
 def get_condition_record(session: Session, slug: str) -> Condition | None:

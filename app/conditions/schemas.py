@@ -74,7 +74,7 @@ def _typed(base: type[SectionOut], kind: SectionKind, item_type: type[FactItem])
     return create_model(
         f"{_camel(kind)}{suffix}",
         __base__=base,
-        kind=(Literal[kind.value], kind.value),  # type: ignore[valid-type]
+        kind=(Literal[kind.value], kind.value),  # type: ignore[arg-type]
         items=(list[item_type], ...),  # type: ignore[valid-type]
     )
 
@@ -89,16 +89,15 @@ SECTION_RESPONSE_MODELS: dict[SectionKind, type[SectionResponse]] = {
 
 
 # A record lists the sections it has; absent kinds are left out of the JSON rather than null.
+_SECTION_FIELDS: dict[str, Any] = {
+    info.kind.value: (
+        SECTION_MODELS[info.kind] | None,
+        Field(default=None, exclude_if=lambda value: value is None),
+    )
+    for info in SECTION_KINDS
+}
 ConditionSections: type[Schema] = create_model(
-    "ConditionSections",
-    __base__=Schema,
-    **{
-        info.kind.value: (
-            SECTION_MODELS[info.kind] | None,
-            Field(default=None, exclude_if=lambda value: value is None),
-        )
-        for info in SECTION_KINDS
-    },
+    "ConditionSections", __base__=Schema, **_SECTION_FIELDS
 )
 
 
@@ -116,7 +115,7 @@ class ConditionRecord(Schema):
     summary: str
     status: str
     codes: list[CodeOut]
-    sections: ConditionSections  # type: ignore[valid-type]
+    sections: ConditionSections
     sources: list[SourceOut]
     last_reviewed: date | None
     review_due: date | None

@@ -1,8 +1,13 @@
-"""Turns loaded ORM rows into the response schemas. Pure functions: no queries happen here."""
+"""Builds response schemas from loaded ORM rows; list pages also ask the repository for rows."""
 
+from fastapi import Request
+from sqlalchemy.orm import Session
+
+from app.conditions import repository
 from app.conditions.code_systems import CODE_SYSTEMS
 from app.conditions.items import ITEM_TYPES
 from app.conditions.kinds import SECTION_INFO, SECTION_KINDS, SECTION_ORDER, SectionKind
+from app.conditions.repository import ConditionFilters
 from app.conditions.schemas import (
     SECTION_MODELS,
     SECTION_RESPONSE_MODELS,
@@ -19,6 +24,8 @@ from app.conditions.schemas import (
     SelfLink,
     SourceOut,
 )
+from app.core.pagination import Cursor, PageParams, page_links
+from app.core.schemas import Page
 from app.models import Code, Condition, Section, SectionItem
 
 API_PREFIX = "/v1"
@@ -142,3 +149,46 @@ def section_kinds() -> list[SectionKindOut]:
         )
         for info in SECTION_KINDS
     ]
+
+
+def condition_page(
+    session: Session, request: Request, filters: ConditionFilters, page: PageParams
+) -> Page[ConditionSummary]:
+    """One page of summaries, by offset or by keyset cursor on the slug (stable under inserts)."""
+    total = repository.count_conditions(session, filters)
+    limit = page.limit
+    next_params: dict[str, str | int | None] | None = None
+    prev_params: dict[str, str | int | None] | None = None
+    if page.offset is not None:
+        rows = list(repository.list_conditions(session, filters, limit, offset=page.offset))
+        if page.offset + limit < total:
+            next_params = {"offset": page.offset + limit, "cursor": None}
+        if page.offset > 0:
+            prev_params = {"offset": max(page.offset - limit, 0), "cursor": None}
+    else:
+        cursor = page.cursor
+        if cursor is not None and cursor.direction == "before":
+            rows = list(repository.list_conditions(session, filters, limit + 1, before=cursor.key))
+            has_prev = len(rows) > limit
+            rows = rows[-limit:]
+            has_next = bool(rows) and repository.exists_beyond(
+                session, filters, rows[-1].slug, before=False
+            )
+        else:
+            after = cursor.key if cursor is not None else None
+            rows = list(repository.list_conditions(session, filters, limit + 1, after=after))
+            has_next = len(rows) > limit
+            rows = rows[:limit]
+            has_prev = bool(rows) and repository.exists_beyond(
+                session, filters, rows[0].slug, before=True
+            )
+        if has_next:
+            next_params = {"cursor": Cursor("after", rows[-1].slug).encode(), "offset": None}
+        if has_prev:
+            prev_params = {"cursor": Cursor("before", rows[0].slug).encode(), "offset": None}
+    return Page[ConditionSummary](
+        items=[condition_summary(row) for row in rows],
+        total=total,
+        limit=limit,
+        links=page_links(request, next_params, prev_params),
+    )

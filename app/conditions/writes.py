@@ -79,16 +79,16 @@ def _terms_for(session: Session, record: ConditionIn) -> dict[tuple[str, str], T
             for item in section.items:
                 wanted.setdefault((term_kind.value, slugify(item.name)), item.name)
     terms = repository.terms_by_kind_slug(session, set(wanted))
-    for (kind, slug), name in wanted.items():
-        if (kind, slug) not in terms:
-            term = Term(kind=kind, slug=slug, name=name)
+    for (term_kind_value, slug), name in wanted.items():
+        if (term_kind_value, slug) not in terms:
+            term = Term(kind=term_kind_value, slug=slug, name=name)
             session.add(term)
-            terms[(kind, slug)] = term
+            terms[(term_kind_value, slug)] = term
     session.flush()
     return terms
 
 
-def _build_section(
+def build_section(
     kind: SectionKind, section_in: SectionIn, terms: dict[tuple[str, str], Term]
 ) -> Section:
     info = SECTION_INFO[kind]
@@ -112,13 +112,9 @@ def _build_section(
     )
 
 
-def _write_children(
-    session: Session, condition: Condition, record: ConditionIn, sources: dict[str, Source]
-) -> None:
-    terms = _terms_for(session, record)
-    session.add_all(
+def build_codes(record: ConditionIn) -> list[Code]:
+    return [
         Code(
-            condition_id=condition.id,
             position=position,
             system=code.system.value,
             code=code.code,
@@ -126,9 +122,19 @@ def _write_children(
             relation=code.relation.value,
         )
         for position, code in enumerate(record.codes)
-    )
+    ]
+
+
+def _write_children(
+    session: Session, condition: Condition, record: ConditionIn, sources: dict[str, Source]
+) -> None:
+    terms = _terms_for(session, record)
+    codes = build_codes(record)
+    for code in codes:
+        code.condition_id = condition.id
+    session.add_all(codes)
     sections = record.section_items()
-    built = {kind: _build_section(kind, section, terms) for kind, section in sections.items()}
+    built = {kind: build_section(kind, section, terms) for kind, section in sections.items()}
     for section in built.values():
         section.condition_id = condition.id
     session.add_all(built.values())

@@ -1,0 +1,85 @@
+"""Command line: `python -m app migrate | seed | serve`. Every command reads DATABASE_URL."""
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from app.core.config import get_settings
+
+logger = logging.getLogger("app.cli")
+
+
+def _migrate(_: argparse.Namespace) -> int:
+    from app.core import migrations
+
+    settings = get_settings()
+    migrations.upgrade(settings.database_url)
+    logger.info("database migrated to head")
+    return 0
+
+
+def _seed(args: argparse.Namespace) -> int:
+    from app.core.db import create_db_engine, create_session_factory
+    from app.seeding.loader import SeedError, seed, seed_files
+
+    settings = get_settings()
+    paths = [Path(p) for p in args.files] or seed_files(settings.seed_dir)
+    engine = create_db_engine(settings.database_url)
+    try:
+        report = seed(create_session_factory(engine), paths)
+    except SeedError as exc:
+        print("seed failed; nothing was written:", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+    print(
+        f"seeded {len(paths)} file(s): {len(report.created)} created, "
+        f"{len(report.updated)} updated, {len(report.unchanged)} unchanged"
+        + ("" if report.changed else " (nothing to do)")
+    )
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    settings = get_settings()
+    uvicorn.run(
+        "app.main:app",
+        host=args.host or settings.api_host,
+        port=args.port or settings.api_port,
+        log_config=None,  # our JSON logging, configured in main()
+        log_level=settings.log_level,
+        proxy_headers=True,
+        workers=args.workers,
+    )
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m app", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("migrate", help="upgrade the database schema to the latest migration")
+    seed = commands.add_parser("seed", help="load the seed records (idempotent)")
+    seed.add_argument("files", nargs="*", help="seed files (default: every *.yaml in SEED_DIR)")
+    serve = commands.add_parser("serve", help="run the HTTP server")
+    serve.add_argument("--host", help="interface to bind (default: API_HOST)")
+    serve.add_argument("--port", type=int, help="port to listen on (default: API_PORT)")
+    serve.add_argument("--workers", type=int, default=1, help="worker processes (default: 1)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    from app.core.logging import configure_logging
+
+    args = build_parser().parse_args(argv)
+    configure_logging(get_settings().log_level)
+    handlers = {"migrate": _migrate, "seed": _seed, "serve": _serve}
+    return handlers[args.command](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

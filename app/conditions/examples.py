@@ -1,0 +1,68 @@
+"""OpenAPI response examples, built from the MMN seed record through the same code that serves it,
+so the documented examples are real responses and cannot drift from the data (a test compares)."""
+
+from datetime import UTC, datetime, time
+from functools import lru_cache
+from typing import Any
+
+from app.conditions.input_schemas import SourceIn
+from app.conditions.kinds import SectionKind
+from app.conditions.service import condition_record, condition_summary, section_response
+from app.conditions.writes import build_codes, build_section
+from app.core.config import PROJECT_ROOT
+from app.models import Condition, Source
+
+EXAMPLE_FILE = PROJECT_ROOT / "seed_data" / "mmn.yaml"
+
+
+def _source(source_in: SourceIn) -> Source:
+    values = source_in.model_dump(mode="json", exclude={"retrieved"})
+    return Source(**values, retrieved=source_in.retrieved)
+
+
+@lru_cache(maxsize=1)
+def mmn_examples() -> dict[str, Any]:
+    """{"record", "summary", "sections": {kind: example}}, or {} when the seed file is absent."""
+    from app.seeding.loader import SeedError, load  # the loader imports this domain
+
+    try:
+        records, sources_in = load([EXAMPLE_FILE])
+    except SeedError:
+        return {}
+    record = records[0]
+    sources = {source.key: _source(source) for source in sources_in}
+    reviewed = record.last_reviewed or datetime.now(UTC).date()
+    stamp = datetime.combine(reviewed, time(), tzinfo=UTC)
+    condition = Condition(
+        **record.model_dump(
+            include={
+                "slug",
+                "name",
+                "synonyms",
+                "summary",
+                "status",
+                "disclaimer",
+                "last_reviewed",
+                "review_due",
+            }
+        ),
+        revision=1,
+        created_at=stamp,
+        updated_at=stamp,
+    )
+    condition.codes = build_codes(record)
+    condition.sources = [sources[key] for key in record.sources]
+    sections = []
+    for kind, section_in in record.section_items().items():
+        section = build_section(kind, section_in, terms={})
+        section.sources = [sources[key] for key in section_in.sources or record.sources]
+        sections.append(section)
+    condition.sections = sections
+    return {
+        "record": condition_record(condition).model_dump(mode="json"),
+        "summary": condition_summary(condition).model_dump(mode="json"),
+        "sections": {
+            SectionKind(section.kind): section_response(condition, section).model_dump(mode="json")
+            for section in sections
+        },
+    }

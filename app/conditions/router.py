@@ -1,0 +1,173 @@
+"""Condition endpoints. Routes parse input, call the repository or service, and return a schema."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+
+from app.conditions import repository, service
+from app.conditions.dependencies import ConditionDep, ConditionRecordDep
+from app.conditions.examples import mmn_examples
+from app.conditions.kinds import (
+    SECTION_INFO,
+    SECTION_KINDS,
+    CodeSystem,
+    ConditionStatus,
+    SectionKind,
+)
+from app.conditions.repository import ConditionFilters
+from app.conditions.schemas import (
+    SECTION_RESPONSE_MODELS,
+    ConditionRecord,
+    ConditionSummary,
+    SectionKindOut,
+    SectionResponse,
+)
+from app.core.deps import SessionDep
+from app.core.errors import SectionNotFound, UnknownSectionKind, problem_responses
+from app.core.pagination import PageDep
+from app.core.schemas import Page
+
+router = APIRouter()
+EXAMPLES = mmn_examples()
+VALID_KINDS = [kind.value for kind in SectionKind]
+
+
+def _example(example: Any) -> dict[int | str, dict[str, Any]]:
+    if not example:
+        return {}
+    return {200: {"content": {"application/json": {"example": example}}}}
+
+
+def condition_filters(
+    status: Annotated[
+        ConditionStatus, Query(description="Only conditions with this status.")
+    ] = ConditionStatus.PUBLISHED,
+    letter: Annotated[
+        str | None,
+        Query(
+            pattern=r"^([a-z]|0-9)$",
+            description="Only conditions whose slug starts with this letter (a-z), or `0-9`.",
+        ),
+    ] = None,
+    code_system: Annotated[
+        CodeSystem | None, Query(description="Only conditions carrying a code of this system.")
+    ] = None,
+    has_section: Annotated[
+        SectionKind | None, Query(description="Only conditions that have this section.")
+    ] = None,
+) -> ConditionFilters:
+    return ConditionFilters(
+        status=status.value,
+        letter=letter,
+        code_system=code_system.value if code_system else None,
+        has_section=has_section.value if has_section else None,
+    )
+
+
+@router.get(
+    "/conditions",
+    response_model=Page[ConditionSummary],
+    summary="List conditions",
+    description=(
+        "Summaries of conditions in slug order, a page at a time. Follow `links.next` and "
+        "`links.prev` (opaque cursors), or page with `offset`. `total` counts every match."
+    ),
+    responses={
+        **problem_responses(422),
+        **_example(
+            {
+                "items": [EXAMPLES["summary"]],
+                "total": 1,
+                "limit": 20,
+                "links": {"self": "/v1/conditions", "next": None, "prev": None},
+            }
+            if EXAMPLES
+            else None
+        ),
+    },
+)
+def list_conditions(
+    request: Request,
+    session: SessionDep,
+    page: PageDep,
+    filters: Annotated[ConditionFilters, Depends(condition_filters)],
+) -> Page[ConditionSummary]:
+    return service.condition_page(session, request, filters, page)
+
+
+@router.get(
+    "/sections",
+    response_model=list[SectionKindOut],
+    summary="List section kinds",
+    description="The fixed vocabulary of section kinds, in the order records present them.",
+)
+def list_section_kinds() -> list[SectionKindOut]:
+    return service.section_kinds()
+
+
+@router.get(
+    "/conditions/{slug}",
+    response_model=ConditionRecord,
+    summary="Get a condition's whole record",
+    description=(
+        "Every section, code and source of one condition, with its review dates and the "
+        "disclaimer to show beside the content."
+    ),
+    responses={**problem_responses(404, 422), **_example(EXAMPLES.get("record"))},
+)
+def get_condition(condition: ConditionRecordDep) -> ConditionRecord:
+    return service.condition_record(condition)
+
+
+def _section_route(kind: SectionKind) -> None:
+    info = SECTION_INFO[kind]
+
+    def get_section(condition: ConditionDep, session: SessionDep) -> SectionResponse:
+        section = repository.get_section(session, condition.id, kind.value)
+        if section is None:
+            available = sorted(
+                (s.kind for s in condition.sections), key=lambda k: VALID_KINDS.index(k)
+            )
+            raise SectionNotFound(
+                f"{condition.name} has no {kind.value!r} section; it has: "
+                f"{', '.join(available) or 'none'}.",
+                slug=condition.slug,
+                section=kind.value,
+                available=available,
+            )
+        return service.section_response(condition, section)
+
+    get_section.__name__ = f"get_{kind.value.replace('-', '_')}"
+    router.add_api_route(
+        f"/conditions/{{slug}}/{kind.value}",
+        get_section,
+        methods=["GET"],
+        response_model=SECTION_RESPONSE_MODELS[kind],
+        summary=f"Get a condition's {info.title.lower()}",
+        description=f"{info.description} Items are `{info.item_type}` items.",
+        responses={
+            **problem_responses(404, 422),
+            **_example(EXAMPLES.get("sections", {}).get(kind)),
+        },
+    )
+
+
+for _info in SECTION_KINDS:
+    _section_route(_info.kind)
+
+
+@router.get(
+    "/conditions/{slug}/{section}",
+    summary="Unknown section kind",
+    description="Any other section name answers 404 with the list of valid kinds.",
+    include_in_schema=False,
+)
+def unknown_section(
+    condition: ConditionDep,
+    section: Annotated[str, Path(max_length=200)],
+) -> None:
+    raise UnknownSectionKind(
+        f"{section!r} is not a section kind. Valid kinds: {', '.join(VALID_KINDS)}.",
+        section=section,
+        valid_kinds=VALID_KINDS,
+    )

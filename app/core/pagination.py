@@ -1,0 +1,112 @@
+"""Page parameters and opaque keyset cursors shared by every list endpoint."""
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+from typing import Annotated, Literal
+
+from fastapi import Depends, Query, Request
+
+from app.core.errors import InvalidParameter
+from app.core.schemas import PageLinks
+
+MAX_LIMIT = 100
+DEFAULT_LIMIT = 20
+MAX_OFFSET = 100_000
+
+Direction = Literal["after", "before"]
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """A position in a list ordered by a unique string key: the page starts after (or ends
+    before) `key`."""
+
+    direction: Direction
+    key: str
+
+    def encode(self) -> str:
+        raw = json.dumps({"d": self.direction, "k": self.key}, separators=(",", ":")).encode()
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _invalid_cursor(reason: str) -> InvalidParameter:
+    return InvalidParameter(
+        f"Invalid cursor: {reason}. Use the cursor from a links.next or links.prev URL.",
+        errors=[{"loc": ["query", "cursor"], "msg": reason, "type": "cursor_invalid"}],
+    )
+
+
+def decode_cursor(value: str) -> Cursor:
+    try:
+        raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+        data = json.loads(raw)
+    except (binascii.Error, ValueError) as exc:
+        raise _invalid_cursor("not a cursor this API issued") from exc
+    if (
+        not isinstance(data, dict)
+        or data.get("d") not in ("after", "before")
+        or not isinstance(data.get("k"), str)
+        or not data["k"]
+    ):
+        raise _invalid_cursor("not a cursor this API issued")
+    return Cursor(direction=data["d"], key=data["k"])
+
+
+@dataclass(frozen=True)
+class PageParams:
+    limit: int
+    cursor: Cursor | None
+    offset: int | None
+
+
+def page_params(
+    limit: Annotated[
+        int, Query(ge=1, le=MAX_LIMIT, description=f"Page size, 1 to {MAX_LIMIT}.")
+    ] = DEFAULT_LIMIT,
+    cursor: Annotated[
+        str | None,
+        Query(max_length=1000, description="Opaque cursor from links.next or links.prev."),
+    ] = None,
+    offset: Annotated[
+        int | None,
+        Query(ge=0, le=MAX_OFFSET, description="Skip this many items (instead of a cursor)."),
+    ] = None,
+) -> PageParams:
+    if cursor is not None and offset is not None:
+        raise InvalidParameter(
+            "Give either cursor or offset, not both.",
+            errors=[
+                {
+                    "loc": ["query", "offset"],
+                    "msg": "cannot be combined with cursor",
+                    "type": "parameter_conflict",
+                }
+            ],
+        )
+    return PageParams(limit, decode_cursor(cursor) if cursor else None, offset)
+
+
+PageDep = Annotated[PageParams, Depends(page_params)]
+
+
+def page_url(request: Request, **params: str | int | None) -> str:
+    """This request's path and query with `params` replaced (None removes one)."""
+    query = {key: value for key, value in request.query_params.items() if key not in params}
+    query.update({key: str(value) for key, value in params.items() if value is not None})
+    url = request.url.replace(query=None).include_query_params(**query)
+    return f"{url.path}?{url.query}" if url.query else url.path
+
+
+def page_links(
+    request: Request,
+    next_params: dict[str, str | int | None] | None,
+    prev_params: dict[str, str | int | None] | None,
+) -> PageLinks:
+    self_url = f"{request.url.path}?{request.url.query}" if request.url.query else request.url.path
+    return PageLinks(
+        self=self_url,
+        next=page_url(request, **next_params) if next_params is not None else None,
+        prev=page_url(request, **prev_params) if prev_params is not None else None,
+    )

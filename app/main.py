@@ -1,0 +1,61 @@
+"""The application factory: settings, database, routers, error handlers."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+
+from app.api import api_router
+from app.core.config import Settings, get_settings
+from app.core.db import create_db_engine, create_session_factory
+from app.core.errors import install_error_handlers
+from app.core.logging import configure_logging
+from app.health.router import router as health_router
+
+DESCRIPTION = """
+Structured content about medical conditions: overview, causes, symptoms, diagnosis, treatments,
+drugs and more, each section at its own URL, with codes (ICD-10-CM, Orphanet, Mondo) and the
+provenance of every record.
+
+Every error is an `application/problem+json` body (RFC 9457). The content is for general
+information only and is not medical advice: show each record's `disclaimer` with it.
+"""
+
+
+def _operation_id(route: APIRoute) -> str:
+    # Readable client method names: conditions-get_condition, conditions-get_symptoms, ...
+    return f"{route.tags[0]}-{route.name}" if route.tags else route.name
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    engine = create_db_engine(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        configure_logging(settings.log_level)  # here, so every worker process gets it
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title="Condition Content API",
+        version="1.0.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        generate_unique_id_function=_operation_id,
+        openapi_tags=[
+            {"name": "conditions", "description": "Condition records and their sections."},
+            {"name": "health", "description": "Probes for load balancers and orchestrators."},
+        ],
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.session_factory = create_session_factory(engine)
+    install_error_handlers(app)
+    app.include_router(api_router)
+    app.include_router(health_router)
+    return app
+
+
+app = create_app()
