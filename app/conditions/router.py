@@ -1,6 +1,6 @@
 """Condition endpoints. Routes parse input, call the repository or service, and return a schema."""
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 
@@ -24,18 +24,13 @@ from app.conditions.schemas import (
 )
 from app.core.deps import SessionDep
 from app.core.errors import SectionNotFound, UnknownSectionKind, problem_responses
+from app.core.openapi import example_response
 from app.core.pagination import PageDep
 from app.core.schemas import Page
 
 router = APIRouter()
 EXAMPLES = mmn_examples()
 VALID_KINDS = [kind.value for kind in SectionKind]
-
-
-def _example(example: Any) -> dict[int | str, dict[str, Any]]:
-    if not example:
-        return {}
-    return {200: {"content": {"application/json": {"example": example}}}}
 
 
 def condition_filters(
@@ -74,7 +69,8 @@ def condition_filters(
     ),
     responses={
         **problem_responses(422),
-        **_example(
+        **example_response(
+            "list_conditions",
             {
                 "items": [EXAMPLES["summary"]],
                 "total": 1,
@@ -82,7 +78,7 @@ def condition_filters(
                 "links": {"self": "/v1/conditions", "next": None, "prev": None},
             }
             if EXAMPLES
-            else None
+            else None,
         ),
     },
 )
@@ -113,7 +109,10 @@ def list_section_kinds() -> list[SectionKindOut]:
         "Every section, code and source of one condition, with its review dates and the "
         "disclaimer to show beside the content."
     ),
-    responses={**problem_responses(404, 422), **_example(EXAMPLES.get("record"))},
+    responses={
+        **problem_responses(404, 422),
+        **example_response("get_condition", EXAMPLES.get("record")),
+    },
 )
 def get_condition(condition: ConditionRecordDep) -> ConditionRecord:
     return service.condition_record(condition)
@@ -147,7 +146,7 @@ def _section_route(kind: SectionKind) -> None:
         description=f"{info.description} Items are `{info.item_type}` items.",
         responses={
             **problem_responses(404, 422),
-            **_example(EXAMPLES.get("sections", {}).get(kind)),
+            **example_response(get_section.__name__, EXAMPLES.get("sections", {}).get(kind)),
         },
     )
 

@@ -1,0 +1,154 @@
+"""The condition list: pagination by cursor and offset, filters, links, totals."""
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app.core.pagination import Cursor
+from tests import factories
+from tests.conftest import MMN_SEED, make_client, seed_database
+
+# 26 generated records (one per letter, two for "b") plus MMN, a draft and a retired one.
+SLUGS = sorted({f"{letter}-condition" for letter in "abcdefghijklmnopqrstuvwxyz"} | {"b-other"})
+
+
+@pytest.fixture(scope="module")
+def list_client(databases, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    url = databases.fresh()
+    records = [factories.condition(slug) for slug in SLUGS]
+    records[0]["codes"] = [{"system": "omim", "code": "123456"}]
+    records.append(factories.condition("draft-condition", status="draft"))
+    records.append(factories.condition("retired-condition", status="retired"))
+    path = factories.write_seed(tmp_path_factory.mktemp("seed") / "list.yaml", records)
+    seed_database(url, path, MMN_SEED)
+    with make_client(url) as client:
+        yield client
+
+
+PUBLISHED = sorted([*SLUGS, "multifocal-motor-neuropathy"])
+
+
+def _slugs(body: dict) -> list[str]:
+    return [item["slug"] for item in body["items"]]
+
+
+def test_first_page(list_client: TestClient) -> None:
+    body = list_client.get("/v1/conditions", params={"limit": 5}).json()
+    assert _slugs(body) == PUBLISHED[:5]
+    assert body["total"] == len(PUBLISHED)
+    assert body["limit"] == 5
+    assert body["links"]["prev"] is None
+    assert body["links"]["self"] == "/v1/conditions?limit=5"
+    assert body["links"]["next"].startswith("/v1/conditions?limit=5&cursor=")
+
+
+def test_default_limit_is_20(list_client: TestClient) -> None:
+    body = list_client.get("/v1/conditions").json()
+    assert len(body["items"]) == 20
+    assert body["limit"] == 20
+
+
+def test_walk_forward_then_back_with_cursors(list_client: TestClient) -> None:
+    seen: list[str] = []
+    pages: list[str] = []
+    url: str | None = "/v1/conditions?limit=4"
+    while url:
+        pages.append(url)
+        body = list_client.get(url).json()
+        seen += _slugs(body)
+        url = body["links"]["next"]
+    assert seen == PUBLISHED
+    assert len(pages) == 7  # 28 records, 4 per page
+
+    back: list[list[str]] = []
+    url = body["links"]["prev"]
+    while url:
+        body = list_client.get(url).json()
+        back.append(_slugs(body))
+        url = body["links"]["prev"]
+    assert [slug for page in reversed(back) for slug in page] == PUBLISHED[:24]
+    assert back[-1] == PUBLISHED[:4]
+
+
+def test_offset_pagination(list_client: TestClient) -> None:
+    body = list_client.get("/v1/conditions", params={"limit": 10, "offset": 10}).json()
+    assert _slugs(body) == PUBLISHED[10:20]
+    assert body["links"]["next"] == "/v1/conditions?limit=10&offset=20"
+    assert body["links"]["prev"] == "/v1/conditions?limit=10&offset=0"
+    last = list_client.get("/v1/conditions", params={"limit": 10, "offset": 20}).json()
+    assert _slugs(last) == PUBLISHED[20:]
+    assert last["links"]["next"] is None
+
+
+def test_offset_past_the_end_is_an_empty_page(list_client: TestClient) -> None:
+    body = list_client.get("/v1/conditions", params={"offset": 1000}).json()
+    assert body["items"] == []
+    assert body["total"] == len(PUBLISHED)
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"letter": "b"}, ["b-condition", "b-other"]),
+        ({"letter": "m"}, ["m-condition", "multifocal-motor-neuropathy"]),
+        ({"letter": "0-9"}, []),
+        ({"status": "draft"}, ["draft-condition"]),
+        ({"status": "retired"}, ["retired-condition"]),
+        ({"code_system": "orpha"}, ["multifocal-motor-neuropathy"]),
+        ({"code_system": "omim"}, ["a-condition"]),
+        ({"has_section": "symptoms"}, ["multifocal-motor-neuropathy"]),
+        ({"has_section": "symptoms", "letter": "a"}, []),
+    ],
+)
+def test_filters(list_client: TestClient, params: dict, expected: list[str]) -> None:
+    body = list_client.get("/v1/conditions", params=params).json()
+    assert _slugs(body) == expected
+    assert body["total"] == len(expected)
+
+
+def test_filters_survive_in_links(list_client: TestClient) -> None:
+    body = list_client.get("/v1/conditions", params={"letter": "b", "limit": 1}).json()
+    assert _slugs(body) == ["b-condition"]
+    nxt = list_client.get(body["links"]["next"]).json()
+    assert _slugs(nxt) == ["b-other"]
+    assert nxt["links"]["next"] is None
+    assert "letter=b" in nxt["links"]["prev"]
+
+
+def test_summary_shape(list_client: TestClient) -> None:
+    body = list_client.get("/v1/conditions", params={"letter": "m"}).json()
+    mmn = body["items"][1]
+    assert set(mmn) == {
+        "slug", "name", "synonyms", "summary", "status", "section_kinds",
+        "last_reviewed", "updated_at", "links",
+    }  # fmt: skip
+    assert mmn["section_kinds"][:4] == ["overview", "types", "causes", "symptoms"]
+    assert mmn["links"]["self"] == "/v1/conditions/multifocal-motor-neuropathy"
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"limit": 0}, "limit"),
+        ({"limit": 101}, "limit"),
+        ({"limit": "ten"}, "limit"),
+        ({"offset": -1}, "offset"),
+        ({"letter": "ab"}, "letter"),
+        ({"status": "secret"}, "status"),
+        ({"code_system": "nope"}, "code_system"),
+        ({"has_section": "horoscope"}, "has_section"),
+        ({"cursor": "not-a-cursor"}, "cursor"),
+        ({"cursor": "e30"}, "cursor"),  # base64 of {}
+        ({"cursor": Cursor("after", "a").encode(), "offset": 3}, "offset"),
+    ],
+)
+def test_bad_parameters_are_422_naming_the_field(
+    list_client: TestClient, params: dict, field: str
+) -> None:
+    response = list_client.get("/v1/conditions", params=params)
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    body = response.json()
+    assert body["status"] == 422
+    assert ["query", field] in [error["loc"] for error in body["errors"]]

@@ -1,0 +1,225 @@
+"""The seed loader: idempotent upserts, clear errors for bad files, nothing written on error."""
+
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine, select, text
+
+from app.core.config import PROJECT_ROOT
+from app.models import Base, Term
+from app.seeding.loader import SeedError
+from tests import factories
+from tests.conftest import MMN_SEED, make_client, seed_database
+
+
+def snapshot(url: str, exclude: tuple[str, ...] = ()) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table (but `exclude`), for before/after comparisons."""
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return {
+                table.name: sorted([tuple(row) for row in conn.execute(select(table))], key=repr)
+                for table in Base.metadata.sorted_tables
+                if table.name not in exclude
+            }
+    finally:
+        engine.dispose()
+
+
+def test_seed_is_idempotent(fresh_db: str) -> None:
+    seed_database(fresh_db)
+    first = snapshot(fresh_db)
+    assert len(first["conditions"]) == 1
+    assert len(first["sections"]) == 12
+    seed_database(fresh_db)
+    assert snapshot(fresh_db) == first
+
+
+def test_second_run_reports_nothing_to_do(fresh_db: str) -> None:
+    env = {"DATABASE_URL": fresh_db, "PATH": "/usr/bin:/bin"}
+    command = [sys.executable, "-m", "app", "seed", str(MMN_SEED)]
+    first = subprocess.run(command, env=env, capture_output=True, text=True, cwd=PROJECT_ROOT)
+    assert first.returncode == 0, first.stderr
+    assert "1 created" in first.stdout
+    second = subprocess.run(command, env=env, capture_output=True, text=True, cwd=PROJECT_ROOT)
+    assert second.returncode == 0, second.stderr
+    assert "0 created, 0 updated, 1 unchanged (nothing to do)" in second.stdout
+
+
+def test_changed_record_is_updated_in_place(fresh_db: str, tmp_path: Path) -> None:
+    path = factories.write_seed(tmp_path / "a.yaml", [factories.condition("alpha")])
+    seed_database(fresh_db, path)
+    with make_client(fresh_db) as client:
+        before = client.get("/v1/conditions/alpha").json()
+    changed = factories.condition(
+        "alpha",
+        summary="A new summary.",
+        sections={"symptoms": {"items": [{"name": "Cough"}]}},
+    )
+    factories.write_seed(path, [changed])
+    seed_database(fresh_db, path)
+    with make_client(fresh_db) as client:
+        after = client.get("/v1/conditions/alpha").json()
+        assert client.get("/v1/conditions/alpha/overview").status_code == 404
+    assert after["summary"] == "A new summary."
+    assert list(after["sections"]) == ["symptoms"]
+    assert after["revision"] == before["revision"] + 1
+    assert after["updated_at"] > before["updated_at"]
+    assert after["created_at"] == before["created_at"]
+
+
+def test_items_link_to_shared_terms(fresh_db: str, tmp_path: Path) -> None:
+    records = [
+        factories.condition("alpha", sections={"symptoms": {"items": [{"name": "Fatigue"}]}}),
+        factories.condition("beta", sections={"symptoms": {"items": [{"name": "Fatigue"}]}}),
+    ]
+    seed_database(fresh_db, factories.write_seed(tmp_path / "t.yaml", records), MMN_SEED)
+    engine = create_engine(fresh_db)
+    with engine.connect() as conn:
+        fatigue = conn.execute(select(Term).where(Term.slug == "fatigue")).one()
+        linked = conn.execute(
+            text("SELECT count(*) FROM section_items WHERE term_id = :id"), {"id": fatigue.id}
+        ).scalar()
+        drug_terms = conn.execute(select(Term.slug).where(Term.kind == "drug")).scalars().all()
+    engine.dispose()
+    assert fatigue.kind == "symptom"
+    assert linked == 3  # alpha, beta and MMN list it
+    assert sorted(drug_terms) == [
+        "corticosteroids", "immunosuppressants", "intravenous-immunoglobulin-ivig",
+    ]  # fmt: skip
+
+
+def _bad(tmp_path: Path, records: list[dict[str, Any]], **kwargs: Any) -> Path:
+    return factories.write_seed(tmp_path / "bad.yaml", records, **kwargs)
+
+
+def _missing_name(tmp_path: Path) -> Path:
+    record = factories.condition(
+        "alpha",
+        sections={"symptoms": {"items": [{"name": "a"}, {"name": "b"}, {"description": "c"}]}},
+    )
+    return _bad(tmp_path, [record])
+
+
+def _wrong_type(tmp_path: Path) -> Path:
+    return _bad(tmp_path, [factories.condition("alpha", synonyms="not a list")])
+
+
+def _unknown_kind(tmp_path: Path) -> Path:
+    return _bad(tmp_path, [factories.condition("alpha", sections={"horoscope": {}})])
+
+
+def _duplicate_slug(tmp_path: Path) -> Path:
+    return _bad(tmp_path, [factories.condition("alpha"), factories.condition("alpha")])
+
+
+def _unknown_source(tmp_path: Path) -> Path:
+    return _bad(tmp_path, [factories.condition("alpha", sources=["nowhere"])])
+
+
+def _bad_code(tmp_path: Path) -> Path:
+    codes = [{"system": "icd10cm", "code": "not-a-code"}]
+    return _bad(tmp_path, [factories.condition("alpha", codes=codes)])
+
+
+def _bad_slug(tmp_path: Path) -> Path:
+    return _bad(tmp_path, [factories.condition("Alpha Beta")])
+
+
+def _duplicate_yaml_key(tmp_path: Path) -> Path:
+    path = tmp_path / "bad.yaml"
+    path.write_text("sources: []\nconditions: []\nconditions: []\n")
+    return path
+
+
+def _yaml_syntax(tmp_path: Path) -> Path:
+    path = tmp_path / "bad.yaml"
+    path.write_text("sources: [\nconditions: {")
+    return path
+
+
+def _not_a_mapping(tmp_path: Path) -> Path:
+    path = tmp_path / "bad.yaml"
+    path.write_text("- just\n- a list\n")
+    return path
+
+
+BAD_FILES = {
+    "missing field": (
+        _missing_name,
+        "bad.yaml: conditions[0].sections.symptoms.items[2].name: Field required",
+    ),
+    "wrong type": (_wrong_type, "bad.yaml: conditions[0].synonyms: Input should be a valid list"),
+    "unknown section kind": (
+        _unknown_kind,
+        "bad.yaml: conditions[0].sections: Value error, unknown section kind 'horoscope'; "
+        "valid kinds: overview, types,",
+    ),
+    "duplicate slug": (
+        _duplicate_slug,
+        "bad.yaml: conditions[1].slug: duplicate slug 'alpha' (first at ",
+    ),
+    "unknown source": (_unknown_source, "bad.yaml: conditions[0].sources[0]: unknown source key"),
+    "bad code": (_bad_code, "bad.yaml: conditions[0].codes[0]: Value error, 'not-a-code' is not"),
+    "bad slug": (_bad_slug, "bad.yaml: conditions[0].slug: String should match pattern"),
+    "duplicate yaml key": (_duplicate_yaml_key, "bad.yaml: line 3, column 1: duplicate key"),
+    "yaml syntax": (_yaml_syntax, "bad.yaml: line 2, column "),
+    "not a mapping": (_not_a_mapping, "bad.yaml: expected a mapping"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_FILES))
+def test_bad_file_is_rejected_and_nothing_changes(fresh_db: str, tmp_path: Path, case: str) -> None:
+    seed_database(fresh_db)  # something to protect
+    before = snapshot(fresh_db)
+    make_file, expected = BAD_FILES[case]
+    path = make_file(tmp_path)
+    with pytest.raises(SeedError) as caught:
+        # The good MMN file is in the same run: it must not be written either.
+        seed_database(fresh_db, MMN_SEED, path)
+    message = "\n".join(caught.value.problems)
+    assert expected in message
+    assert snapshot(fresh_db) == before
+
+
+def test_every_problem_is_reported_at_once(tmp_path: Path, fresh_db: str) -> None:
+    record = factories.condition("alpha", synonyms=5, sections={"horoscope": {}})
+    path = _bad(tmp_path, [record, factories.condition("Bad Slug")])
+    with pytest.raises(SeedError) as caught:
+        seed_database(fresh_db, path)
+    assert len(caught.value.problems) == 3
+
+
+def test_cli_names_file_record_and_field(fresh_db: str, tmp_path: Path) -> None:
+    path = _missing_name(tmp_path)
+    result = subprocess.run(
+        [sys.executable, "-m", "app", "seed", str(path)],
+        env={"DATABASE_URL": fresh_db, "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 1
+    assert "seed failed; nothing was written" in result.stderr
+    assert "bad.yaml: conditions[0].sections.symptoms.items[2].name: Field required" in (
+        result.stderr
+    )
+    assert snapshot(fresh_db)["conditions"] == []
+
+
+def test_database_error_mid_write_rolls_back_everything(fresh_db: str, tmp_path: Path) -> None:
+    """A failure after some rows were flushed leaves the database as it was. The failure is
+    provoked by dropping a table that the last step of the write needs."""
+    seed_database(fresh_db)
+    before = snapshot(fresh_db, exclude=("section_sources",))
+    engine = create_engine(fresh_db)
+    with engine.begin() as conn:
+        conn.execute(text("DROP TABLE section_sources"))
+    engine.dispose()
+    path = factories.write_seed(tmp_path / "new.yaml", [factories.condition("alpha")])
+    with pytest.raises(Exception, match="section_sources"):
+        seed_database(fresh_db, path)
+    assert snapshot(fresh_db, exclude=("section_sources",)) == before

@@ -1,0 +1,53 @@
+"""The command line as deployments use it: migrate, seed and serve over a real socket."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from app.core.config import PROJECT_ROOT
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_migrate_seed_serve(tmp_path: Path) -> None:
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'db' / 'api.sqlite3'}"}
+    for command in ("migrate", "seed"):
+        result = subprocess.run(
+            [sys.executable, "-m", "app", command], env=env, cwd=PROJECT_ROOT,
+            capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "app", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=env, cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{base}/healthz").status_code == 200:
+                    break
+            except httpx.TransportError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise
+                time.sleep(0.1)
+        response = httpx.get(f"{base}/v1/conditions/multifocal-motor-neuropathy/symptoms")
+        assert response.status_code == 200
+        assert response.json()["items"][0]["name"] == "Muscle weakness"
+    finally:
+        server.terminate()
+        output, _ = server.communicate(timeout=10)
+    # Logs are JSON lines, access log included.
+    assert '"logger": "uvicorn.access"' in output
+    assert "/v1/conditions/multifocal-motor-neuropathy/symptoms" in output

@@ -1,0 +1,78 @@
+"""The documentation tells the truth: OpenAPI examples are live responses, /docs renders,
+every setting is documented in README."""
+
+import re
+
+from fastapi.testclient import TestClient
+
+from app.conditions.kinds import SectionKind
+from app.core.config import PROJECT_ROOT, Settings
+
+MMN = "/v1/conditions/multifocal-motor-neuropathy"
+VOLATILE = {"created_at", "updated_at"}
+
+
+def _without_timestamps(body: dict) -> dict:
+    return {key: value for key, value in body.items() if key not in VOLATILE}
+
+
+def _example(openapi: dict, path: str) -> dict:
+    content = openapi["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]
+    return content["example"]
+
+
+def test_docs_page_renders(client: TestClient) -> None:
+    response = client.get("/docs")
+    assert response.status_code == 200
+    assert "swagger-ui" in response.text
+    assert "/openapi.json" in response.text
+    assert client.get("/redoc").status_code == 200
+
+
+def test_every_section_kind_has_a_typed_documented_route(client: TestClient) -> None:
+    openapi = client.get("/openapi.json").json()
+    for kind in SectionKind:
+        operation = openapi["paths"][f"/v1/conditions/{{slug}}/{kind.value}"]["get"]
+        assert operation["tags"] == ["conditions"]
+        assert operation["operationId"] == f"conditions-get_{kind.value.replace('-', '_')}"
+        assert {"200", "404", "422"} <= set(operation["responses"])
+        problem = operation["responses"]["404"]["content"]["application/problem+json"]
+        assert problem["schema"]["$ref"] == "#/components/schemas/Problem"
+    schemas = openapi["components"]["schemas"]
+    symptom_items = schemas["SymptomsSectionResponse"]["properties"]["items"]["items"]
+    drug_items = schemas["DrugsSectionResponse"]["properties"]["items"]["items"]
+    assert symptom_items["$ref"].endswith("/SymptomItem")
+    assert drug_items["$ref"].endswith("/DrugItem")
+    assert "frequency" in schemas["SymptomItem"]["properties"]
+    assert "drug_class" in schemas["DrugItem"]["properties"]
+
+
+def test_examples_are_live_responses(client: TestClient) -> None:
+    openapi = client.get("/openapi.json").json()
+    record = client.get(MMN).json()
+    assert _without_timestamps(_example(openapi, "/v1/conditions/{slug}")) == _without_timestamps(
+        record
+    )
+    for kind in record["sections"]:
+        live = client.get(f"{MMN}/{kind}").json()
+        documented = _example(openapi, f"/v1/conditions/{{slug}}/{kind}")
+        assert _without_timestamps(documented) == _without_timestamps(live), kind
+    listed = client.get("/v1/conditions", params={"letter": "m"}).json()["items"][0]
+    documented_list = _example(openapi, "/v1/conditions")["items"][0]
+    assert _without_timestamps(documented_list) == _without_timestamps(listed)
+
+
+def test_every_setting_is_documented_in_readme() -> None:
+    readme = (PROJECT_ROOT / "README.md").read_text()
+    documented = set(re.findall(r"^\| `([A-Z_]+)` \|", readme, flags=re.MULTILINE))
+    settings = {name.upper() for name in Settings.model_fields}
+    assert settings <= documented, f"undocumented settings: {settings - documented}"
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    readme = (PROJECT_ROOT / "README.md").read_text()
+    commands = re.findall(r"```sh\n(python3 -m venv .venv && .*)\n```", readme)
+    assert len(commands) == 2, "README must show the serve and the test command"
+    test_command = next(command for command in commands if "pytest" in command)
+    ci_lines = (PROJECT_ROOT / ".ci" / "run").read_text().splitlines()
+    assert test_command in ci_lines
