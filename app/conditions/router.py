@@ -40,8 +40,9 @@ def condition_filters(
     letter: Annotated[
         str | None,
         Query(
-            pattern=r"^([a-z]|0-9)$",
-            description="Only conditions whose slug starts with this letter (a-z), or `0-9`.",
+            pattern=r"^([a-zA-Z]|0-9)$",
+            description="Only conditions whose slug starts with this letter (a-z, any case), "
+            "or `0-9` for a digit.",
         ),
     ] = None,
     code_system: Annotated[
@@ -53,7 +54,7 @@ def condition_filters(
 ) -> ConditionFilters:
     return ConditionFilters(
         status=status.value,
-        letter=letter,
+        letter=letter.lower() if letter else None,
         code_system=code_system.value if code_system else None,
         has_section=has_section.value if has_section else None,
     )

@@ -9,15 +9,18 @@ from app.core.pagination import Cursor
 from tests import factories
 from tests.conftest import MMN_SEED, make_client, seed_database
 
-# 26 generated records (one per letter, two for "b") plus MMN, a draft and a retired one.
-SLUGS = sorted({f"{letter}-condition" for letter in "abcdefghijklmnopqrstuvwxyz"} | {"b-other"})
+# Generated records: one per letter, a second "b", one starting with a digit; plus MMN, a draft
+# and a retired one.
+SLUGS = sorted(
+    {f"{letter}-condition" for letter in "abcdefghijklmnopqrstuvwxyz"} | {"b-other", "3m-syndrome"}
+)
 
 
 @pytest.fixture(scope="module")
 def list_client(databases, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     url = databases.fresh()
     records = [factories.condition(slug) for slug in SLUGS]
-    records[0]["codes"] = [{"system": "omim", "code": "123456"}]
+    records[1]["codes"] = [{"system": "omim", "code": "123456"}]
     records.append(factories.condition("draft-condition", status="draft"))
     records.append(factories.condition("retired-condition", status="retired"))
     path = factories.write_seed(tmp_path_factory.mktemp("seed") / "list.yaml", records)
@@ -59,7 +62,7 @@ def test_walk_forward_then_back_with_cursors(list_client: TestClient) -> None:
         seen += _slugs(body)
         url = body["links"]["next"]
     assert seen == PUBLISHED
-    assert len(pages) == 7  # 28 records, 4 per page
+    assert len(pages) == 8  # 29 records, 4 per page
 
     back: list[list[str]] = []
     url = body["links"]["prev"]
@@ -67,7 +70,7 @@ def test_walk_forward_then_back_with_cursors(list_client: TestClient) -> None:
         body = list_client.get(url).json()
         back.append(_slugs(body))
         url = body["links"]["prev"]
-    assert [slug for page in reversed(back) for slug in page] == PUBLISHED[:24]
+    assert [slug for page in reversed(back) for slug in page] == PUBLISHED[:28]
     assert back[-1] == PUBLISHED[:4]
 
 
@@ -91,14 +94,16 @@ def test_offset_past_the_end_is_an_empty_page(list_client: TestClient) -> None:
     ("params", "expected"),
     [
         ({"letter": "b"}, ["b-condition", "b-other"]),
+        ({"letter": "B"}, ["b-condition", "b-other"]),
         ({"letter": "m"}, ["m-condition", "multifocal-motor-neuropathy"]),
-        ({"letter": "0-9"}, []),
+        ({"letter": "0-9"}, ["3m-syndrome"]),
         ({"status": "draft"}, ["draft-condition"]),
         ({"status": "retired"}, ["retired-condition"]),
         ({"code_system": "orpha"}, ["multifocal-motor-neuropathy"]),
         ({"code_system": "omim"}, ["a-condition"]),
         ({"has_section": "symptoms"}, ["multifocal-motor-neuropathy"]),
         ({"has_section": "symptoms", "letter": "a"}, []),
+        ({"code_system": "omim", "letter": "a"}, ["a-condition"]),
     ],
 )
 def test_filters(list_client: TestClient, params: dict, expected: list[str]) -> None:
