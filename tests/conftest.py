@@ -48,7 +48,9 @@ class Databases:
         self._count += 1
         return f"cc_test_{RUN_ID}_{self._count}"
 
-    def create(self, template: str | None = None) -> str:
+    def create(self, template: str | None = None, pg_options: str = "") -> str:
+        """A new database, copied from `template` if given; `pg_options` are extra CREATE
+        DATABASE options on PostgreSQL (e.g. a locale)."""
         name = self._name()
         if self.engine_name == "sqlite":
             path = self.tmp_dir / f"{name}.sqlite3"
@@ -59,7 +61,7 @@ class Databases:
             admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
             with admin.connect() as conn:
                 source = f" TEMPLATE {make_url(template).database}" if template else ""
-                conn.execute(text(f'CREATE DATABASE "{name}"{source}'))
+                conn.execute(text(f'CREATE DATABASE "{name}"{source} {pg_options}'))
             admin.dispose()
             url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
         self.created.append(url)

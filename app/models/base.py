@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, MetaData, TypeDecorator
+from sqlalchemy import JSON, DateTime, MetaData, String, TypeDecorator
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase
@@ -18,6 +18,10 @@ NAMING_CONVENTION = {
 
 # JSONB on PostgreSQL (indexable, compact), JSON text on SQLite.
 JSONType = JSON().with_variant(JSONB(), "postgresql")
+
+# Slugs compare byte-wise on both engines (SQLite's default; "C" collation on PostgreSQL), so
+# ordering, keyset cursors and letter ranges agree whatever the server's locale.
+SlugType = String(200).with_variant(String(200, collation="C"), "postgresql")
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -5,7 +5,7 @@ from sqlalchemy import CheckConstraint, Date, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.conditions.kinds import ConditionStatus
-from app.models.base import Base, JSONType, UTCDateTime, utcnow
+from app.models.base import Base, JSONType, SlugType, UTCDateTime, utcnow
 from app.models.source import condition_sources
 
 if TYPE_CHECKING:
@@ -21,7 +21,7 @@ class Condition(Base):
     __table_args__ = (CheckConstraint(f"status IN ({_STATUSES})", name="status"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    slug: Mapped[str] = mapped_column(String(200), unique=True)
+    slug: Mapped[str] = mapped_column(SlugType, unique=True)
     name: Mapped[str] = mapped_column(String(500))
     synonyms: Mapped[list[str]] = mapped_column(JSONType, default=list)
     summary: Mapped[str] = mapped_column(Text)

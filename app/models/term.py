@@ -1,7 +1,7 @@
 from sqlalchemy import String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.base import Base
+from app.models.base import Base, SlugType
 
 
 class Term(Base):
@@ -12,5 +12,5 @@ class Term(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(20))
-    slug: Mapped[str] = mapped_column(String(200))
+    slug: Mapped[str] = mapped_column(SlugType)
     name: Mapped[str] = mapped_column(String(500))

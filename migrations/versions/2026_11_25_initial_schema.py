@@ -18,13 +18,15 @@ depends_on: str | Sequence[str] | None = None
 
 # JSONB on PostgreSQL, JSON text on SQLite (mirrors app.models.base.JSONType).
 JSON_TYPE = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
+# Byte-wise slug order on both engines (mirrors app.models.base.SlugType).
+SLUG_TYPE = sa.String(200).with_variant(sa.String(200, collation="C"), "postgresql")
 
 
 def upgrade() -> None:
     op.create_table(
         "conditions",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("slug", sa.String(length=200), nullable=False),
+        sa.Column("slug", SLUG_TYPE, nullable=False),
         sa.Column("name", sa.String(length=500), nullable=False),
         sa.Column("synonyms", JSON_TYPE, nullable=False),
         sa.Column("summary", sa.Text(), nullable=False),
@@ -62,7 +64,7 @@ def upgrade() -> None:
         "terms",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("kind", sa.String(length=20), nullable=False),
-        sa.Column("slug", sa.String(length=200), nullable=False),
+        sa.Column("slug", SLUG_TYPE, nullable=False),
         sa.Column("name", sa.String(length=500), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_terms")),
         sa.UniqueConstraint("kind", "slug", name=op.f("uq_terms_kind_slug")),

@@ -1,10 +1,12 @@
 """The condition list: pagination by cursor and offset, filters, links, totals."""
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
+from app.core import migrations
 from app.core.pagination import Cursor
 from tests import factories
 from tests.conftest import MMN_SEED, make_client, seed_database
@@ -157,3 +159,25 @@ def test_bad_parameters_are_422_naming_the_field(
     body = response.json()
     assert body["status"] == 422
     assert ["query", field] in [error["loc"] for error in body["errors"]]
+
+
+def test_order_and_letters_ignore_the_server_locale(databases, tmp_path: Path) -> None:
+    """Under a natural-language collation, '-' and digits sort differently from byte order; slugs
+    are declared with the C collation so order, cursors and letter ranges do not change."""
+    if databases.engine_name == "postgresql":
+        url = databases.create(
+            pg_options="TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C.UTF-8'"
+        )
+        migrations.upgrade(url)
+    else:
+        url = databases.fresh()
+    slugs = ["0day", "9lives", "a-b", "ab", "a-c", "z-last", "zz"]
+    path = factories.write_seed(tmp_path / "s.yaml", [factories.condition(s) for s in slugs])
+    seed_database(url, path)
+    with make_client(url) as client:
+        assert _slugs(client.get("/v1/conditions").json()) == sorted(slugs)
+        assert _slugs(client.get("/v1/conditions?letter=0-9").json()) == ["0day", "9lives"]
+        assert _slugs(client.get("/v1/conditions?letter=z").json()) == ["z-last", "zz"]
+        first = client.get("/v1/conditions?limit=3").json()
+        second = client.get(first["links"]["next"]).json()
+        assert _slugs(first) + _slugs(second) == sorted(slugs)[:6]
