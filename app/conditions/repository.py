@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, and_, exists, func, select
 from sqlalchemy.orm import Session, selectinload
 
+from app.core.pagination import Cursor
 from app.models import Code, Condition, Section, Source, Term
 
 
@@ -49,39 +50,42 @@ def count_conditions(session: Session, filters: ConditionFilters) -> int:
     return session.scalar(query) or 0
 
 
+def _beyond(cursor: Cursor) -> ColumnElement[bool]:
+    if cursor.direction == "after":
+        return Condition.slug >= cursor.key if cursor.inclusive else Condition.slug > cursor.key
+    return Condition.slug <= cursor.key if cursor.inclusive else Condition.slug < cursor.key
+
+
 def list_conditions(
     session: Session,
     filters: ConditionFilters,
     limit: int,
     *,
-    after: str | None = None,
-    before: str | None = None,
+    cursor: Cursor | None = None,
     offset: int | None = None,
 ) -> Sequence[Condition]:
-    """A page ordered by slug: keyset after/before a slug, or by offset. `before` pages backwards
-    and still returns the rows in ascending order."""
+    """A page in slug order: the `limit` rows beyond a keyset cursor, or from an offset. A
+    `before` cursor pages backwards; rows still come back in ascending order."""
     query = (
         select(Condition)
         .where(*_where(filters))
         .options(selectinload(Condition.sections).load_only(Section.kind))
     )
-    if before is not None:
-        rows = session.scalars(
-            query.where(Condition.slug < before).order_by(Condition.slug.desc()).limit(limit)
-        ).all()
-        return list(reversed(rows))
-    if after is not None:
-        query = query.where(Condition.slug > after)
+    if cursor is not None and cursor.direction == "before":
+        query = query.where(_beyond(cursor)).order_by(Condition.slug.desc()).limit(limit)
+        return list(reversed(session.scalars(query).all()))
+    if cursor is not None:
+        query = query.where(_beyond(cursor))
     query = query.order_by(Condition.slug).limit(limit)
     if offset:
         query = query.offset(offset)
     return session.scalars(query).all()
 
 
-def exists_beyond(session: Session, filters: ConditionFilters, slug: str, *, before: bool) -> bool:
-    """Whether any matching condition sorts before (or after) `slug`."""
-    beyond = Condition.slug < slug if before else Condition.slug > slug
-    return session.scalar(select(Condition.id).where(*_where(filters), beyond).limit(1)) is not None
+def exists_beyond(session: Session, filters: ConditionFilters, cursor: Cursor) -> bool:
+    """Whether any matching condition lies beyond the cursor."""
+    query = select(Condition.id).where(*_where(filters), _beyond(cursor)).limit(1)
+    return session.scalar(query) is not None
 
 
 def get_condition_record(session: Session, slug: str) -> Condition | None:

@@ -157,38 +157,61 @@ def condition_page(
     """One page of summaries, by offset or by keyset cursor on the slug (stable under inserts)."""
     total = repository.count_conditions(session, filters)
     limit = page.limit
-    next_params: dict[str, str | int | None] | None = None
-    prev_params: dict[str, str | int | None] | None = None
     if page.offset is not None:
         rows = list(repository.list_conditions(session, filters, limit, offset=page.offset))
-        if page.offset + limit < total:
-            next_params = {"offset": page.offset + limit, "cursor": None}
-        if page.offset > 0:
-            prev_params = {"offset": max(page.offset - limit, 0), "cursor": None}
+        links = _offset_links(page.offset, limit, total)
     else:
-        cursor = page.cursor
-        if cursor is not None and cursor.direction == "before":
-            rows = list(repository.list_conditions(session, filters, limit + 1, before=cursor.key))
-            has_prev = len(rows) > limit
-            rows = rows[-limit:]
-            has_next = bool(rows) and repository.exists_beyond(
-                session, filters, rows[-1].slug, before=False
-            )
-        else:
-            after = cursor.key if cursor is not None else None
-            rows = list(repository.list_conditions(session, filters, limit + 1, after=after))
-            has_next = len(rows) > limit
-            rows = rows[:limit]
-            has_prev = bool(rows) and repository.exists_beyond(
-                session, filters, rows[0].slug, before=True
-            )
-        if has_next:
-            next_params = {"cursor": Cursor("after", rows[-1].slug).encode(), "offset": None}
-        if has_prev:
-            prev_params = {"cursor": Cursor("before", rows[0].slug).encode(), "offset": None}
+        rows, links = _cursor_page(session, filters, limit, page.cursor)
+    next_params, prev_params = links
     return Page[ConditionSummary](
         items=[condition_summary(row) for row in rows],
         total=total,
         limit=limit,
         links=page_links(request, next_params, prev_params),
+    )
+
+
+LinkParams = dict[str, str | int | None] | None
+
+
+def _offset_links(offset: int, limit: int, total: int) -> tuple[LinkParams, LinkParams]:
+    next_params: LinkParams = None
+    prev_params: LinkParams = None
+    if offset + limit < total:
+        next_params = {"offset": offset + limit, "cursor": None}
+    if offset >= total > 0:
+        # Past the end: back to the last page that has rows.
+        prev_params = {"offset": max(total - limit, 0), "cursor": None}
+    elif offset > 0:
+        prev_params = {"offset": max(offset - limit, 0), "cursor": None}
+        if offset < limit:  # a shorter first page, so it does not overlap this one
+            prev_params["limit"] = offset
+    return next_params, prev_params
+
+
+def _cursor_page(
+    session: Session, filters: ConditionFilters, limit: int, cursor: Cursor | None
+) -> tuple[list[Condition], tuple[LinkParams, LinkParams]]:
+    backwards = cursor is not None and cursor.direction == "before"
+    rows = list(repository.list_conditions(session, filters, limit + 1, cursor=cursor))
+    more = len(rows) > limit  # one row beyond the page, in the direction of travel
+    rows = rows[-limit:] if backwards else rows[:limit]
+    next_cursor = prev_cursor = None
+    if rows:
+        first, last = Cursor("before", rows[0].slug), Cursor("after", rows[-1].slug)
+        if backwards:
+            has_next, has_prev = repository.exists_beyond(session, filters, last), more
+        else:
+            has_next, has_prev = more, repository.exists_beyond(session, filters, first)
+        next_cursor = last if has_next else None
+        prev_cursor = first if has_prev else None
+    elif cursor is not None:
+        # An empty page (its rows deleted meanwhile, or a hand-made cursor): point back across
+        # the cursor's key so the client is never stranded.
+        across = Cursor("after" if backwards else "before", cursor.key, inclusive=True)
+        if repository.exists_beyond(session, filters, across):
+            next_cursor, prev_cursor = (across, None) if backwards else (None, across)
+    return rows, (
+        {"cursor": next_cursor.encode(), "offset": None} if next_cursor else None,
+        {"cursor": prev_cursor.encode(), "offset": None} if prev_cursor else None,
     )

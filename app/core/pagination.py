@@ -18,16 +18,23 @@ MAX_OFFSET = 100_000
 Direction = Literal["after", "before"]
 
 
+MAX_KEY_LENGTH = 200
+
+
 @dataclass(frozen=True)
 class Cursor:
     """A position in a list ordered by a unique string key: the page starts after (or ends
-    before) `key`."""
+    before) `key`, or at `key` itself when `inclusive`."""
 
     direction: Direction
     key: str
+    inclusive: bool = False
 
     def encode(self) -> str:
-        raw = json.dumps({"d": self.direction, "k": self.key}, separators=(",", ":")).encode()
+        data: dict[str, object] = {"d": self.direction, "k": self.key}
+        if self.inclusive:
+            data["i"] = True
+        raw = json.dumps(data, separators=(",", ":")).encode()
         return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
@@ -44,14 +51,15 @@ def decode_cursor(value: str) -> Cursor:
         data = json.loads(raw)
     except (binascii.Error, ValueError) as exc:
         raise _invalid_cursor("not a cursor this API issued") from exc
-    if (
-        not isinstance(data, dict)
-        or data.get("d") not in ("after", "before")
-        or not isinstance(data.get("k"), str)
-        or not data["k"]
-    ):
+    if not isinstance(data, dict) or data.get("d") not in ("after", "before"):
         raise _invalid_cursor("not a cursor this API issued")
-    return Cursor(direction=data["d"], key=data["k"])
+    key, inclusive = data.get("k"), data.get("i", False)
+    # Keys are slugs: printable, bounded. Anything else (NUL, lone surrogates...) is forged.
+    if not isinstance(key, str) or not 0 < len(key) <= MAX_KEY_LENGTH or not key.isprintable():
+        raise _invalid_cursor("not a cursor this API issued")
+    if not isinstance(inclusive, bool):
+        raise _invalid_cursor("not a cursor this API issued")
+    return Cursor(direction=data["d"], key=key, inclusive=inclusive)
 
 
 @dataclass(frozen=True)

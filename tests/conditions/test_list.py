@@ -1,5 +1,7 @@
 """The condition list: pagination by cursor and offset, filters, links, totals."""
 
+import base64
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -32,6 +34,11 @@ def list_client(databases, tmp_path_factory: pytest.TempPathFactory) -> Iterator
 
 
 PUBLISHED = sorted([*SLUGS, "multifocal-motor-neuropathy"])
+
+
+def _forged(data: object) -> str:
+    raw = json.dumps(data).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
 def _slugs(body: dict) -> list[str]:
@@ -87,9 +94,44 @@ def test_offset_pagination(list_client: TestClient) -> None:
 
 
 def test_offset_past_the_end_is_an_empty_page(list_client: TestClient) -> None:
-    body = list_client.get("/v1/conditions", params={"offset": 1000}).json()
+    body = list_client.get("/v1/conditions", params={"offset": 1000, "limit": 5}).json()
     assert body["items"] == []
     assert body["total"] == len(PUBLISHED)
+    assert body["links"]["next"] is None
+    last = list_client.get(body["links"]["prev"]).json()
+    assert _slugs(last) == PUBLISHED[-5:]
+
+
+def test_prev_of_a_short_offset_does_not_overlap(list_client: TestClient) -> None:
+    body = list_client.get("/v1/conditions", params={"offset": 2, "limit": 5}).json()
+    assert _slugs(body) == PUBLISHED[2:7]
+    prev = list_client.get(body["links"]["prev"]).json()
+    assert _slugs(prev) == PUBLISHED[:2]
+    assert prev["links"]["prev"] is None
+
+
+@pytest.mark.parametrize(
+    ("cursor", "expected_next", "expected_prev"),
+    [
+        # Nothing after the last slug: the page is empty and points back to the last rows.
+        (Cursor("after", "zz"), None, PUBLISHED[-3:]),
+        # Nothing before the first slug: empty, pointing forward to the first rows.
+        (Cursor("before", "0"), PUBLISHED[:3], None),
+    ],
+)
+def test_empty_cursor_page_still_links_back(
+    list_client: TestClient,
+    cursor: Cursor,
+    expected_next: list[str] | None,
+    expected_prev: list[str] | None,
+) -> None:
+    body = list_client.get("/v1/conditions", params={"cursor": cursor.encode(), "limit": 3}).json()
+    assert body["items"] == []
+    for link, expected in (("next", expected_next), ("prev", expected_prev)):
+        if expected is None:
+            assert body["links"][link] is None
+        else:
+            assert _slugs(list_client.get(body["links"][link]).json()) == expected
 
 
 @pytest.mark.parametrize(
@@ -147,6 +189,13 @@ def test_summary_shape(list_client: TestClient) -> None:
         ({"has_section": "horoscope"}, "has_section"),
         ({"cursor": "not-a-cursor"}, "cursor"),
         ({"cursor": "e30"}, "cursor"),  # base64 of {}
+        ({"cursor": _forged({"d": "after", "k": "a\u0000b"})}, "cursor"),
+        ({"cursor": _forged({"d": "after", "k": "\ud800"})}, "cursor"),
+        ({"cursor": _forged({"d": "after", "k": "x" * 201})}, "cursor"),
+        ({"cursor": _forged({"d": "after", "k": 5})}, "cursor"),
+        ({"cursor": _forged({"d": "after", "k": "a", "i": "yes"})}, "cursor"),
+        ({"cursor": _forged({"d": "sideways", "k": "a"})}, "cursor"),
+        ({"cursor": _forged(["after", "a"])}, "cursor"),
         ({"cursor": Cursor("after", "a").encode(), "offset": 3}, "offset"),
     ],
 )
