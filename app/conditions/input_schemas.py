@@ -7,7 +7,16 @@ bad field is reported with its full path (`sections.symptoms.items[2].name`).
 from datetime import date
 from typing import Annotated, Any, Self
 
-from pydantic import BaseModel, Field, HttpUrl, create_model, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    Field,
+    HttpUrl,
+    UrlConstraints,
+    create_model,
+    field_validator,
+    model_validator,
+)
 
 from app.conditions.code_systems import CODE_SYSTEMS
 from app.conditions.items import ITEM_TYPES, FactItem
@@ -24,23 +33,34 @@ SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 Slug = Annotated[str, Field(min_length=1, max_length=200, pattern=SLUG_PATTERN)]
 Key = Annotated[str, Field(min_length=1, max_length=100, pattern=SLUG_PATTERN)]
 
+
+def _no_repeats(values: list[str]) -> list[str]:
+    repeated = sorted({value for value in values if values.count(value) > 1})
+    if repeated:
+        raise ValueError(f"listed more than once: {', '.join(repeated)}")
+    return values
+
+
+# Cited source keys, each at most once (the order is the order of display).
+SourceKeys = Annotated[list[Key], AfterValidator(_no_repeats)]
+
 VALID_KINDS = ", ".join(kind.value for kind in SectionKind)
 
 
 class SourceIn(InputSchema):
     key: Key = Field(description="Stable identifier that records use to cite this source.")
     title: Annotated[str, Field(min_length=1, max_length=500)]
-    publisher: str | None = None
-    url: HttpUrl | None = None
-    licence: Annotated[str, Field(min_length=1)]
-    version: str | None = None
+    publisher: Annotated[str | None, Field(max_length=300)] = None
+    url: Annotated[HttpUrl, UrlConstraints(max_length=2000)] | None = None
+    licence: Annotated[str, Field(min_length=1, max_length=5000)]
+    version: Annotated[str | None, Field(max_length=100)] = None
     retrieved: date | None = None
 
 
 class CodeIn(InputSchema):
     system: CodeSystem
     code: Annotated[str, Field(min_length=1, max_length=100)]
-    display: str | None = None
+    display: Annotated[str | None, Field(max_length=500)] = None
     relation: CodeRelation = CodeRelation.EXACT
 
     @model_validator(mode="after")
@@ -55,10 +75,12 @@ class CodeIn(InputSchema):
 
 
 class SectionIn(InputSchema):
-    title: str | None = Field(default=None, description="Defaults to the kind's standard title.")
-    summary: str | None = None
+    title: str | None = Field(
+        default=None, max_length=300, description="Defaults to the kind's standard title."
+    )
+    summary: Annotated[str | None, Field(max_length=20_000)] = None
     items: list[FactItem] = Field(default_factory=list)
-    sources: list[Key] = Field(
+    sources: SourceKeys = Field(
         default_factory=list, description="Source keys; defaults to the condition's sources."
     )
 
@@ -91,7 +113,7 @@ class ConditionIn(InputSchema):
     review_due: date | None = None
     disclaimer: Annotated[str, Field(min_length=1)]
     codes: list[CodeIn] = Field(default_factory=list)
-    sources: list[Key] = Field(min_length=1, description="Keys of the sources of this record.")
+    sources: SourceKeys = Field(min_length=1, description="Keys of the sources of this record.")
     sections: SectionsIn
 
     @field_validator("sections", mode="before")
@@ -102,6 +124,16 @@ class ConditionIn(InputSchema):
             if unknown:
                 raise ValueError(f"unknown section kind {unknown[0]!r}; valid kinds: {VALID_KINDS}")
         return value
+
+    @field_validator("codes")
+    @classmethod
+    def _codes_once(cls, codes: list[CodeIn]) -> list[CodeIn]:
+        seen: set[tuple[str, str]] = set()
+        for code in codes:
+            if (code.system, code.code) in seen:
+                raise ValueError(f"code {code.system}:{code.code} is listed more than once")
+            seen.add((code.system, code.code))
+        return codes
 
     @model_validator(mode="after")
     def _review_dates_ordered(self) -> Self:

@@ -7,7 +7,7 @@ from sqlalchemy import ColumnElement, and_, exists, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.core.pagination import Cursor
-from app.models import Code, Condition, Section, Source, Term
+from app.models import Code, Condition, Section, Source, Term, condition_sources, section_sources
 
 
 @dataclass(frozen=True)
@@ -139,3 +139,19 @@ def terms_by_kind_slug(session: Session, keys: set[tuple[str, str]]) -> dict[tup
     slugs = {slug for _, slug in keys}
     rows = session.scalars(select(Term).where(Term.kind.in_(kinds), Term.slug.in_(slugs))).all()
     return {(term.kind, term.slug): term for term in rows if (term.kind, term.slug) in keys}
+
+
+def slugs_citing(session: Session, source_ids: set[int]) -> list[str]:
+    """Slugs of the conditions that cite any of these sources, directly or in a section."""
+    direct = select(condition_sources.c.condition_id).where(
+        condition_sources.c.source_id.in_(source_ids)
+    )
+    via_section = (
+        select(Section.condition_id)
+        .join(section_sources, section_sources.c.section_id == Section.id)
+        .where(section_sources.c.source_id.in_(source_ids))
+    )
+    query = select(Condition.slug).where(
+        Condition.id.in_(direct.union(via_section).scalar_subquery())
+    )
+    return list(session.scalars(query.order_by(Condition.slug)))

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from slugify import slugify
-from sqlalchemy import delete, insert
+from sqlalchemy import delete, insert, update
 from sqlalchemy.orm import Session
 
 from app.conditions import repository
@@ -26,6 +26,11 @@ from app.models import (
 from app.models.base import utcnow
 
 
+def term_slug(name: str) -> str:
+    """The slug of a shared term; empty when the name has no letters or digits to slug."""
+    return str(slugify(name, max_length=200, word_boundary=True))
+
+
 @dataclass
 class UpsertReport:
     created: list[str] = field(default_factory=list)
@@ -38,21 +43,21 @@ class UpsertReport:
         return bool(self.created or self.updated or self.sources_written)
 
 
-def content_hash(record: ConditionIn, sources: dict[str, SourceIn]) -> str:
-    """Hash of everything a record's responses show, its cited sources included."""
-    cited = sorted(
-        {*record.sources, *(k for s in record.section_items().values() for k in s.sources)}
-    )
-    payload = {
-        "record": record.model_dump(mode="json"),
-        "sources": [sources[key].model_dump(mode="json") for key in cited],
-    }
+def content_hash(record: ConditionIn) -> str:
+    """Hash of the record's own content. Changes to the sources it cites are caught apart, when
+    the source rows change (see _bump_citing)."""
+    payload = record.model_dump(mode="json")
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
 
-def _upsert_sources(session: Session, sources: Sequence[SourceIn]) -> tuple[dict[str, Source], int]:
+def _upsert_sources(
+    session: Session, sources: Sequence[SourceIn]
+) -> tuple[dict[str, Source], int, set[int]]:
+    """Insert new sources, update changed ones; returns the rows by key, how many were
+    written, and the ids of existing sources whose content changed."""
     existing = repository.sources_by_key(session, [source.key for source in sources])
     written = 0
+    changed: set[int] = set()
     for source_in in sources:
         values = source_in.model_dump(mode="json", exclude={"key", "retrieved"})
         values["retrieved"] = source_in.retrieved
@@ -66,8 +71,22 @@ def _upsert_sources(session: Session, sources: Sequence[SourceIn]) -> tuple[dict
             for name, value in values.items():
                 setattr(source, name, value)
             written += 1
+            changed.add(source.id)
     session.flush()
-    return existing, written
+    return existing, written, changed
+
+
+def _bump_citing(session: Session, source_ids: set[int], skip: set[str]) -> list[str]:
+    """Raise the revision of every condition (but those in `skip`) that shows a changed
+    source, since its responses changed too."""
+    slugs = [slug for slug in repository.slugs_citing(session, source_ids) if slug not in skip]
+    if slugs:
+        session.execute(
+            update(Condition)
+            .where(Condition.slug.in_(slugs))
+            .values(revision=Condition.revision + 1, updated_at=utcnow())
+        )
+    return slugs
 
 
 def _terms_for(session: Session, record: ConditionIn) -> dict[tuple[str, str], Term]:
@@ -77,7 +96,8 @@ def _terms_for(session: Session, record: ConditionIn) -> dict[tuple[str, str], T
         term_kind = SECTION_INFO[kind].term_kind
         if term_kind is not None:
             for item in section.items:
-                wanted.setdefault((term_kind.value, slugify(item.name)), item.name)
+                if slug := term_slug(item.name):
+                    wanted.setdefault((term_kind.value, slug), item.name)
     terms = repository.terms_by_kind_slug(session, set(wanted))
     for (term_kind_value, slug), name in wanted.items():
         if (term_kind_value, slug) not in terms:
@@ -94,7 +114,7 @@ def build_section(
     info = SECTION_INFO[kind]
     items = []
     for position, item in enumerate(section_in.items):
-        term = terms.get((info.term_kind.value, slugify(item.name))) if info.term_kind else None
+        term = terms.get((info.term_kind.value, term_slug(item.name))) if info.term_kind else None
         items.append(
             SectionItem(
                 position=position,
@@ -168,11 +188,10 @@ def upsert_conditions(
     session: Session, records: Sequence[ConditionIn], sources: Sequence[SourceIn]
 ) -> UpsertReport:
     report = UpsertReport()
-    source_rows, report.sources_written = _upsert_sources(session, sources)
-    source_inputs = {source.key: source for source in sources}
+    source_rows, report.sources_written, changed_sources = _upsert_sources(session, sources)
     existing = repository.conditions_by_slug(session, [record.slug for record in records])
     for record in records:
-        digest = content_hash(record, source_inputs)
+        digest = content_hash(record)
         condition = existing.get(record.slug)
         if condition is not None and condition.content_hash == digest:
             report.unchanged.append(record.slug)
@@ -203,5 +222,10 @@ def upsert_conditions(
             condition.updated_at = utcnow()
             report.updated.append(record.slug)
         _write_children(session, condition, record, source_rows)
+    if changed_sources:
+        written = {*report.created, *report.updated}
+        bumped = _bump_citing(session, changed_sources, skip=written)
+        report.updated += bumped
+        report.unchanged = [slug for slug in report.unchanged if slug not in bumped]
     session.flush()
     return report

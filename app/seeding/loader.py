@@ -36,6 +36,12 @@ def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode) -> dict[An
     seen: set[Any] = set()
     for key_node, _ in node.value:
         key = loader.construct_object(key_node)
+        try:
+            hash(key)
+        except TypeError:
+            raise yaml.constructor.ConstructorError(
+                None, None, "a mapping key must be a plain value", key_node.start_mark
+            ) from None
         if key in seen:
             raise yaml.constructor.ConstructorError(
                 None, None, f"duplicate key {key!r}", key_node.start_mark
@@ -81,6 +87,8 @@ def parse_file(path: Path) -> ParsedFile:
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
         problem = getattr(exc, "problem", None) or str(exc)
         raise SeedError([f"{name}: {where}{problem}"]) from exc
+    except ValueError as exc:  # a YAML value that cannot be built, e.g. the date 2026-13-01
+        raise SeedError([f"{name}: invalid value: {exc}"]) from exc
     if not isinstance(raw, dict):
         raise SeedError([f"{name}: expected a mapping with `sources` and `conditions` at the top"])
     try:

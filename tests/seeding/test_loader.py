@@ -129,6 +129,37 @@ def _bad_slug(tmp_path: Path) -> Path:
     return _bad(tmp_path, [factories.condition("Alpha Beta")])
 
 
+def _long_section_title(tmp_path: Path) -> Path:
+    sections = {"overview": {"title": "t" * 301}}
+    return _bad(tmp_path, [factories.condition("alpha", sections=sections)])
+
+
+def _long_item_name(tmp_path: Path) -> Path:
+    sections = {"symptoms": {"items": [{"name": "n" * 501}]}}
+    return _bad(tmp_path, [factories.condition("alpha", sections=sections)])
+
+
+def _repeated_source(tmp_path: Path) -> Path:
+    return _bad(tmp_path, [factories.condition("alpha", sources=["test-source", "test-source"])])
+
+
+def _repeated_code(tmp_path: Path) -> Path:
+    codes = [{"system": "orpha", "code": "1"}, {"system": "orpha", "code": "1"}]
+    return _bad(tmp_path, [factories.condition("alpha", codes=codes)])
+
+
+def _bad_date(tmp_path: Path) -> Path:
+    path = tmp_path / "bad.yaml"
+    path.write_text("sources: []\nconditions:\n  - last_reviewed: 2026-13-01\n")
+    return path
+
+
+def _unhashable_key(tmp_path: Path) -> Path:
+    path = tmp_path / "bad.yaml"
+    path.write_text("sources: []\n? [a, b]\n: 1\n")
+    return path
+
+
 def _duplicate_yaml_key(tmp_path: Path) -> Path:
     path = tmp_path / "bad.yaml"
     path.write_text("sources: []\nconditions: []\nconditions: []\n")
@@ -166,6 +197,24 @@ BAD_FILES = {
     "bad code": (_bad_code, "bad.yaml: conditions[0].codes[0]: Value error, 'not-a-code' is not"),
     "bad slug": (_bad_slug, "bad.yaml: conditions[0].slug: String should match pattern"),
     "duplicate yaml key": (_duplicate_yaml_key, "bad.yaml: line 3, column 1: duplicate key"),
+    "long section title": (
+        _long_section_title,
+        "bad.yaml: conditions[0].sections.overview.title: String should have at most 300",
+    ),
+    "long item name": (
+        _long_item_name,
+        "bad.yaml: conditions[0].sections.symptoms.items[0].name: String should have at most 500",
+    ),
+    "repeated source": (
+        _repeated_source,
+        "bad.yaml: conditions[0].sources: Value error, listed more than once: test-source",
+    ),
+    "repeated code": (
+        _repeated_code,
+        "bad.yaml: conditions[0].codes: Value error, code orpha:1 is listed more than once",
+    ),
+    "bad date": (_bad_date, "bad.yaml: invalid value: month must be in 1..12"),
+    "unhashable key": (_unhashable_key, "bad.yaml: line 2, column 3: a mapping key must be"),
     "yaml syntax": (_yaml_syntax, "bad.yaml: line 2, column "),
     "not a mapping": (_not_a_mapping, "bad.yaml: expected a mapping"),
 }
@@ -223,3 +272,49 @@ def test_database_error_mid_write_rolls_back_everything(fresh_db: str, tmp_path:
     with pytest.raises(Exception, match="section_sources"):
         seed_database(fresh_db, path)
     assert snapshot(fresh_db, exclude=("section_sources",)) == before
+
+
+def test_long_names_fit_on_both_engines(fresh_db: str, tmp_path: Path) -> None:
+    """Names at the schema's limits are stored the same on SQLite and PostgreSQL."""
+    name = "Weakness " + "w" * 491  # 500 characters: the longest item name allowed
+    sections = {
+        "overview": {"title": "T" * 300},
+        "symptoms": {"items": [{"name": name}, {"name": "???"}]},
+    }
+    path = factories.write_seed(
+        tmp_path / "long.yaml", [factories.condition("alpha", sections=sections)]
+    )
+    seed_database(fresh_db, path)
+    with make_client(fresh_db) as client:
+        body = client.get("/v1/conditions/alpha").json()
+    assert body["sections"]["symptoms"]["items"][0]["name"] == name
+    assert body["sections"]["overview"]["title"] == "T" * 300
+    engine = create_engine(fresh_db)
+    with engine.connect() as conn:
+        slugs = conn.execute(select(Term.slug)).scalars().all()
+    engine.dispose()
+    assert len(slugs) == 1  # "???" has nothing to slug, so it gets no shared term
+    assert 0 < len(slugs[0]) <= 200
+
+
+def test_a_changed_source_raises_the_revision_of_every_record_citing_it(
+    fresh_db: str, tmp_path: Path
+) -> None:
+    first = factories.write_seed(tmp_path / "a.yaml", [factories.condition("alpha")])
+    seed_database(fresh_db, first)
+    changed_source = {**factories.SOURCE, "licence": "CC-BY-4.0"}
+    second = factories.write_seed(
+        tmp_path / "b.yaml", [factories.condition("beta")], sources=[changed_source]
+    )
+    seed_database(fresh_db, second)
+    with make_client(fresh_db) as client:
+        alpha = client.get("/v1/conditions/alpha").json()
+        section = client.get("/v1/conditions/alpha/overview").json()
+    assert alpha["sources"][0]["licence"] == "CC-BY-4.0"
+    assert section["sources"][0]["licence"] == "CC-BY-4.0"
+    assert alpha["revision"] == 2
+    assert alpha["updated_at"] > alpha["created_at"]
+    # Seeding the same files again changes nothing more.
+    before = snapshot(fresh_db)
+    seed_database(fresh_db, second)
+    assert snapshot(fresh_db) == before
