@@ -51,3 +51,24 @@ def test_migrate_seed_serve(tmp_path: Path) -> None:
     # Logs are JSON lines, access log included.
     assert '"logger": "uvicorn.access"' in output
     assert "/v1/conditions/multifocal-motor-neuropathy/symptoms" in output
+
+
+def test_replicas_starting_together_migrate_and_seed_once(databases) -> None:
+    """Like several containers starting at once: each runs migrate then seed on one database."""
+    env = {**os.environ, "DATABASE_URL": databases.create()}
+    starts = [
+        subprocess.Popen(
+            ["sh", "-c", f"{sys.executable} -m app migrate && {sys.executable} -m app seed"],
+            env=env,
+            cwd=PROJECT_ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for _ in range(3)
+    ]
+    outputs = [start.communicate(timeout=120)[0] for start in starts]
+    assert [start.returncode for start in starts] == [0, 0, 0], outputs
+    created = sum("1 created" in output for output in outputs)
+    unchanged = sum("1 unchanged" in output for output in outputs)
+    assert (created, unchanged) == (1, 2)

@@ -1,11 +1,15 @@
 """Migrations are the only source of the schema: they round-trip and agree with the models."""
 
+import pytest
+import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.operations import Operations
 from sqlalchemy import create_engine, func, inspect, select
 
 from app.core import migrations
-from app.models import Base, Condition
+from app.core.db import create_db_engine, exclusive_changes
+from app.models import Base, Condition, Section
 from tests.conftest import Databases, seed_database
 
 TABLES = {
@@ -46,3 +50,26 @@ def test_models_match_migrations(databases: Databases) -> None:
         diff = compare_metadata(context, Base.metadata)
     engine.dispose()
     assert diff == []
+
+
+@pytest.mark.parametrize("defer_foreign_keys", [True, False])
+def test_rebuilding_a_parent_table_keeps_child_rows(
+    databases: Databases, defer_foreign_keys: bool
+) -> None:
+    """SQLite migrations ALTER by copying a table and dropping the old one. Migrations defer
+    foreign keys so that the drop does not cascade into sections and codes (on SQLite the
+    un-deferred variant shows the loss; on PostgreSQL neither loses anything)."""
+    url = databases.fresh()
+    seed_database(url)
+    engine = create_db_engine(url)
+    with exclusive_changes(engine, defer_foreign_keys=defer_foreign_keys) as connection:
+        operations = Operations(MigrationContext.configure(connection))
+        # SQLite copies the table for such an ALTER; PostgreSQL alters it in place.
+        recreate = "always" if databases.engine_name == "sqlite" else "auto"
+        with operations.batch_alter_table("conditions", recreate=recreate) as batch:
+            batch.add_column(sa.Column("extra", sa.Integer(), nullable=True))
+    with engine.connect() as connection:
+        sections = connection.scalar(select(func.count()).select_from(Section))
+    engine.dispose()
+    loses_rows = databases.engine_name == "sqlite" and not defer_foreign_keys
+    assert sections == (0 if loses_rows else 12)

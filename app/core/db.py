@@ -1,13 +1,24 @@
-"""Engine and session factory; SQLite gets foreign keys, WAL and a busy timeout per connection."""
+"""Engine and session factory; SQLite gets foreign keys, WAL and a busy timeout per connection.
+
+pysqlite's own transaction handling is switched off (it does not BEGIN before DDL, so schema
+changes would run outside any transaction); we emit BEGIN ourselves, so SQLite transactions are
+real, DDL included. A unit of work that changes data or schema (migrate, seed, imports) starts
+with `exclusive_changes`: BEGIN IMMEDIATE on SQLite, an advisory lock on PostgreSQL, so
+processes doing the same change at once run one after the other instead of colliding.
+"""
 
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
+
+# Fixed key of the PostgreSQL advisory lock taken by every schema or bulk data change.
+CHANGES_LOCK_KEY = 0x434F4E44  # "COND"
+_SQLITE_BEGIN = "sqlite_begin"
 
 
 def _prepare_sqlite_file(url: str) -> None:
@@ -16,7 +27,8 @@ def _prepare_sqlite_file(url: str) -> None:
         Path(database).parent.mkdir(parents=True, exist_ok=True)
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.isolation_level = None  # we emit BEGIN (see _sqlite_begin)
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -24,11 +36,16 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _sqlite_begin(connection: Connection) -> None:
+    connection.exec_driver_sql(connection.get_execution_options().get(_SQLITE_BEGIN, "BEGIN"))
+
+
 def create_db_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         _prepare_sqlite_file(url)
         engine = create_engine(url, connect_args={"check_same_thread": False})
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", _sqlite_connect)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 5})
 
@@ -37,8 +54,49 @@ def create_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)
 
 
+def _lock_changes(connection: Connection) -> None:
+    if connection.dialect.name == "postgresql":
+        # Held until the transaction ends.
+        connection.execute(select(func.pg_advisory_xact_lock(CHANGES_LOCK_KEY)))
+
+
 @contextmanager
-def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """One unit of work: commit when the block ends cleanly, roll back on any error."""
-    with factory() as session, session.begin():
-        yield session
+def exclusive_changes(engine: Engine, *, defer_foreign_keys: bool = False) -> Iterator[Connection]:
+    """A connection in a transaction that no other change of this kind runs beside.
+
+    `defer_foreign_keys` is for migrations: SQLite ALTERs by copying a table and dropping the
+    old one, and with foreign keys on that drop would cascade-delete the child rows. The keys
+    are switched off for the transaction and checked before it commits.
+    """
+    with engine.connect() as connection:
+        sqlite_keys_off = defer_foreign_keys and connection.dialect.name == "sqlite"
+        if sqlite_keys_off:  # a PRAGMA that only works outside a transaction
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
+        try:
+            connection.execution_options(**{_SQLITE_BEGIN: "BEGIN IMMEDIATE"})
+            with connection.begin():
+                _lock_changes(connection)
+                yield connection
+                if sqlite_keys_off:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+                    if broken:
+                        raise RuntimeError(f"foreign keys broken by the change: {broken[:5]}")
+        finally:
+            if sqlite_keys_off:
+                connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")  # type: ignore[union-attr]
+
+
+@contextmanager
+def transaction(factory: sessionmaker[Session], *, exclusive: bool = False) -> Iterator[Session]:
+    """One unit of work: commit when the block ends cleanly, roll back on any error. With
+    `exclusive`, it is also serialised against every other exclusive change (see module doc)."""
+    with factory() as session:
+        if exclusive:
+            connection = session.connection(execution_options={_SQLITE_BEGIN: "BEGIN IMMEDIATE"})
+            _lock_changes(connection)
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise

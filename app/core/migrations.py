@@ -1,9 +1,19 @@
-"""Alembic driven from code, so `python -m app migrate` and the tests need no alembic.ini lookup."""
+"""Alembic driven from code, so `python -m app migrate` and the tests need no alembic.ini lookup.
+
+Migrations run in one exclusive transaction (see app.core.db.exclusive_changes): several
+replicas starting at once migrate one after another instead of racing on the same DDL.
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from alembic import command
 from alembic.config import Config
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection
 
 from app.core.config import PROJECT_ROOT
+from app.core.db import create_db_engine, exclusive_changes
 
 
 def alembic_config(database_url: str) -> Config:
@@ -14,9 +24,30 @@ def alembic_config(database_url: str) -> Config:
     return config
 
 
+def head_revision() -> str | None:
+    """The revision the code expects the database to be at."""
+    return ScriptDirectory.from_config(alembic_config("")).get_current_head()
+
+
+@contextmanager
+def _locked_connection(database_url: str) -> Iterator[Connection]:
+    engine = create_db_engine(database_url)
+    try:
+        with exclusive_changes(engine, defer_foreign_keys=True) as connection:
+            yield connection
+    finally:
+        engine.dispose()
+
+
 def upgrade(database_url: str, revision: str = "head") -> None:
-    command.upgrade(alembic_config(database_url), revision)
+    with _locked_connection(database_url) as connection:
+        config = alembic_config(database_url)
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
 
 
 def downgrade(database_url: str, revision: str = "base") -> None:
-    command.downgrade(alembic_config(database_url), revision)
+    with _locked_connection(database_url) as connection:
+        config = alembic_config(database_url)
+        config.attributes["connection"] = connection
+        command.downgrade(config, revision)

@@ -163,7 +163,7 @@ def seed(factory: sessionmaker[Session], paths: Sequence[Path]) -> UpsertReport:
         raise SeedError(["no seed files given"])
     records, sources = load(paths)
     logger.info("seed files valid", extra={"files": len(paths), "conditions": len(records)})
-    with transaction(factory) as session:
+    with transaction(factory, exclusive=True) as session:
         report = upsert_conditions(session, records, sources)
     logger.info(
         "seed applied",
