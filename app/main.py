@@ -11,6 +11,7 @@ from app.core.config import Settings, get_settings
 from app.core.db import create_db_engine, create_session_factory
 from app.core.errors import install_error_handlers
 from app.core.logging import configure_logging
+from app.core.migrations import head_revision
 from app.core.openapi import install_openapi
 from app.health.router import router as health_router
 
@@ -53,6 +54,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = create_session_factory(engine)
+    app.state.schema_head = head_revision()
     install_error_handlers(app)
     install_openapi(app)
     app.include_router(api_router)

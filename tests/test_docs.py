@@ -35,10 +35,18 @@ def test_every_section_kind_has_a_typed_documented_route(client: TestClient) -> 
         operation = openapi["paths"][f"/v1/conditions/{{slug}}/{kind.value}"]["get"]
         assert operation["tags"] == ["conditions"]
         assert operation["operationId"] == f"conditions-get_{kind.value.replace('-', '_')}"
-        assert {"200", "404", "422"} <= set(operation["responses"])
-        problem = operation["responses"]["404"]["content"]["application/problem+json"]
-        assert problem["schema"]["$ref"] == "#/components/schemas/Problem"
+        assert {"200", "404", "422", "503"} <= set(operation["responses"])
+        for status in ("404", "422", "503"):
+            content = operation["responses"][status]["content"]
+            assert list(content) == ["application/problem+json"]  # what the server sends
+            assert content["application/problem+json"]["schema"]["$ref"] == (
+                "#/components/schemas/Problem"
+            )
     schemas = openapi["components"]["schemas"]
+    assert {"type", "title", "status", "detail", "instance", "errors"} <= set(
+        schemas["Problem"]["properties"]
+    )
+    assert "FieldError" in schemas
     symptom_items = schemas["SymptomsSectionResponse"]["properties"]["items"]["items"]
     drug_items = schemas["DrugsSectionResponse"]["properties"]["items"]["items"]
     assert symptom_items["$ref"].endswith("/SymptomItem")

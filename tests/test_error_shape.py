@@ -4,6 +4,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.core.config import Settings
+from app.core.migrations import head_revision
 from app.main import create_app
 
 PROBLEM_KEYS = {"type", "title", "status", "detail", "instance"}
@@ -75,3 +76,19 @@ def test_database_down_gives_503_but_liveness_stays_up(seeded_url: str) -> None:
             body = response.json()
             assert body["type"] == "urn:problem:database-unavailable"
             assert "psycopg" not in response.text and "sqlite3" not in response.text
+
+
+def test_unmigrated_database_is_not_ready(databases) -> None:
+    """Reachable but never migrated: readiness says so; data routes fail as a bug, not as an
+    outage, and the same way on both engines."""
+    with TestClient(
+        create_app(Settings(database_url=databases.create())), raise_server_exceptions=False
+    ) as client:
+        ready = client.get("/readyz")
+        assert ready.status_code == 503
+        assert ready.json()["type"] == "urn:problem:schema-not-current"
+        assert ready.json()["expected_revision"] == head_revision()
+        assert "python -m app migrate" in ready.json()["detail"]
+        data = client.get("/v1/conditions")
+        assert data.status_code == 500
+        assert data.json()["type"] == "urn:problem:internal-error"

@@ -69,7 +69,7 @@ def condition_filters(
         "`links.prev` (opaque cursors), or page with `offset`. `total` counts every match."
     ),
     responses={
-        **problem_responses(422),
+        **problem_responses(422, 503),
         **example_response(
             "list_conditions",
             {
@@ -111,7 +111,7 @@ def list_section_kinds() -> list[SectionKindOut]:
         "disclaimer to show beside the content."
     ),
     responses={
-        **problem_responses(404, 422),
+        **problem_responses(404, 422, 503),
         **example_response("get_condition", EXAMPLES.get("record")),
     },
 )
@@ -146,7 +146,7 @@ def _section_route(kind: SectionKind) -> None:
         summary=f"Get a condition's {info.title.lower()}",
         description=f"{info.description} Items are `{info.item_type}` items.",
         responses={
-            **problem_responses(404, 422),
+            **problem_responses(404, 422, 503),
             **example_response(get_section.__name__, EXAMPLES.get("sections", {}).get(kind)),
         },
     )

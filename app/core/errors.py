@@ -88,6 +88,12 @@ class DatabaseUnavailable(AppError):
     title = "Database unavailable"
 
 
+class SchemaNotCurrent(AppError):
+    status = HTTPStatus.SERVICE_UNAVAILABLE
+    problem = "schema-not-current"
+    title = "Database schema not current"
+
+
 def problem_response(
     request: Request,
     status: int,
@@ -148,8 +154,15 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+# SQLite reports schema mistakes as OperationalError too; those are bugs (500), not outages.
+_SQLITE_SCHEMA_ERRORS = ("no such table", "no such column", "syntax error")
+
+
 async def _database_error(request: Request, exc: Exception) -> JSONResponse:
-    logger.error("database unavailable", extra={"error": type(exc).__name__})
+    assert isinstance(exc, OperationalError)
+    if any(marker in str(exc.orig) for marker in _SQLITE_SCHEMA_ERRORS):
+        return await _unhandled_error(request, exc)
+    logger.error("database unavailable", extra={"error": type(exc.orig).__name__})
     error = DatabaseUnavailable("The database cannot be reached; try again shortly.")
     return problem_response(
         request,
@@ -182,10 +195,10 @@ def install_error_handlers(app: FastAPI) -> None:
 
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI `responses=` entries documenting the problem body for the given statuses."""
+    """OpenAPI `responses=` entries documenting the problem body for the given statuses (the
+    Problem schema itself is added to the components by app.core.openapi)."""
     return {
         status: {
-            "model": Problem,
             "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
             "description": HTTPStatus(status).phrase,
         }

@@ -10,6 +10,8 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
+from app.core.errors import Problem
+
 _EXAMPLES: dict[str, Any] = {}
 
 
@@ -30,6 +32,15 @@ def _restore_examples(document: dict[str, Any]) -> None:
                 content["example"] = _EXAMPLES[name]
 
 
+def _add_problem_schema(document: dict[str, Any]) -> None:
+    """Error responses refer to Problem by $ref only (so that problem+json is their one media
+    type); the schema and the ones it uses go into the components here."""
+    schema = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+    schemas = document.setdefault("components", {}).setdefault("schemas", {})
+    schemas.update(schema.pop("$defs", {}))
+    schemas["Problem"] = schema
+
+
 def install_openapi(app: FastAPI) -> None:
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
@@ -41,6 +52,7 @@ def install_openapi(app: FastAPI) -> None:
                 tags=app.openapi_tags,
             )
             _restore_examples(document)
+            _add_problem_schema(document)
             app.openapi_schema = document
         return app.openapi_schema
 

@@ -1,7 +1,12 @@
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 from sqlalchemy.orm import Session
 
 
-def ping(session: Session) -> None:
-    """Round trip to the database; raises when it cannot be reached."""
-    session.execute(text("SELECT 1"))
+def schema_revision(session: Session) -> str | None:
+    """The Alembic revision the database is at (None when it was never migrated). Raises when
+    the database cannot be reached."""
+    connection = session.connection()
+    if not inspect(connection).has_table("alembic_version"):
+        return None
+    revision: str | None = session.scalar(text("SELECT version_num FROM alembic_version"))
+    return revision

@@ -2,10 +2,11 @@
 
 from typing import Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
+from pydantic import Field
 
 from app.core.deps import SessionDep
-from app.core.errors import problem_responses
+from app.core.errors import SchemaNotCurrent, problem_responses
 from app.core.schemas import Schema
 from app.health import repository
 
@@ -19,6 +20,7 @@ class HealthStatus(Schema):
 class ReadyStatus(Schema):
     status: Literal["ok"]
     database: Literal["ok"]
+    schema_revision: str = Field(description="The migration the database is at.")
 
 
 @router.get("/healthz", response_model=HealthStatus, summary="Liveness")
@@ -33,7 +35,16 @@ def healthz() -> HealthStatus:
     summary="Readiness",
     responses=problem_responses(503),
 )
-def readyz(session: SessionDep) -> ReadyStatus:
-    """The process can serve data: the database answers a query."""
-    repository.ping(session)
-    return ReadyStatus(status="ok", database="ok")
+def readyz(session: SessionDep, request: Request) -> ReadyStatus:
+    """The process can serve data: the database answers and its schema is the one this
+    release expects."""
+    expected: str | None = request.app.state.schema_head
+    found = repository.schema_revision(session)
+    if found != expected:
+        raise SchemaNotCurrent(
+            f"The database schema is at {found or 'no revision'}; this release needs "
+            f"{expected}. Run `python -m app migrate`.",
+            schema_revision=found,
+            expected_revision=expected,
+        )
+    return ReadyStatus(status="ok", database="ok", schema_revision=found)

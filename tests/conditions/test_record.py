@@ -4,6 +4,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.conditions.kinds import SectionKind
+from app.core.migrations import head_revision
 
 MMN = "/v1/conditions/multifocal-motor-neuropathy"
 SEEDED_KINDS = [
@@ -177,4 +178,8 @@ def test_malformed_slug_is_422(client: TestClient, slug: str) -> None:
 
 def test_health_and_readiness(client: TestClient) -> None:
     assert client.get("/healthz").json() == {"status": "ok"}
-    assert client.get("/readyz").json() == {"status": "ok", "database": "ok"}
+    assert client.get("/readyz").json() == {
+        "status": "ok",
+        "database": "ok",
+        "schema_revision": head_revision(),
+    }
