@@ -14,7 +14,8 @@ from tests.conftest import Databases, seed_database
 
 TABLES = {
     "conditions", "codes", "sections", "section_items", "terms", "sources",
-    "condition_sources", "section_sources", "alembic_version",
+    "condition_sources", "section_sources", "alembic_version", "term_parents",
+    "term_ancestors", "phenotype_annotations", "code_entries", "source_imports",
 }  # fmt: skip
 
 

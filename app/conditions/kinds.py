@@ -44,6 +44,19 @@ class CodeRelation(StrEnum):
     NARROWER = "narrower"
     BROADER = "broader"
     RELATED = "related"
+    # Linked because the names are equal after normalisation: computed, not curated.
+    NAME_MATCH = "name-match"
+
+
+class CodeProvenance(StrEnum):
+    CURATED = "curated"  # written by an editor (seed files, later the write API)
+    SOURCE = "source"  # stated by an imported data source
+    COMPUTED = "computed"  # derived by us, e.g. by matching names; never a curated mapping
+
+
+class ConditionOrigin(StrEnum):
+    SEED = "seed"
+    HPO = "hpo"  # created by the HPO annotations import, replaced with each release
 
 
 class TermKind(StrEnum):

@@ -112,7 +112,7 @@ class ConditionRecord(Schema):
     slug: str
     name: str
     synonyms: list[str]
-    summary: str
+    summary: str | None = Field(description="Short prose; null for records built from data alone.")
     status: str
     codes: list[CodeOut]
     sections: ConditionSections
@@ -132,7 +132,7 @@ class ConditionSummary(Schema):
     slug: str
     name: str
     synonyms: list[str]
-    summary: str
+    summary: str | None
     status: str
     section_kinds: list[SectionKind] = Field(description="Kinds of the sections the record has.")
     last_reviewed: date | None

@@ -7,12 +7,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from slugify import slugify
-from sqlalchemy import delete, insert, update
+from sqlalchemy import delete, insert, tuple_, update
 from sqlalchemy.orm import Session
 
 from app.conditions import repository
 from app.conditions.input_schemas import ConditionIn, SectionIn, SourceIn
-from app.conditions.kinds import SECTION_INFO, SectionKind
+from app.conditions.kinds import SECTION_INFO, CodeProvenance, SectionKind
 from app.models import (
     Code,
     Condition,
@@ -152,6 +152,13 @@ def _write_children(
     codes = build_codes(record)
     for code in codes:
         code.condition_id = condition.id
+    if codes:  # an editor's code supersedes the same code found by an import
+        session.execute(
+            delete(Code).where(
+                Code.condition_id == condition.id,
+                tuple_(Code.system, Code.code).in_([(c.system, c.code) for c in codes]),
+            )
+        )
     session.add_all(codes)
     sections = record.section_items()
     built = {kind: build_section(kind, section, terms) for kind, section in sections.items()}
@@ -178,7 +185,12 @@ def _write_children(
 def _clear_children(session: Session, condition: Condition) -> None:
     # Bulk deletes: sections' items and source links go with them through ON DELETE CASCADE.
     session.execute(delete(Section).where(Section.condition_id == condition.id))
-    session.execute(delete(Code).where(Code.condition_id == condition.id))
+    # Only the codes editors wrote: codes from imports belong to their import.
+    session.execute(
+        delete(Code).where(
+            Code.condition_id == condition.id, Code.provenance == CodeProvenance.CURATED
+        )
+    )
     session.execute(
         delete(condition_sources).where(condition_sources.c.condition_id == condition.id)
     )

@@ -1,20 +1,27 @@
 """All ORM models, imported together so Alembic sees one metadata."""
 
+from app.models.annotation import PhenotypeAnnotation
 from app.models.base import Base
 from app.models.code import Code
+from app.models.code_entry import CodeEntry, SourceImport
 from app.models.condition import Condition
 from app.models.section import Section, SectionItem
 from app.models.source import Source, condition_sources, section_sources
-from app.models.term import Term
+from app.models.term import Term, term_ancestors, term_parents
 
 __all__ = [
     "Base",
     "Code",
+    "CodeEntry",
     "Condition",
+    "PhenotypeAnnotation",
     "Section",
     "SectionItem",
     "Source",
+    "SourceImport",
     "Term",
     "condition_sources",
     "section_sources",
+    "term_ancestors",
+    "term_parents",
 ]

@@ -27,5 +27,7 @@ class Code(Base):
     code: Mapped[str] = mapped_column(String(100))
     display: Mapped[str | None] = mapped_column(String(500))
     relation: Mapped[str] = mapped_column(String(20))
+    provenance: Mapped[str] = mapped_column(String(20), default="curated", server_default="curated")
+    source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id", ondelete="RESTRICT"))
 
     condition: Mapped["Condition"] = relationship(back_populates="codes", lazy="raise")

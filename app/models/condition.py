@@ -24,9 +24,12 @@ class Condition(Base):
     slug: Mapped[str] = mapped_column(SlugType, unique=True)
     name: Mapped[str] = mapped_column(String(500))
     synonyms: Mapped[list[str]] = mapped_column(JSONType, default=list)
-    summary: Mapped[str] = mapped_column(Text)
+    summary: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(20), index=True)
     disclaimer: Mapped[str] = mapped_column(Text)
+    origin: Mapped[str] = mapped_column(String(20), default="seed", server_default="seed")
+    # Phenotype annotations the record has (kept by the HPO import), so lists need no count.
+    annotation_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     last_reviewed: Mapped[date | None] = mapped_column(Date)
     review_due: Mapped[date | None] = mapped_column(Date)
     # Bumped on every content change; ETags and caches key on it.

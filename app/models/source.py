@@ -19,6 +19,8 @@ class Source(Base):
     licence: Mapped[str] = mapped_column(Text)
     version: Mapped[str | None] = mapped_column(String(100))
     retrieved: Mapped[date | None] = mapped_column(Date)
+    # Text the source's terms require users to show beside its content.
+    attribution: Mapped[str | None] = mapped_column(Text)
 
 
 condition_sources = Table(
