@@ -1,4 +1,4 @@
-"""Command line: `python -m app migrate | seed | serve`. Every command reads DATABASE_URL."""
+"""Command line: `python -m app migrate | seed | import | serve`. All read DATABASE_URL."""
 
 import argparse
 import logging
@@ -43,6 +43,33 @@ def _seed(args: argparse.Namespace) -> int:
     return 0
 
 
+def _import(args: argparse.Namespace) -> int:
+    from app.core.db import create_db_engine, create_session_factory
+    from app.importers.hpo_files import HpoFileError
+    from app.importers.service import import_hpo, import_icd10cm
+
+    settings = get_settings()
+    engine = create_db_engine(settings.database_url)
+    factory = create_session_factory(engine)
+    wanted = ["hpo", "icd10cm"] if args.source == "all" else [args.source]
+    try:
+        for source in wanted:
+            step = import_hpo if source == "hpo" else import_icd10cm
+            report = step(factory, show_progress=not args.quiet)
+            print(report.summary())
+            logger.info(
+                "import finished",
+                extra={"source": report.source, "version": report.version,
+                       "skipped": report.skipped, **report.counts},
+            )  # fmt: skip
+    except (HpoFileError, ValueError) as exc:
+        print(f"import failed; the previous data is unchanged: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+    return 0
+
+
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -65,6 +92,11 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("migrate", help="upgrade the database schema to the latest migration")
     seed = commands.add_parser("seed", help="load the seed records (idempotent)")
     seed.add_argument("files", nargs="*", help="seed files (default: every *.yaml in SEED_DIR)")
+    imports = commands.add_parser(
+        "import", help="import open data from installed packages (idempotent, per source atomic)"
+    )
+    imports.add_argument("source", choices=["all", "hpo", "icd10cm"])
+    imports.add_argument("--quiet", action="store_true", help="no progress bars")
     serve = commands.add_parser("serve", help="run the HTTP server")
     serve.add_argument("--host", help="interface to bind (default: API_HOST)")
     serve.add_argument("--port", type=int, help="port to listen on (default: API_PORT)")
@@ -77,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
 
     args = build_parser().parse_args(argv)
     configure_logging(get_settings().log_level)
-    handlers = {"migrate": _migrate, "seed": _seed, "serve": _serve}
+    handlers = {"migrate": _migrate, "seed": _seed, "import": _import, "serve": _serve}
     return handlers[args.command](args)
 
 

@@ -55,6 +55,9 @@ class SourceIn(InputSchema):
     licence: Annotated[str, Field(min_length=1, max_length=5000)]
     version: Annotated[str | None, Field(max_length=100)] = None
     retrieved: date | None = None
+    attribution: Annotated[str | None, Field(max_length=5000)] = Field(
+        default=None, description="Acknowledgement the source's terms require users to show."
+    )
 
 
 class CodeIn(InputSchema):

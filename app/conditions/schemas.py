@@ -31,6 +31,9 @@ class SourceOut(Schema):
     licence: str = Field(description="Licence or rights statement, with the attribution owed.")
     version: str | None
     retrieved: date | None = Field(description="When the source was read.")
+    attribution: str | None = Field(
+        default=None, description="Acknowledgement to show with this source's content."
+    )
 
 
 class ConditionRef(Schema):

