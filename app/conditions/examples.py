@@ -7,7 +7,12 @@ from typing import Any
 
 from app.conditions.input_schemas import SourceIn
 from app.conditions.kinds import SectionKind
-from app.conditions.service import condition_record, condition_summary, section_response
+from app.conditions.service import (
+    Annotations,
+    condition_record,
+    condition_summary,
+    section_response,
+)
 from app.conditions.writes import build_codes, build_section
 from app.core.config import PROJECT_ROOT
 from app.models import Condition, Source
@@ -47,6 +52,7 @@ def mmn_examples() -> dict[str, Any]:
             }
         ),
         revision=1,
+        annotation_count=0,
         created_at=stamp,
         updated_at=stamp,
     )
@@ -59,10 +65,12 @@ def mmn_examples() -> dict[str, Any]:
         sections.append(section)
     condition.sections = sections
     return {
-        "record": condition_record(condition).model_dump(mode="json"),
+        "record": condition_record(condition, Annotations()).model_dump(mode="json"),
         "summary": condition_summary(condition).model_dump(mode="json"),
         "sections": {
-            SectionKind(section.kind): section_response(condition, section).model_dump(mode="json")
+            SectionKind(section.kind): section_response(
+                condition, SectionKind(section.kind), section, Annotations()
+            ).model_dump(mode="json")
             for section in sections
         },
     }

@@ -3,11 +3,20 @@
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, and_, exists, func, select
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.core.pagination import Cursor
-from app.models import Code, Condition, Section, Source, Term, condition_sources, section_sources
+from app.models import (
+    Code,
+    Condition,
+    PhenotypeAnnotation,
+    Section,
+    Source,
+    Term,
+    condition_sources,
+    section_sources,
+)
 
 
 @dataclass(frozen=True)
@@ -37,11 +46,12 @@ def _where(filters: ConditionFilters) -> list[ColumnElement[bool]]:
             exists().where(Code.condition_id == Condition.id, Code.system == filters.code_system)
         )
     if filters.has_section is not None:
-        clauses.append(
-            exists().where(
-                Section.condition_id == Condition.id, Section.kind == filters.has_section
-            )
+        has_section: ColumnElement[bool] = exists().where(
+            Section.condition_id == Condition.id, Section.kind == filters.has_section
         )
+        if filters.has_section == "symptoms":  # imported phenotypes make a symptoms section too
+            has_section = or_(has_section, Condition.annotation_count > 0)
+        clauses.append(has_section)
     return clauses
 
 
@@ -155,3 +165,29 @@ def slugs_citing(session: Session, source_ids: set[int]) -> list[str]:
         Condition.id.in_(direct.union(via_section).scalar_subquery())
     )
     return list(session.scalars(query.order_by(Condition.slug)))
+
+
+@dataclass(frozen=True)
+class AnnotationRow:
+    annotation: PhenotypeAnnotation
+    hpo_id: str
+    name: str
+
+
+def get_annotations(session: Session, condition_id: int) -> list[AnnotationRow]:
+    """A condition's imported phenotype annotations with their terms, in source order."""
+    query = (
+        select(PhenotypeAnnotation, Term.code, Term.name)
+        .join(Term, Term.id == PhenotypeAnnotation.term_id)
+        .where(PhenotypeAnnotation.condition_id == condition_id)
+        .order_by(PhenotypeAnnotation.position)
+    )
+    return [AnnotationRow(row[0], row[1] or "", row[2]) for row in session.execute(query)]
+
+
+def sources_by_id(session: Session, ids: set[int]) -> dict[int, Source]:
+    if not ids:
+        return {}
+    return {
+        source.id: source for source in session.scalars(select(Source).where(Source.id.in_(ids)))
+    }

@@ -115,8 +115,8 @@ def list_section_kinds() -> list[SectionKindOut]:
         **example_response("get_condition", EXAMPLES.get("record")),
     },
 )
-def get_condition(condition: ConditionRecordDep) -> ConditionRecord:
-    return service.condition_record(condition)
+def get_condition(condition: ConditionRecordDep, session: SessionDep) -> ConditionRecord:
+    return service.condition_record(condition, service.load_annotations(session, condition))
 
 
 def _section_route(kind: SectionKind) -> None:
@@ -124,10 +124,13 @@ def _section_route(kind: SectionKind) -> None:
 
     def get_section(condition: ConditionDep, session: SessionDep) -> SectionResponse:
         section = repository.get_section(session, condition.id, kind.value)
-        if section is None:
-            available = sorted(
-                (s.kind for s in condition.sections), key=lambda k: VALID_KINDS.index(k)
-            )
+        annotations = (
+            service.load_annotations(session, condition)
+            if kind == SectionKind.SYMPTOMS
+            else service.Annotations()
+        )
+        if section is None and not annotations.groups:
+            available = [k.value for k in service.section_kinds_of(condition)]
             raise SectionNotFound(
                 f"{condition.name} has no {kind.value!r} section; it has: "
                 f"{', '.join(available) or 'none'}.",
@@ -135,7 +138,7 @@ def _section_route(kind: SectionKind) -> None:
                 section=kind.value,
                 available=available,
             )
-        return service.section_response(condition, section)
+        return service.section_response(condition, kind, section, annotations)
 
     get_section.__name__ = f"get_{kind.value.replace('-', '_')}"
     router.add_api_route(

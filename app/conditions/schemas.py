@@ -20,7 +20,14 @@ class CodeOut(Schema):
     code: str = Field(examples=["641"])
     curie: str = Field(description="Compact identifier, e.g. ORPHA:641.", examples=["ORPHA:641"])
     display: str | None
-    relation: str = Field(description="exact, narrower, broader or related, as the source says.")
+    relation: str = Field(
+        description="exact, narrower, broader or related as the source states it; name-match "
+        "when linked only because the names are equal after normalisation."
+    )
+    provenance: str = Field(
+        description="curated (written by an editor), source (stated by an imported source) or "
+        "computed (derived by this service; never a curated mapping)."
+    )
     url: str | None = Field(description="Where the code resolves, when the system has pages.")
 
 
@@ -34,6 +41,58 @@ class SourceOut(Schema):
     attribution: str | None = Field(
         default=None, description="Acknowledgement to show with this source's content."
     )
+
+
+class PhenotypeFrequency(Schema):
+    label: str = Field(examples=["Very frequent"])
+    lower_percent: float | None = None
+    upper_percent: float | None = None
+    code: str | None = Field(default=None, description="HPO frequency term, e.g. HP:0040281.")
+    n: int | None = Field(default=None, description="Patients with the feature (of m studied).")
+    m: int | None = None
+
+
+class PhenotypeOnset(Schema):
+    code: str
+    name: str | None
+
+
+class TermLinks(Schema):
+    term: str
+
+
+class Phenotype(Schema):
+    """One HPO annotation row, its labels verbatim from the HPO release."""
+
+    hpo_id: str = Field(examples=["HP:0003690"])
+    name: str = Field(examples=["Limb muscle weakness"])
+    frequency: PhenotypeFrequency | None
+    onset: PhenotypeOnset | None
+    evidence: str | None = Field(description="IEA, PCS or TAS, as the HPO annotations say.")
+    references: list[str]
+    sex: str | None
+    modifiers: list[str]
+    links: TermLinks
+
+
+class DiseaseRef(Schema):
+    system: str
+    code: str
+    curie: str
+    url: str | None
+
+
+class AnnotationGroup(Schema):
+    """The HPO annotations of one disease id, as the source gives them. A record merged from
+    several ids keeps one group per id."""
+
+    disease: DiseaseRef
+    source: SourceOut
+    present: list[Phenotype] = Field(description="Phenotypic features the disease has.")
+    excluded: list[Phenotype] = Field(description="Features explicitly absent (NOT rows).")
+    inheritance: list[Phenotype]
+    clinical_course: list[Phenotype]
+    other: list[Phenotype] = Field(description="Clinical modifiers and past medical history.")
 
 
 class ConditionRef(Schema):
@@ -65,6 +124,9 @@ class SectionResponse(SectionOut):
     last_reviewed: date | None
     updated_at: datetime
     disclaimer: str
+    attributions: list[str] = Field(
+        description="Acknowledgements that the sources require to be shown with this content."
+    )
     links: SectionLinks  # type: ignore[assignment]
 
 
@@ -74,11 +136,18 @@ def _camel(kind: SectionKind) -> str:
 
 def _typed(base: type[SectionOut], kind: SectionKind, item_type: type[FactItem]) -> type[Any]:
     suffix = "Section" if base is SectionOut else "SectionResponse"
+    extra: dict[str, Any] = {}
+    if kind == SectionKind.SYMPTOMS:
+        extra["annotations"] = (
+            list[AnnotationGroup],
+            Field(default_factory=list, description="Imported phenotype annotations, by source."),
+        )
     return create_model(
         f"{_camel(kind)}{suffix}",
         __base__=base,
         kind=(Literal[kind.value], kind.value),  # type: ignore[arg-type]
         items=(list[item_type], ...),  # type: ignore[valid-type]
+        **extra,
     )
 
 
@@ -126,6 +195,9 @@ class ConditionRecord(Schema):
     updated_at: datetime
     revision: int = Field(description="Increases by one with every change of the record.")
     disclaimer: str
+    attributions: list[str] = Field(
+        description="Acknowledgements that the sources require to be shown with this content."
+    )
     links: ConditionLinks
 
 

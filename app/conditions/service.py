@@ -1,5 +1,8 @@
 """Builds response schemas from loaded ORM rows; list pages also ask the repository for rows."""
 
+from collections import defaultdict
+from dataclasses import dataclass, field
+
 from fastapi import Request
 from sqlalchemy.orm import Session
 
@@ -7,26 +10,32 @@ from app.conditions import repository
 from app.conditions.code_systems import CODE_SYSTEMS
 from app.conditions.items import ITEM_TYPES
 from app.conditions.kinds import SECTION_INFO, SECTION_KINDS, SECTION_ORDER, SectionKind
-from app.conditions.repository import ConditionFilters
+from app.conditions.repository import AnnotationRow, ConditionFilters
 from app.conditions.schemas import (
     SECTION_MODELS,
     SECTION_RESPONSE_MODELS,
+    AnnotationGroup,
     CodeOut,
     ConditionLinks,
     ConditionRecord,
     ConditionRef,
     ConditionSections,
     ConditionSummary,
+    DiseaseRef,
+    Phenotype,
+    PhenotypeFrequency,
+    PhenotypeOnset,
     SectionKindOut,
     SectionLinks,
     SectionOut,
     SectionResponse,
     SelfLink,
     SourceOut,
+    TermLinks,
 )
 from app.core.pagination import Cursor, PageParams, page_links
 from app.core.schemas import Page
-from app.models import Code, Condition, Section, SectionItem
+from app.models import Code, Condition, Section, SectionItem, Source
 
 API_PREFIX = "/v1"
 
@@ -47,6 +56,7 @@ def _code(code: Code) -> CodeOut:
         curie=info.curie(code.code) if info else f"{code.system.upper()}:{code.code}",
         display=code.display,
         relation=code.relation,
+        provenance=code.provenance or "curated",
         url=info.url(code.code) if info else None,
     )
 
@@ -62,42 +72,150 @@ def _sorted_sections(condition: Condition) -> list[Section]:
     return sorted(condition.sections, key=lambda section: SECTION_ORDER[section.kind])
 
 
-def _section_fields(slug: str, section: Section) -> dict[str, object]:
-    kind = SectionKind(section.kind)
-    return {
-        "kind": kind,
-        "title": section.title,
-        "summary": section.summary,
-        "items": [_item(kind, item) for item in section.items],
-        "sources": [SourceOut.model_validate(source) for source in section.sources],
-    }
+def section_kinds_of(condition: Condition) -> list[SectionKind]:
+    """The kinds a record shows: its sections, and symptoms when it has imported phenotypes."""
+    kinds = {SectionKind(section.kind) for section in condition.sections}
+    if condition.annotation_count:
+        kinds.add(SectionKind.SYMPTOMS)
+    return sorted(kinds, key=lambda kind: SECTION_ORDER[kind.value])
 
 
-def section_in_record(slug: str, section: Section) -> SectionOut:
-    model = SECTION_MODELS[SectionKind(section.kind)]
-    return model(
-        **_section_fields(slug, section), links=SelfLink(self=section_path(slug, section.kind))
+@dataclass(frozen=True)
+class Annotations:
+    """A record's imported phenotype annotations, grouped by the disease id that states them."""
+
+    groups: list[AnnotationGroup] = field(default_factory=list)
+    sources: list[SourceOut] = field(default_factory=list)
+
+
+def _phenotype(row: AnnotationRow) -> Phenotype:
+    annotation = row.annotation
+    return Phenotype(
+        hpo_id=row.hpo_id,
+        name=row.name,
+        frequency=PhenotypeFrequency(**annotation.frequency) if annotation.frequency else None,
+        onset=PhenotypeOnset(**annotation.onset) if annotation.onset else None,
+        evidence=annotation.evidence,
+        references=annotation.references,
+        sex=annotation.sex,
+        modifiers=annotation.modifiers,
+        links=TermLinks(term=f"{API_PREFIX}/symptoms/{row.hpo_id}"),
     )
 
 
-def section_response(condition: Condition, section: Section) -> SectionResponse:
-    model = SECTION_RESPONSE_MODELS[SectionKind(section.kind)]
+def annotations_of(rows: list[AnnotationRow], sources: dict[int, Source]) -> Annotations:
+    by_disease: dict[str, list[AnnotationRow]] = defaultdict(list)
+    for row in rows:
+        by_disease[row.annotation.disease_code].append(row)
+    groups = []
+    # Orphanet's group first, then OMIM's, then DECIPHER's, as the record names its codes.
+    rank = {"ORPHA": 0, "OMIM": 1, "DECIPHER": 2}
+    ordered = sorted(by_disease.items(), key=lambda item: rank.get(item[0].partition(":")[0], 9))
+    for disease, members in ordered:
+        prefix, _, number = disease.partition(":")
+        system = prefix.lower()
+        info = CODE_SYSTEMS.get(system)  # type: ignore[call-overload]
+        lists: dict[str, list[Phenotype]] = defaultdict(list)
+        for row in members:
+            annotation = row.annotation
+            bucket = {"P": "excluded" if annotation.excluded else "present", "I": "inheritance",
+                      "C": "clinical_course"}.get(annotation.aspect, "other")  # fmt: skip
+            lists[bucket].append(_phenotype(row))
+        groups.append(
+            AnnotationGroup(
+                disease=DiseaseRef(
+                    system=system,
+                    code=number,
+                    curie=disease,
+                    url=info.url(number) if info else None,
+                ),
+                source=SourceOut.model_validate(sources[members[0].annotation.source_id]),
+                present=lists["present"],
+                excluded=lists["excluded"],
+                inheritance=lists["inheritance"],
+                clinical_course=lists["clinical_course"],
+                other=lists["other"],
+            )
+        )
+    unique = {group.source.title: group.source for group in groups}
+    return Annotations(groups=groups, sources=list(unique.values()))
+
+
+def load_annotations(session: Session, condition: Condition) -> Annotations:
+    if not condition.annotation_count:
+        return Annotations()
+    rows = repository.get_annotations(session, condition.id)
+    sources = repository.sources_by_id(session, {row.annotation.source_id for row in rows})
+    return annotations_of(rows, sources)
+
+
+def _attributions(*source_lists: list[SourceOut]) -> list[str]:
+    texts = [source.attribution for sources in source_lists for source in sources]
+    return list(dict.fromkeys(text for text in texts if text))
+
+
+def _merged(*source_lists: list[SourceOut]) -> list[SourceOut]:
+    unique: dict[tuple[str, str | None], SourceOut] = {}
+    for sources in source_lists:
+        for source in sources:
+            unique.setdefault((source.title, source.version), source)
+    return list(unique.values())
+
+
+def _section_fields(
+    kind: SectionKind, section: Section | None, annotations: Annotations
+) -> dict[str, object]:
+    """A section's fields; a symptoms section with no editors' row is built from the imported
+    annotations alone."""
+    fields: dict[str, object] = {
+        "kind": kind,
+        "title": section.title if section else SECTION_INFO[kind].title,
+        "summary": section.summary if section else None,
+        "items": [_item(kind, item) for item in section.items] if section else [],
+    }
+    own = [SourceOut.model_validate(source) for source in section.sources] if section else []
+    if kind == SectionKind.SYMPTOMS:
+        fields["annotations"] = annotations.groups
+        fields["sources"] = _merged(own, annotations.sources)
+    else:
+        fields["sources"] = own
+    return fields
+
+
+def section_in_record(
+    slug: str, kind: SectionKind, section: Section | None, annotations: Annotations
+) -> SectionOut:
+    return SECTION_MODELS[kind](
+        **_section_fields(kind, section, annotations),
+        links=SelfLink(self=section_path(slug, kind.value)),
+    )
+
+
+def section_response(
+    condition: Condition, kind: SectionKind, section: Section | None, annotations: Annotations
+) -> SectionResponse:
     slug = condition.slug
-    return model(
-        **_section_fields(slug, section),
+    fields = _section_fields(kind, section, annotations)
+    return SECTION_RESPONSE_MODELS[kind](
+        **fields,
         condition=ConditionRef(
             slug=slug, name=condition.name, links=SelfLink(self=condition_path(slug))
         ),
         last_reviewed=condition.last_reviewed,
         updated_at=condition.updated_at,
         disclaimer=condition.disclaimer,
-        links=SectionLinks(self=section_path(slug, section.kind), condition=condition_path(slug)),
+        attributions=_attributions(fields["sources"]),  # type: ignore[arg-type]
+        links=SectionLinks(self=section_path(slug, kind.value), condition=condition_path(slug)),
     )
 
 
-def condition_record(condition: Condition) -> ConditionRecord:
-    sections = _sorted_sections(condition)
+def condition_record(condition: Condition, annotations: Annotations) -> ConditionRecord:
     slug = condition.slug
+    rows = {SectionKind(section.kind): section for section in condition.sections}
+    kinds = section_kinds_of(condition)
+    sources = _merged(
+        [SourceOut.model_validate(source) for source in condition.sources], annotations.sources
+    )
     return ConditionRecord(
         slug=slug,
         name=condition.name,
@@ -106,18 +224,22 @@ def condition_record(condition: Condition) -> ConditionRecord:
         status=condition.status,
         codes=[_code(code) for code in condition.codes],
         sections=ConditionSections(
-            **{section.kind: section_in_record(slug, section) for section in sections}
+            **{
+                kind.value: section_in_record(slug, kind, rows.get(kind), annotations)
+                for kind in kinds
+            }
         ),
-        sources=[SourceOut.model_validate(source) for source in condition.sources],
+        sources=sources,
         last_reviewed=condition.last_reviewed,
         review_due=condition.review_due,
         created_at=condition.created_at,
         updated_at=condition.updated_at,
         revision=condition.revision,
         disclaimer=condition.disclaimer,
+        attributions=_attributions(sources),
         links=ConditionLinks(
             self=condition_path(slug),
-            sections={section.kind: section_path(slug, section.kind) for section in sections},
+            sections={kind.value: section_path(slug, kind.value) for kind in kinds},
         ),
     )
 
@@ -129,7 +251,7 @@ def condition_summary(condition: Condition) -> ConditionSummary:
         synonyms=condition.synonyms,
         summary=condition.summary,
         status=condition.status,
-        section_kinds=[SectionKind(section.kind) for section in _sorted_sections(condition)],
+        section_kinds=section_kinds_of(condition),
         last_reviewed=condition.last_reviewed,
         updated_at=condition.updated_at,
         links=SelfLink(self=condition_path(condition.slug)),
