@@ -1,0 +1,50 @@
+"""Every SELECT of the codes domain."""
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.models import Code, CodeEntry, Condition, Source, Term
+
+
+def get_entry(session: Session, system: str, code: str) -> CodeEntry | None:
+    return session.scalar(
+        select(CodeEntry).where(CodeEntry.system == system, CodeEntry.code == code)
+    )
+
+
+def entries(session: Session, system: str, codes: Sequence[str]) -> dict[str, CodeEntry]:
+    if not codes:
+        return {}
+    query = select(CodeEntry).where(CodeEntry.system == system, CodeEntry.code.in_(codes))
+    return {entry.code: entry for entry in session.scalars(query)}
+
+
+def children(session: Session, system: str, code: str) -> Sequence[CodeEntry]:
+    query = (
+        select(CodeEntry)
+        .where(CodeEntry.system == system, CodeEntry.parent_code == code)
+        .order_by(CodeEntry.code)
+    )
+    return session.scalars(query).all()
+
+
+def conditions_with_code(
+    session: Session, system: str, code: str
+) -> Sequence[tuple[Condition, Code]]:
+    query = (
+        select(Condition, Code)
+        .join(Code, Code.condition_id == Condition.id)
+        .where(Code.system == system, Code.code == code)
+        .order_by(Condition.slug)
+    )
+    return [(row[0], row[1]) for row in session.execute(query)]
+
+
+def hpo_term(session: Session, code: str) -> Term | None:
+    return session.scalar(select(Term).where(Term.kind == "symptom", Term.code == code))
+
+
+def source(session: Session, source_id: int | None) -> Source | None:
+    return session.get(Source, source_id) if source_id is not None else None

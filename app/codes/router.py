@@ -1,0 +1,36 @@
+"""Look-up by code: /v1/codes/{system}/{code}."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path
+
+from app.codes import service
+from app.codes.schemas import CodeLookup
+from app.conditions.kinds import CodeSystem
+from app.core.deps import SessionDep
+from app.core.errors import problem_responses
+
+router = APIRouter()
+
+
+@router.get(
+    "/codes/{system}/{code}",
+    response_model=CodeLookup,
+    summary="Look up a code",
+    description=(
+        "What the code system says of a code (description, inclusion terms, parent chain and "
+        "children, for ICD-10-CM and the HPO) and the conditions carrying it, each with the "
+        "relation and whether an editor, a source or this service (name match) made the link. "
+        "Codes are accepted as usually written: `G61.82` or `G6182`, `641` or `ORPHA:641`, "
+        "`HP:0001324`."
+    ),
+    responses=problem_responses(404, 422, 503),
+)
+def get_code(
+    session: SessionDep,
+    system: CodeSystem,
+    code: Annotated[
+        str, Path(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9.:_-]+$", examples=["G61.82"])
+    ],
+) -> CodeLookup:
+    return service.look_up(session, system, code)

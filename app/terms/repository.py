@@ -1,0 +1,144 @@
+"""Every SELECT of the terms domain (symptoms, drugs...): look-ups and reverse look-ups."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, Select, func, or_, select, union
+from sqlalchemy.orm import Session
+
+from app.models import (
+    Condition,
+    PhenotypeAnnotation,
+    Section,
+    SectionItem,
+    Source,
+    Term,
+    term_ancestors,
+    term_parents,
+)
+
+
+def _matching(kind: str, q: str | None) -> list[ColumnElement[bool]]:
+    clauses: list[ColumnElement[bool]] = [Term.kind == kind]
+    if q:
+        pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        clauses.append(or_(Term.name.ilike(pattern, escape="\\"), Term.code == q.upper()))
+    return clauses
+
+
+def list_terms(
+    session: Session, kind: str, q: str | None, limit: int, offset: int
+) -> Sequence[Term]:
+    query = select(Term).where(*_matching(kind, q)).order_by(Term.slug).limit(limit).offset(offset)
+    return session.scalars(query).all()
+
+
+def count_terms(session: Session, kind: str, q: str | None) -> int:
+    return session.scalar(select(func.count()).select_from(Term).where(*_matching(kind, q))) or 0
+
+
+def get_term(session: Session, kind: str, key: str) -> Term | None:
+    """By slug, or by code (HP:0001324, case-insensitive)."""
+    column = Term.code if ":" in key else Term.slug
+    value = key.upper() if ":" in key else key
+    return session.scalar(select(Term).where(Term.kind == kind, column == value))
+
+
+def parents(session: Session, term_id: int) -> Sequence[Term]:
+    query = (
+        select(Term)
+        .join(term_parents, term_parents.c.parent_id == Term.id)
+        .where(term_parents.c.term_id == term_id)
+        .order_by(Term.name)
+    )
+    return session.scalars(query).all()
+
+
+def children(session: Session, term_id: int) -> Sequence[Term]:
+    query = (
+        select(Term)
+        .join(term_parents, term_parents.c.term_id == Term.id)
+        .where(term_parents.c.parent_id == term_id)
+        .order_by(Term.name)
+    )
+    return session.scalars(query).all()
+
+
+def source(session: Session, source_id: int | None) -> Source | None:
+    return session.get(Source, source_id) if source_id is not None else None
+
+
+def _term_ids(term_id: int, include_descendants: bool) -> Select[int]:
+    if include_descendants:
+        return select(term_ancestors.c.term_id).where(term_ancestors.c.ancestor_id == term_id)
+    return select(Term.id).where(Term.id == term_id)
+
+
+def _conditions_listing(term_id: int, include_descendants: bool) -> Select[int]:
+    """Ids of the conditions that list the term (or, optionally, a more specific one): in an
+    imported annotation (present, not a NOT row) or in an editor's section item."""
+    terms = _term_ids(term_id, include_descendants)
+    annotated = select(PhenotypeAnnotation.condition_id).where(
+        PhenotypeAnnotation.term_id.in_(terms), PhenotypeAnnotation.excluded.is_(False)
+    )
+    written = (
+        select(Section.condition_id)
+        .join(SectionItem, SectionItem.section_id == Section.id)
+        .where(SectionItem.term_id.in_(terms))
+    )
+    return select(union(annotated, written).subquery().c[0])
+
+
+def conditions_for_term(
+    session: Session, term_id: int, include_descendants: bool, limit: int, offset: int
+) -> tuple[int, Sequence[Condition]]:
+    ids = _conditions_listing(term_id, include_descendants)
+    total = session.scalar(select(func.count()).select_from(ids.subquery())) or 0
+    query = (
+        select(Condition)
+        .where(Condition.id.in_(ids), Condition.status == "published")
+        .order_by(Condition.slug)
+        .limit(limit)
+        .offset(offset)
+    )
+    return total, session.scalars(query).all()
+
+
+@dataclass(frozen=True)
+class Match:
+    condition_id: int
+    term_code: str | None
+    term_name: str
+    annotation: PhenotypeAnnotation | None  # None: an editor's section item
+    section_kind: str | None
+
+
+def matches(
+    session: Session, term_id: int, include_descendants: bool, condition_ids: Sequence[int]
+) -> list[Match]:
+    """What each of these conditions lists under the term: annotations and section items."""
+    if not condition_ids:
+        return []
+    terms = _term_ids(term_id, include_descendants)
+    annotated = (
+        select(PhenotypeAnnotation, Term.code, Term.name)
+        .join(Term, Term.id == PhenotypeAnnotation.term_id)
+        .where(
+            PhenotypeAnnotation.condition_id.in_(condition_ids),
+            PhenotypeAnnotation.term_id.in_(terms),
+            PhenotypeAnnotation.excluded.is_(False),
+        )
+        .order_by(PhenotypeAnnotation.condition_id, PhenotypeAnnotation.position)
+    )
+    found = [
+        Match(row[0].condition_id, row[1], row[2], row[0], None)
+        for row in session.execute(annotated)
+    ]
+    written = (
+        select(Section.condition_id, Section.kind, Term.code, SectionItem.name)
+        .join(SectionItem, SectionItem.section_id == Section.id)
+        .join(Term, Term.id == SectionItem.term_id)
+        .where(Section.condition_id.in_(condition_ids), SectionItem.term_id.in_(terms))
+    )
+    found += [Match(row[0], row[2], row[3], None, row[1]) for row in session.execute(written)]
+    return found

@@ -1,0 +1,94 @@
+"""Term endpoints: /v1/symptoms (the HPO vocabulary and editors' symptom terms) and /v1/drugs,
+each with its reverse look-up of the conditions that list a term."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request
+
+from app.core.deps import SessionDep
+from app.core.errors import NotFoundError, problem_responses
+from app.core.pagination import PageDep
+from app.core.schemas import Page
+from app.models import Term
+from app.terms import repository, service
+from app.terms.schemas import TermCondition, TermRecord, TermSummary
+
+router = APIRouter()
+
+TermKey = Annotated[
+    str,
+    Path(
+        min_length=1,
+        max_length=200,
+        pattern=r"^([a-z0-9]+(-[a-z0-9]+)*|[A-Za-z]+:[0-9]+)$",
+        description="The term's slug, or its code such as HP:0001324.",
+    ),
+]
+
+
+class TermNotFound(NotFoundError):
+    problem = "term-not-found"
+    title = "Term not found"
+
+
+def _collection(kind: str, collection: str, noun: str) -> None:
+    def load(session: SessionDep, key: str) -> Term:
+        term = repository.get_term(session, kind, key)
+        if term is None:
+            raise TermNotFound(f"No {noun} term has the slug or code {key!r}.", key=key)
+        return term
+
+    def list_terms(
+        request: Request,
+        session: SessionDep,
+        page: PageDep,
+        q: Annotated[
+            str | None,
+            Query(min_length=1, max_length=200, description="Part of the name, or a code."),
+        ] = None,
+    ) -> Page[TermSummary]:
+        return service.term_page(session, request, kind, q, page)
+
+    def get_term(session: SessionDep, key: TermKey) -> TermRecord:
+        return service.term_record(session, load(session, key))
+
+    def list_term_conditions(
+        request: Request,
+        session: SessionDep,
+        page: PageDep,
+        key: TermKey,
+        include_descendants: Annotated[
+            bool, Query(description="Also count conditions listing a more specific term.")
+        ] = False,
+    ) -> Page[TermCondition]:
+        term = load(session, key)
+        return service.conditions_page(session, request, term, include_descendants, page)
+
+    # Operation ids read as list_symptoms, get_symptom, list_symptom_conditions...
+    list_terms.__name__ = f"list_{collection}"
+    get_term.__name__ = f"get_{kind}"
+    list_term_conditions.__name__ = f"list_{kind}_conditions"
+    router.add_api_route(
+        f"/{collection}", list_terms, methods=["GET"], response_model=Page[TermSummary],
+        summary=f"List {noun} terms", responses=problem_responses(422, 503),
+        description=f"{noun.capitalize()} terms in slug order; `q` filters by part of the name "
+        "or by code. Pages with `limit` and `offset`.",
+    )  # fmt: skip
+    router.add_api_route(
+        f"/{collection}/{{key}}", get_term, methods=["GET"], response_model=TermRecord,
+        summary=f"Get a {noun} term", responses=problem_responses(404, 422, 503),
+        description="The term with its definition, synonyms, parents and children (HPO terms "
+        "verbatim from the release named in `source`).",
+    )  # fmt: skip
+    router.add_api_route(
+        f"/{collection}/{{key}}/conditions", list_term_conditions, methods=["GET"],
+        response_model=Page[TermCondition], summary=f"Conditions that list a {noun}",
+        responses=problem_responses(404, 422, 503),
+        description="Conditions whose imported annotations (not NOT rows) or editors' sections "
+        "list the term, with the frequency each gives. `include_descendants=true` also counts "
+        "more specific terms.",
+    )  # fmt: skip
+
+
+_collection("symptom", "symptoms", "symptom")
+_collection("drug", "drugs", "drug")

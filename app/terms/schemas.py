@@ -1,0 +1,58 @@
+"""Response schemas of the terms domain."""
+
+from pydantic import Field
+
+from app.conditions.schemas import PhenotypeFrequency, SourceOut
+from app.core.schemas import Schema
+
+
+class TermLinks(Schema):
+    self: str
+    conditions: str
+
+
+class TermSummary(Schema):
+    kind: str = Field(examples=["symptom"])
+    slug: str = Field(examples=["muscle-weakness"])
+    name: str = Field(examples=["Muscle weakness"])
+    code: str | None = Field(
+        description="HPO id for symptoms from the HPO.", examples=["HP:0001324"]
+    )
+    links: TermLinks
+
+
+class Synonym(Schema):
+    name: str
+    scope: str = Field(description="exact, broad, narrow or related, as the ontology says.")
+    type: str | None = None
+
+
+class TermRecord(TermSummary):
+    definition: str | None
+    synonyms: list[Synonym]
+    parents: list[TermSummary]
+    children: list[TermSummary]
+    source: SourceOut | None = Field(description="Where the term comes from (none: editors).")
+    attributions: list[str]
+
+
+class TermMatch(Schema):
+    """Why a condition is listed: the term (or a more specific one) in one of its parts."""
+
+    code: str | None
+    name: str
+    via: str = Field(description="annotation (imported) or section (written by editors).")
+    disease: str | None = Field(description="The disease id of an imported annotation.")
+    section: str | None = Field(description="The section kind of an editor's item.")
+    frequency: PhenotypeFrequency | None
+
+
+class ConditionLinks(Schema):
+    self: str
+
+
+class TermCondition(Schema):
+    slug: str
+    name: str
+    links: ConditionLinks
+    matches: list[TermMatch]
