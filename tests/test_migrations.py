@@ -11,6 +11,7 @@ from app.core import migrations
 from app.core.db import create_db_engine, exclusive_changes
 from app.models import Base, Condition, Section
 from tests.conftest import Databases, seed_database
+from tests.importers.conftest import run_imports
 
 TABLES = {
     "conditions", "codes", "sections", "section_items", "terms", "sources",
@@ -31,7 +32,13 @@ def test_upgrade_downgrade_upgrade(databases: Databases) -> None:
     url = databases.create()
     migrations.upgrade(url)
     assert _tables(url) == TABLES
-    seed_database(url)  # downgrade must cope with data present
+    seed_database(url)  # downgrade must cope with data present, imported data included
+    run_imports(url)
+    migrations.downgrade(url, "0001")
+    engine = create_engine(url)
+    with engine.connect() as conn:  # the editors' record survives; the imported corpus goes
+        assert conn.scalar(select(func.count()).select_from(Condition)) == 1
+    engine.dispose()
     migrations.downgrade(url, "base")
     assert _tables(url) == {"alembic_version"}
     migrations.upgrade(url)

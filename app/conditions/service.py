@@ -118,8 +118,10 @@ def annotations_of(rows: list[AnnotationRow], sources: dict[int, Source]) -> Ann
         lists: dict[str, list[Phenotype]] = defaultdict(list)
         for row in members:
             annotation = row.annotation
-            bucket = {"P": "excluded" if annotation.excluded else "present", "I": "inheritance",
-                      "C": "clinical_course"}.get(annotation.aspect, "other")  # fmt: skip
+            # A NOT row is an excluded feature whatever its aspect (some are past history, H).
+            bucket = "excluded" if annotation.excluded else {
+                "P": "present", "I": "inheritance", "C": "clinical_course"
+            }.get(annotation.aspect, "other")  # fmt: skip
             lists[bucket].append(_phenotype(row))
         groups.append(
             AnnotationGroup(

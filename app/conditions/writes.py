@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from app.conditions import repository
 from app.conditions.input_schemas import ConditionIn, SectionIn, SourceIn
-from app.conditions.kinds import SECTION_INFO, CodeProvenance, SectionKind
+from app.conditions.kinds import SECTION_INFO, CodeProvenance, ConditionOrigin, SectionKind
 from app.conditions.names import slug_for
 from app.models import (
     Code,
@@ -225,6 +225,7 @@ def upsert_conditions(
             for name, value in fields.items():
                 setattr(condition, name, value)
             condition.content_hash = digest
+            condition.origin = ConditionOrigin.SEED  # editors own it now; imports only add to it
             condition.revision += 1
             condition.updated_at = utcnow()
             report.updated.append(record.slug)

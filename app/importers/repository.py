@@ -121,10 +121,10 @@ def code_entries(session: Session, system: str, levels: Sequence[str]) -> list[C
 
 
 def refresh_annotation_counts(session: Session) -> None:
-    """conditions.annotation_count = its present or excluded phenotype rows (aspect P)."""
+    """conditions.annotation_count = its annotation rows, all aspects and NOT rows included."""
     counted = (
         select(func.count())
-        .where(PhenotypeAnnotation.condition_id == Condition.id, PhenotypeAnnotation.aspect == "P")
+        .where(PhenotypeAnnotation.condition_id == Condition.id)
         .scalar_subquery()
     )
     session.execute(update(Condition).values(annotation_count=counted))

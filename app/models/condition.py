@@ -28,7 +28,7 @@ class Condition(Base):
     status: Mapped[str] = mapped_column(String(20), index=True)
     disclaimer: Mapped[str] = mapped_column(Text)
     origin: Mapped[str] = mapped_column(String(20), default="seed", server_default="seed")
-    # Phenotype annotations the record has (kept by the HPO import), so lists need no count.
+    # Imported annotation rows the record has (kept by the HPO import): lists need no count.
     annotation_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     last_reviewed: Mapped[date | None] = mapped_column(Date)
     review_due: Mapped[date | None] = mapped_column(Date)
