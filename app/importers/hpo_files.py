@@ -106,6 +106,20 @@ def annotations_version(path: Path) -> str:
     raise HpoFileError(f"{path}: no #version line in the header")
 
 
+def read_disease_names(path: Path) -> dict[str, str]:
+    """{disease id: name} in file order: the first pass of an import, kept light."""
+    names: dict[str, str] = {}
+    with path.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if line.startswith(("#", "database_id\t")):
+                continue
+            fields = line.split("\t", 2)
+            if len(fields) < 3:
+                raise HpoFileError(f"{path}:{number}: not a tab-separated annotation row")
+            names.setdefault(fields[0], fields[1])
+    return names
+
+
 def read_annotations(path: Path) -> Iterator[AnnotationRow]:
     """Every annotation row, in file order, checked for shape; memory stays constant."""
     with path.open(encoding="utf-8", newline="") as handle:

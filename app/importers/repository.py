@@ -1,10 +1,13 @@
 """Every SELECT of the imports, and their bulk writes (batched, so memory stays bounded)."""
 
-from collections.abc import Iterable, Iterator, Sequence
+import json
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import Table, delete, func, insert, select, update
+from sqlalchemy import JSON, Column, Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from app.importers.progress import Progress
@@ -20,6 +23,7 @@ from app.models import (
     term_ancestors,
     term_parents,
 )
+from app.models.base import UTCDateTime
 
 BATCH_SIZE = 5_000
 
@@ -38,14 +42,76 @@ def batches(
 def insert_rows(
     session: Session, target: type[Base] | Table, rows: Iterable[Row], bar: Progress | None = None
 ) -> int:
-    """Insert in batches of BATCH_SIZE (multi-row statements); returns the count."""
+    """Insert in batches of BATCH_SIZE; returns the count. Rows are dicts of plain values (JSON
+    columns as lists or dicts). The bulk of an import goes through here, so it talks to the
+    driver directly, on the session's connection and inside its transaction: COPY on
+    PostgreSQL, executemany on SQLite. That is several times faster than ORM bulk inserts."""
+    table: Table = target if isinstance(target, Table) else target.__table__  # type: ignore[assignment]
+    connection = session.connection()
+    quote = connection.dialect.identifier_preparer.quote
+    driver: Any = connection.connection.driver_connection
+    postgres = connection.dialect.name == "postgresql"
     count = 0
     for batch in batches(rows):
-        session.execute(insert(target), batch)
+        # In table order: the order the compiled INSERT lists them in.
+        columns = [column for column in table.columns if column.name in batch[0]]
+        names = ", ".join(quote(column.name) for column in columns)
+        values = _values(batch, columns, postgres)
+        if postgres:
+            # Table and column names come from our own metadata, quoted; never from input.
+            copy_sql = f"COPY {quote(table.name)} ({names}) FROM STDIN"
+            with driver.cursor() as cursor, cursor.copy(copy_sql) as copy:
+                for value in values:
+                    copy.write_row(value)
+        else:
+            statement = insert(table).values(
+                {column.name: bindparam(column.name) for column in columns}
+            )
+            driver.executemany(str(statement.compile(dialect=connection.dialect)), values)
         count += len(batch)
         if bar is not None:
             bar.update(len(batch))
     return count
+
+
+def _values(batch: list[Row], columns: list[Column[Any]], postgres: bool) -> list[tuple[Any, ...]]:
+    """Rows as the driver takes them: JSON columns as text; on SQLite, timestamps as SQLAlchemy
+    writes them (UTC, no offset), since the tables are read through SQLAlchemy."""
+    converters: list[Callable[[Any], Any] | None] = []
+    for column in columns:
+        if isinstance(column.type, JSON):
+            converters.append(_json)
+        elif isinstance(column.type, UTCDateTime) and not postgres:
+            converters.append(_sqlite_timestamp)
+        else:
+            converters.append(None)
+    names = [column.name for column in columns]
+    if not any(converters):
+        return [tuple(row[name] for name in names) for row in batch]
+    pairs = list(zip(names, converters, strict=True))
+    return [
+        tuple(convert(row[name]) if convert else row[name] for name, convert in pairs)
+        for row in batch
+    ]
+
+
+def _json(value: Any) -> str | None:
+    if value is None:
+        return None
+    return "[]" if value == [] else json.dumps(value)
+
+
+def _sqlite_timestamp(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def analyze(session: Session, tables: Sequence[str]) -> None:
+    """Refresh the planner's statistics after a bulk load, so that the look-ups pick the right
+    indexes at once (SQLite has none until asked; autovacuum would take a while)."""
+    connection = session.connection()
+    quote = connection.dialect.identifier_preparer.quote
+    for table in tables:  # our own table names, quoted
+        connection.exec_driver_sql(f"ANALYZE {quote(table)}")
 
 
 def last_import(session: Session, source: str) -> SourceImport | None:
@@ -115,9 +181,20 @@ def code_pairs(session: Session, system: str) -> set[tuple[int, str]]:
     return {(row.condition_id, row.code) for row in session.execute(query)}
 
 
-def code_entries(session: Session, system: str, levels: Sequence[str]) -> list[CodeEntry]:
-    query = select(CodeEntry).where(CodeEntry.system == system, CodeEntry.level.in_(levels))
-    return list(session.scalars(query))
+@dataclass(frozen=True)
+class EntryNames:
+    code: str
+    display: str
+    inclusion_terms: list[str]
+    source_id: int
+
+
+def entry_names(session: Session, system: str, levels: Sequence[str]) -> list[EntryNames]:
+    """Plain rows, not ORM objects: ICD-10-CM has 98,466 entries."""
+    query = select(
+        CodeEntry.code, CodeEntry.display, CodeEntry.inclusion_terms, CodeEntry.source_id
+    ).where(CodeEntry.system == system, CodeEntry.level.in_(levels))
+    return [EntryNames(*row) for row in session.execute(query)]
 
 
 def refresh_annotation_counts(session: Session) -> None:

@@ -34,6 +34,7 @@ from app.importers.hpo_files import (
     frequency_ranges,
     parse_frequency,
     read_annotations,
+    read_disease_names,
     read_ontology,
 )
 from app.importers.icd10cm_files import read_icd10cm, release_version
@@ -59,6 +60,10 @@ HPO_HOME = "http://www.human-phenotype-ontology.org"
 SYSTEM_RANK = {"ORPHA": 0, "OMIM": 1, "DECIPHER": 2}
 SYSTEM_OF_PREFIX = {"ORPHA": "orpha", "OMIM": "omim", "DECIPHER": "decipher"}
 EXACT, NAME_MATCH = CodeRelation.EXACT, CodeRelation.NAME_MATCH
+HPO_TABLES = [
+    "terms", "term_parents", "term_ancestors", "conditions", "codes", "code_entries",
+    "phenotype_annotations",
+]  # fmt: skip
 SOURCE, COMPUTED = CodeProvenance.SOURCE, CodeProvenance.COMPUTED
 
 
@@ -300,9 +305,7 @@ def _import_diseases(
     session.execute(delete(Condition).where(Condition.origin == ConditionOrigin.HPO))
     session.execute(delete(CodeEntry).where(CodeEntry.system.in_(SYSTEM_OF_PREFIX.values())))
 
-    diseases: dict[str, str] = {}
-    for row in read_annotations(files.annotations):
-        diseases.setdefault(row.disease_code, row.disease_name)
+    diseases = read_disease_names(files.annotations)
     records = _group_diseases(
         diseases,
         repository.conditions_by_code(session, list(SYSTEM_OF_PREFIX.values())),
@@ -456,6 +459,7 @@ def import_hpo(
             frequency_ranges(ontology.terms), sources["hpo-annotations"].id, show=show_progress,
         )  # fmt: skip
         counts["icd10cm_name_links"] = link_icd10cm_names(session)
+        repository.analyze(session, HPO_TABLES)
         _record_import(session, "hpo", version, digest, counts)
     report.counts = counts
     report.seconds = (datetime.now(UTC) - started).total_seconds()
@@ -500,6 +504,7 @@ def import_icd10cm(
         with progress("icd10cm codes", len(release.entries), enabled=show_progress) as bar:
             count = repository.insert_rows(session, CodeEntry, rows, bar)
         counts = {"code_entries": count, "icd10cm_name_links": link_icd10cm_names(session)}
+        repository.analyze(session, ["code_entries", "codes"])
         _record_import(session, "icd10cm", version, digest, counts)
     report.counts = counts
     report.seconds = (datetime.now(UTC) - started).total_seconds()
@@ -512,8 +517,8 @@ def link_icd10cm_names(session: Session) -> int:
     session.execute(
         delete(Code).where(Code.system == "icd10cm", Code.provenance == CodeProvenance.COMPUTED)
     )
-    by_name: dict[str, list[CodeEntry]] = defaultdict(list)
-    for entry in repository.code_entries(session, "icd10cm", ["category", "code"]):
+    by_name: dict[str, list[repository.EntryNames]] = defaultdict(list)
+    for entry in repository.entry_names(session, "icd10cm", ["category", "code"]):
         for text in [entry.display, *entry.inclusion_terms]:
             by_name[normalised_name(text)].append(entry)
     existing = repository.code_pairs(session, "icd10cm")

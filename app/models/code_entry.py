@@ -14,7 +14,8 @@ class CodeEntry(Base):
     __tablename__ = "code_entries"
     __table_args__ = (
         UniqueConstraint("system", "code"),
-        Index("ix_code_entries_system_parent", "system", "parent_code"),
+        # Children of a code, already in code order.
+        Index("ix_code_entries_system_parent", "system", "parent_code", "code"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

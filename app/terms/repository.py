@@ -92,16 +92,20 @@ def _conditions_listing(term_id: int, include_descendants: bool) -> Select[int]:
 def conditions_for_term(
     session: Session, term_id: int, include_descendants: bool, limit: int, offset: int
 ) -> tuple[int, Sequence[Condition]]:
-    ids = _conditions_listing(term_id, include_descendants)
-    total = session.scalar(select(func.count()).select_from(ids.subquery())) or 0
-    query = (
-        select(Condition)
-        .where(Condition.id.in_(ids), Condition.status == "published")
+    # One pass over the listing gives the total and the page (a few thousand ids at most).
+    ordered = session.scalars(
+        select(Condition.id)
+        .where(
+            Condition.id.in_(_conditions_listing(term_id, include_descendants)),
+            Condition.status == "published",
+        )
         .order_by(Condition.slug)
-        .limit(limit)
-        .offset(offset)
-    )
-    return total, session.scalars(query).all()
+    ).all()
+    page = ordered[offset : offset + limit]
+    if not page:
+        return len(ordered), []
+    rows = session.scalars(select(Condition).where(Condition.id.in_(page)).order_by(Condition.slug))
+    return len(ordered), rows.all()
 
 
 @dataclass(frozen=True)

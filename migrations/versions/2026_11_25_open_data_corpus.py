@@ -53,7 +53,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("code_entries", schema=None) as batch_op:
         batch_op.create_index(
-            "ix_code_entries_system_parent", ["system", "parent_code"], unique=False
+            "ix_code_entries_system_parent", ["system", "parent_code", "code"], unique=False
         )
 
     op.create_table(

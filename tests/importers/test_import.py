@@ -71,7 +71,9 @@ def _release(
     if drop:
         lines = [line for line in lines if not line.startswith(drop + "\t")]
     if broken:
-        lines.append("ORPHA:1\tBroken row\n")
+        # Passes the first, light pass (disease names); fails the full one, after the old
+        # rows were deleted inside the transaction.
+        lines.append("ORPHA:1\tBroken row\t\tHP:0000118\n")
     path = tmp_path / "phenotype.hpoa"
     path.write_text("".join(lines), encoding="utf-8")
     shutil.copyfile(HPO_FILES.ontology, tmp_path / "hp.obo")
@@ -104,7 +106,7 @@ def test_a_failed_import_leaves_the_previous_data(fresh_db: str, tmp_path: Path)
     seed_database(fresh_db)
     run_imports(fresh_db)
     before = snapshot(fresh_db)
-    with pytest.raises(HpoFileError, match=r"phenotype.hpoa:\d+: expected 12 columns, found 2"):
+    with pytest.raises(HpoFileError, match=r"phenotype.hpoa:\d+: expected 12 columns, found 4"):
         run_imports(fresh_db, hpo=_release(tmp_path, "2025-03-03", broken=True))
     assert snapshot(fresh_db) == before
 
