@@ -104,7 +104,7 @@ def get_condition_record(session: Session, slug: str) -> Condition | None:
         select(Condition)
         .where(Condition.slug == slug)
         .options(
-            selectinload(Condition.codes),
+            selectinload(Condition.codes).selectinload(Code.source),
             selectinload(Condition.sources),
             selectinload(Condition.sections).selectinload(Section.items),
             selectinload(Condition.sections).selectinload(Section.sources),

@@ -15,6 +15,11 @@ class SelfLink(Schema):
     self: str
 
 
+class CodeSource(Schema):
+    title: str
+    version: str | None
+
+
 class CodeOut(Schema):
     system: str = Field(examples=["orpha"])
     code: str = Field(examples=["641"])
@@ -29,6 +34,9 @@ class CodeOut(Schema):
         "computed (derived by this service; never a curated mapping)."
     )
     url: str | None = Field(description="Where the code resolves, when the system has pages.")
+    source: CodeSource | None = Field(
+        default=None, description="The imported source that states or yields the code."
+    )
 
 
 class SourceOut(Schema):

@@ -16,6 +16,7 @@ from app.conditions.schemas import (
     SECTION_RESPONSE_MODELS,
     AnnotationGroup,
     CodeOut,
+    CodeSource,
     ConditionLinks,
     ConditionRecord,
     ConditionRef,
@@ -58,6 +59,9 @@ def _code(code: Code) -> CodeOut:
         relation=code.relation,
         provenance=code.provenance or "curated",
         url=info.url(code.code) if info else None,
+        source=CodeSource(title=code.source.title, version=code.source.version)
+        if code.source_id is not None and code.source is not None
+        else None,
     )
 
 

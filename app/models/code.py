@@ -7,6 +7,7 @@ from app.models.base import Base
 
 if TYPE_CHECKING:
     from app.models.condition import Condition
+    from app.models.source import Source
 
 
 class Code(Base):
@@ -31,3 +32,4 @@ class Code(Base):
     source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id", ondelete="RESTRICT"))
 
     condition: Mapped["Condition"] = relationship(back_populates="codes", lazy="raise")
+    source: Mapped["Source | None"] = relationship(lazy="raise")

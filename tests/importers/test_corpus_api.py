@@ -41,6 +41,7 @@ def test_mmn_is_one_record_with_both_sources_apart(corpus: TestClient) -> None:
     assert body["attributions"] == [HPO_ACK]
     record = corpus.get("/v1/conditions/multifocal-motor-neuropathy").json()
     assert HPO_ACK in record["attributions"]
+    assert all(code["source"] is None for code in record["codes"])  # editors' codes
     assert [(c["curie"], c["provenance"]) for c in record["codes"]] == [
         ("ORPHA:641", "curated"), ("ICD10CM:G61.82", "curated"), ("MONDO:0018979", "curated"),
     ]  # fmt: skip
@@ -59,6 +60,11 @@ def test_omim_and_orpha_cystic_fibrosis_are_one_record(corpus: TestClient) -> No
         ("OMIM:219700", "name-match", "computed"),
         ("ICD10CM:E84", "name-match", "computed"),
     }
+    sources = {c["curie"]: c["source"] for c in record["codes"]}
+    assert sources["OMIM:219700"] == {
+        "title": "HPO annotations of rare diseases (phenotype.hpoa)", "version": "2025-01-16",
+    }  # fmt: skip
+    assert sources["ICD10CM:E84"]["version"] == "2026-04-01"
     symptoms = record["sections"]["symptoms"]
     assert [g["disease"]["curie"] for g in symptoms["annotations"]] == ["ORPHA:586", "OMIM:219700"]
     omim = _group(symptoms, "OMIM:219700")
