@@ -262,6 +262,12 @@ def _disease_key(code: str) -> tuple[int, int, str]:
     return SYSTEM_RANK.get(prefix, 9), int(number) if number.isdigit() else 0, code
 
 
+def _code_key(disease: str) -> tuple[str, str]:
+    """ORPHA:586 -> ("orpha", "586"), as the codes table holds it."""
+    prefix, _, number = disease.partition(":")
+    return SYSTEM_OF_PREFIX[prefix], number
+
+
 def _group_diseases(
     diseases: dict[str, str],
     by_code: dict[tuple[str, str], int],
@@ -273,12 +279,9 @@ def _group_diseases(
     records = []
     for key in sorted(groups):
         codes = sorted(groups[key], key=_disease_key)
+        # A record that editors wrote joins by one of its codes, else by its name.
         existing = next(
-            (
-                by_code[(SYSTEM_OF_PREFIX[c.partition(":")[0]], c.partition(":")[2])]
-                for c in codes
-                if (SYSTEM_OF_PREFIX[c.partition(":")[0]], c.partition(":")[2]) in by_code
-            ),
+            (by_code[_code_key(c)] for c in codes if _code_key(c) in by_code),
             by_slug.get(slug_for(diseases[codes[0]])),
         )
         records.append(_Record(name=diseases[codes[0]], codes=codes, condition_id=existing))
@@ -306,13 +309,14 @@ def _import_diseases(
     session.execute(delete(CodeEntry).where(CodeEntry.system.in_(SYSTEM_OF_PREFIX.values())))
 
     diseases = read_disease_names(files.annotations)
+    remaining = repository.condition_ids_by_slug(session)  # editors' records
     records = _group_diseases(
         diseases,
         repository.conditions_by_code(session, list(SYSTEM_OF_PREFIX.values())),
-        {slug: cid for slug, cid in repository.condition_ids_by_slug(session).items()},
+        remaining,
     )
     now = datetime.now(UTC)
-    used = set(repository.condition_ids_by_slug(session))
+    used = set(remaining)
     new_records = [record for record in records if record.condition_id is None]
     slugs = {id(record): _unique_slug(record, used) for record in new_records}
     condition_rows: list[dict[str, Any]] = [
@@ -349,8 +353,7 @@ def _import_diseases(
     code_rows = []
     for record in records:
         for position, disease in enumerate(record.codes):
-            prefix, _, number = disease.partition(":")
-            system = SYSTEM_OF_PREFIX[prefix]
+            system, number = _code_key(disease)
             if (record.condition_id, system, number) in existing_codes:
                 continue  # e.g. ORPHA:641, which editors already gave the MMN record
             code_rows.append(
@@ -373,8 +376,8 @@ def _import_diseases(
     repository.insert_rows(session, Code, code_rows)
     entry_rows: Iterator[dict[str, Any]] = (
         {
-            "system": SYSTEM_OF_PREFIX[code.partition(":")[0]],
-            "code": code.partition(":")[2],
+            "system": _code_key(code)[0],
+            "code": _code_key(code)[1],
             "display": name,
             "level": "disease",
             "parent_code": None,
