@@ -13,7 +13,8 @@ class PhenotypeAnnotation(Base):
     __tablename__ = "phenotype_annotations"
     __table_args__ = (
         Index("ix_phenotype_annotations_condition_id", "condition_id", "position"),
-        Index("ix_phenotype_annotations_term_id", "term_id", "condition_id"),
+        # Covers the reverse look-up (conditions listing a term, NOT rows left out).
+        Index("ix_phenotype_annotations_term_id", "term_id", "excluded", "condition_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

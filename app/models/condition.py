@@ -1,7 +1,7 @@
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, Date, Integer, String, Text
+from sqlalchemy import CheckConstraint, Date, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.conditions.kinds import ConditionStatus
@@ -18,7 +18,12 @@ _STATUSES = ", ".join(f"'{status.value}'" for status in ConditionStatus)
 
 class Condition(Base):
     __tablename__ = "conditions"
-    __table_args__ = (CheckConstraint(f"status IN ({_STATUSES})", name="status"),)
+    __table_args__ = (
+        CheckConstraint(f"status IN ({_STATUSES})", name="status"),
+        # Covers filtering a list of ids by status and ordering them by slug, as reverse
+        # look-ups do, without reading the wide rows.
+        Index("ix_conditions_id_status_slug", "id", "status", "slug"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(SlugType, unique=True)

@@ -97,7 +97,9 @@ def upgrade() -> None:
             "ix_phenotype_annotations_condition_id", ["condition_id", "position"], unique=False
         )
         batch_op.create_index(
-            "ix_phenotype_annotations_term_id", ["term_id", "condition_id"], unique=False
+            "ix_phenotype_annotations_term_id",
+            ["term_id", "excluded", "condition_id"],
+            unique=False,
         )
 
     op.create_table(
@@ -156,6 +158,7 @@ def upgrade() -> None:
             ondelete="RESTRICT",
         )
 
+    op.create_index("ix_conditions_id_status_slug", "conditions", ["id", "status", "slug"])
     with op.batch_alter_table("conditions", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column("origin", sa.String(length=20), server_default="seed", nullable=False)
@@ -188,6 +191,7 @@ def downgrade() -> None:
     op.execute("DELETE FROM conditions WHERE origin <> 'seed'")
     op.execute("DELETE FROM codes WHERE provenance <> 'curated'")
     op.execute("UPDATE conditions SET summary = '' WHERE summary IS NULL")
+    op.drop_index("ix_conditions_id_status_slug", table_name="conditions")
     with op.batch_alter_table("terms", schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f("fk_terms_source_id_sources"), type_="foreignkey")
         batch_op.drop_constraint(batch_op.f("uq_terms_kind_code"), type_="unique")
