@@ -8,7 +8,7 @@ from itertools import islice
 from typing import Any
 
 from sqlalchemy import JSON, Column, Table, bindparam, delete, func, insert, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from app.importers.progress import Progress
 from app.models import (
@@ -112,6 +112,17 @@ def analyze(session: Session, tables: Sequence[str]) -> None:
     quote = connection.dialect.identifier_preparer.quote
     for table in tables:  # our own table names, quoted
         connection.exec_driver_sql(f"ANALYZE {quote(table)}")
+
+
+def vacuum(factory: sessionmaker[Session], tables: Sequence[str]) -> None:
+    """After a bulk load commits, on PostgreSQL: VACUUM sets the visibility map, without which
+    the covering indexes cannot answer look-ups alone (autovacuum would get there later)."""
+    engine = factory.kw["bind"]
+    if engine.dialect.name != "postgresql":
+        return
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        quote = connection.dialect.identifier_preparer.quote
+        connection.exec_driver_sql(f"VACUUM (ANALYZE) {', '.join(quote(t) for t in tables)}")
 
 
 def last_import(session: Session, source: str) -> SourceImport | None:

@@ -464,6 +464,7 @@ def import_hpo(
         counts["icd10cm_name_links"] = link_icd10cm_names(session)
         repository.analyze(session, HPO_TABLES)
         _record_import(session, "hpo", version, digest, counts)
+    repository.vacuum(factory, HPO_TABLES)
     report.counts = counts
     report.seconds = (datetime.now(UTC) - started).total_seconds()
     return report
@@ -509,6 +510,7 @@ def import_icd10cm(
         counts = {"code_entries": count, "icd10cm_name_links": link_icd10cm_names(session)}
         repository.analyze(session, ["code_entries", "codes"])
         _record_import(session, "icd10cm", version, digest, counts)
+    repository.vacuum(factory, ["code_entries", "codes"])
     report.counts = counts
     report.seconds = (datetime.now(UTC) - started).total_seconds()
     return report
