@@ -1,4 +1,5 @@
-# Condition Content API: migrates and seeds its database at start, then serves on port 8000.
+# Condition Content API: migrates, seeds and imports the open data at start (skipped when
+# unchanged), then serves on port 8000.
 # DATABASE_URL defaults to SQLite in the /data volume; set it to a PostgreSQL URL in production.
 FROM python:3.11-slim
 
@@ -27,4 +28,4 @@ EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=3s --start-period=20s --retries=3 \
     CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen(f\"http://127.0.0.1:{os.environ.get('API_PORT', '8000')}/healthz\", timeout=2)"]
 
-CMD ["sh", "-c", "python -m app migrate && python -m app seed && exec python -m app serve"]
+CMD ["sh", "-c", "python -m app migrate && python -m app seed && python -m app import all --quiet && exec python -m app serve"]
