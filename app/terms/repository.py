@@ -2,6 +2,7 @@
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, func, or_, select, union
 from sqlalchemy.orm import Session
@@ -92,15 +93,20 @@ def _conditions_listing(term_id: int, include_descendants: bool) -> Select[int]:
 def conditions_for_term(
     session: Session, term_id: int, include_descendants: bool, limit: int, offset: int
 ) -> tuple[int, Sequence[Condition]]:
-    # One pass over the listing gives the total and the page (a few thousand ids at most).
-    ordered = session.scalars(
-        select(Condition.id)
-        .where(
-            Condition.id.in_(_conditions_listing(term_id, include_descendants)),
-            Condition.status == "published",
+    # One pass over the listing gives the total and the page (a few thousand ids at most),
+    # read as plain rows: ORM loading of thousands of ids costs more than the query.
+    ordered = (
+        session.connection()
+        .scalars(
+            select(Condition.id)
+            .where(
+                Condition.id.in_(_conditions_listing(term_id, include_descendants)),
+                Condition.status == "published",
+            )
+            .order_by(Condition.slug)
         )
-        .order_by(Condition.slug)
-    ).all()
+        .all()
+    )
     page = ordered[offset : offset + limit]
     if not page:
         return len(ordered), []
@@ -113,8 +119,9 @@ class Match:
     condition_id: int
     term_code: str | None
     term_name: str
-    annotation: PhenotypeAnnotation | None  # None: an editor's section item
-    section_kind: str | None
+    disease_code: str | None  # set for an imported annotation
+    frequency: dict[str, Any] | None
+    section_kind: str | None  # set for an editor's section item
 
 
 def matches(
@@ -125,7 +132,13 @@ def matches(
         return []
     terms = _term_ids(term_id, include_descendants)
     annotated = (
-        select(PhenotypeAnnotation, Term.code, Term.name)
+        select(
+            PhenotypeAnnotation.condition_id,
+            Term.code,
+            Term.name,
+            PhenotypeAnnotation.disease_code,
+            PhenotypeAnnotation.frequency,
+        )
         .join(Term, Term.id == PhenotypeAnnotation.term_id)
         .where(
             PhenotypeAnnotation.condition_id.in_(condition_ids),
@@ -135,8 +148,7 @@ def matches(
         .order_by(PhenotypeAnnotation.condition_id, PhenotypeAnnotation.position)
     )
     found = [
-        Match(row[0].condition_id, row[1], row[2], row[0], None)
-        for row in session.execute(annotated)
+        Match(row[0], row[1], row[2], row[3], row[4], None) for row in session.execute(annotated)
     ]
     written = (
         select(Section.condition_id, Section.kind, Term.code, SectionItem.name)
@@ -144,5 +156,8 @@ def matches(
         .join(Term, Term.id == SectionItem.term_id)
         .where(Section.condition_id.in_(condition_ids), SectionItem.term_id.in_(terms))
     )
-    found += [Match(row[0], row[2], row[3], None, row[1]) for row in session.execute(written)]
+    found += [
+        Match(row[0], row[2], row[3], disease_code=None, frequency=None, section_kind=row[1])
+        for row in session.execute(written)
+    ]
     return found

@@ -101,17 +101,14 @@ def conditions_page(
     )
     by_condition: dict[int, list[TermMatch]] = defaultdict(list)
     for match in found:
-        annotation = match.annotation
         by_condition[match.condition_id].append(
             TermMatch(
                 code=match.term_code,
                 name=match.term_name,
-                via="annotation" if annotation else "section",
-                disease=annotation.disease_code if annotation else None,
+                via="section" if match.section_kind else "annotation",
+                disease=match.disease_code,
                 section=match.section_kind,
-                frequency=PhenotypeFrequency(**annotation.frequency)
-                if annotation and annotation.frequency
-                else None,
+                frequency=PhenotypeFrequency(**match.frequency) if match.frequency else None,
             )
         )
     return Page[TermCondition](
