@@ -13,9 +13,10 @@ that code as a computed `name-match` link, never as a curated mapping.
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import delete, update
@@ -439,35 +440,53 @@ def _import_diseases(
     }
 
 
+def _run_import(
+    factory: sessionmaker[Session],
+    source: str,
+    version: str,
+    paths: list[Path],
+    tables: list[str],
+    load: Callable[[Session], dict[str, int]],
+) -> ImportReport:
+    """The frame every import shares: skip when the files are the ones imported last, else
+    `load` in one exclusive transaction, link names, record the import, refresh statistics."""
+    started = datetime.now(UTC)
+    digest = checksum(paths)
+    report = ImportReport(source=source, version=version)
+    with transaction(factory, exclusive=True) as session:
+        previous = repository.last_import(session, source)
+        if previous is not None and previous.checksum == digest:
+            report.skipped = True
+            return report
+        counts = load(session)
+        counts["icd10cm_name_links"] = link_icd10cm_names(session)
+        repository.analyze(session, tables)
+        _record_import(session, source, version, digest, counts)
+    repository.vacuum(factory, tables)
+    report.counts = counts
+    report.seconds = (datetime.now(UTC) - started).total_seconds()
+    return report
+
+
 def import_hpo(
     factory: sessionmaker[Session], files: HpoFiles | None = None, *, show_progress: bool = False
 ) -> ImportReport:
     files = files or HpoFiles.packaged()
-    started = datetime.now(UTC)
     version = annotations_version(files.annotations)
-    digest = checksum([files.ontology, files.annotations])
-    report = ImportReport(source="hpo", version=version)
-    with transaction(factory, exclusive=True) as session:
-        previous = repository.last_import(session, "hpo")
-        if previous is not None and previous.checksum == digest:
-            report.skipped = True
-            return report
+
+    def load(session: Session) -> dict[str, int]:
         ontology = read_ontology(files.ontology)
         sources, _, _ = upsert_sources(session, hpo_sources(version))
         terms, counts = _import_terms(
             session, ontology.terms, sources["hpo"].id, show=show_progress
         )
-        counts |= _import_diseases(
+        return counts | _import_diseases(
             session, files, terms, {term.id: term.name for term in ontology.terms},
             frequency_ranges(ontology.terms), sources["hpo-annotations"].id, show=show_progress,
         )  # fmt: skip
-        counts["icd10cm_name_links"] = link_icd10cm_names(session)
-        repository.analyze(session, HPO_TABLES)
-        _record_import(session, "hpo", version, digest, counts)
-    repository.vacuum(factory, HPO_TABLES)
-    report.counts = counts
-    report.seconds = (datetime.now(UTC) - started).total_seconds()
-    return report
+
+    paths = [files.ontology, files.annotations]
+    return _run_import(factory, "hpo", version, paths, HPO_TABLES, load)
 
 
 # --- ICD-10-CM -----------------------------------------------------------------------------
@@ -480,15 +499,9 @@ def import_icd10cm(
     show_progress: bool = False,
 ) -> ImportReport:
     files = files or Icd10cmFiles.packaged()
-    started = datetime.now(UTC)
     version = release_version(files.tabular)
-    digest = checksum([files.tabular, files.code_list])
-    report = ImportReport(source="icd10cm", version=version)
-    with transaction(factory, exclusive=True) as session:
-        previous = repository.last_import(session, "icd10cm")
-        if previous is not None and previous.checksum == digest:
-            report.skipped = True
-            return report
+
+    def load(session: Session) -> dict[str, int]:
         release = read_icd10cm(files)
         sources, _, _ = upsert_sources(session, [icd10cm_source(version)])
         session.execute(delete(CodeEntry).where(CodeEntry.system == "icd10cm"))
@@ -506,14 +519,10 @@ def import_icd10cm(
             for entry in release.entries
         )
         with progress("icd10cm codes", len(release.entries), enabled=show_progress) as bar:
-            count = repository.insert_rows(session, CodeEntry, rows, bar)
-        counts = {"code_entries": count, "icd10cm_name_links": link_icd10cm_names(session)}
-        repository.analyze(session, ["code_entries", "codes"])
-        _record_import(session, "icd10cm", version, digest, counts)
-    repository.vacuum(factory, ["code_entries", "codes"])
-    report.counts = counts
-    report.seconds = (datetime.now(UTC) - started).total_seconds()
-    return report
+            return {"code_entries": repository.insert_rows(session, CodeEntry, rows, bar)}
+
+    paths = [files.tabular, files.code_list]
+    return _run_import(factory, "icd10cm", version, paths, ["code_entries", "codes"], load)
 
 
 def link_icd10cm_names(session: Session) -> int:
