@@ -65,6 +65,13 @@ def _import(args: argparse.Namespace) -> int:
     except (HpoFileError, ValueError) as exc:
         print(f"import failed; the previous data is unchanged: {exc}", file=sys.stderr)
         return 1
+    except Exception as exc:  # a file the readers cannot parse, or the database refusing
+        logger.exception("import failed")
+        print(
+            f"import failed; the previous data is unchanged: {type(exc).__name__}: {exc}",
+            file=sys.stderr,
+        )
+        return 1
     finally:
         engine.dispose()
     return 0

@@ -54,6 +54,7 @@ def read_icd10cm(files: Icd10cmFiles) -> IcdRelease:
     if _loaded is None:
         _loaded = packaged
     if files != _loaded:
+        _loaded = None  # the reader clears its data before it parses: unknown until it is done
         if files == packaged:
             cm.change_version()
         else:

@@ -168,8 +168,11 @@ def revisions_by_slug(session: Session) -> dict[str, int]:
 
 
 def conditions_by_code(session: Session, systems: Sequence[str]) -> dict[tuple[str, str], int]:
-    """{(system, code): condition id} for the codes of these systems."""
-    query = select(Code.system, Code.code, Code.condition_id).where(Code.system.in_(systems))
+    """{(system, code): condition id} for the codes of these systems that a record carries as
+    `exact` (a broader record citing a disease as narrower must not absorb it)."""
+    query = select(Code.system, Code.code, Code.condition_id).where(
+        Code.system.in_(systems), Code.relation == "exact"
+    )
     return {(row.system, row.code): row.condition_id for row in session.execute(query)}
 
 

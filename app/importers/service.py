@@ -137,8 +137,8 @@ def _record_import(
 
 
 def _term_slugs(terms: list[HpoTerm]) -> dict[str, str]:
-    """A stable, unique slug per HPO id, from its name; on a clash the id is appended (the
-    lowest id keeps the plain slug)."""
+    """A stable slug per HPO id, unique within the release, from its name; on a clash the id
+    is appended (the lowest id keeps the plain slug)."""
     slugs: dict[str, str] = {}
     used: set[str] = set()
     for term in sorted(terms, key=lambda t: t.id):
@@ -177,29 +177,13 @@ def _import_terms(
     terms the release no longer has, and rebuild the hierarchy. Returns {HP id: term id} and
     counts."""
     existing = repository.symptom_terms(session)
-    slugs = _term_slugs(terms)
+    base_slugs = _term_slugs(terms)
     by_code = {code: term_id for term_id, _, code in existing if code}
     # A term that editors created before with the same name (so the same slug) and no code is
     # the HPO term: it is adopted, and seed items that point to it gain the HPO id.
     by_slug = {slug: term_id for term_id, slug, code in existing if not code}
     slug_of = {term_id: slug for term_id, slug, _ in existing}
-    new_rows: list[dict[str, Any]] = []
-    updates: list[dict[str, Any]] = []
-    for term in terms:
-        values = {
-            "kind": "symptom",
-            "slug": slugs[term.id],
-            "name": term.name,
-            "code": term.id,
-            "definition": term.definition,
-            "synonyms": term.synonyms,
-            "source_id": source_id,
-        }
-        term_id = by_code.get(term.id) or by_slug.get(slugs[term.id])
-        if term_id is None:
-            new_rows.append(values)
-        else:
-            updates.append({"id": term_id, **values})
+    targets = {term.id: by_code.get(term.id) or by_slug.get(base_slugs[term.id]) for term in terms}
     wanted = {term.id for term in terms}
     gone = [
         term_id
@@ -207,10 +191,42 @@ def _import_terms(
         if code.startswith("HP:") and code not in wanted
     ]
     kept = repository.terms_used_by_items(session, gone)
+    # Slugs of rows this import does not take over (editors' terms, retired terms that items
+    # still use) stay theirs: an HPO term whose name now clashes gets its id appended.
+    targeted = set(targets.values())
+    reserved = {
+        slug for term_id, slug, _ in existing
+        if term_id not in targeted and (term_id not in gone or term_id in kept)
+    }  # fmt: skip
+    new_rows: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
+    for term in terms:
+        slug = base_slugs[term.id]
+        if slug in reserved:
+            suffix = "-" + term.id.lower().replace(":", "-")
+            slug = slug[: 200 - len(suffix)] + suffix
+        values = {
+            "kind": "symptom",
+            "slug": slug,
+            "name": term.name,
+            "code": term.id,
+            "definition": term.definition,
+            "synonyms": term.synonyms,
+            "source_id": source_id,
+        }
+        term_id = targets[term.id]
+        if term_id is None:
+            new_rows.append(values)
+        else:
+            updates.append({"id": term_id, **values})
     if gone:
         session.execute(delete(Term).where(Term.id.in_([t for t in gone if t not in kept])))
-        if kept:
-            session.execute(update(Term).where(Term.id.in_(kept)).values(code=None, source_id=None))
+        if kept:  # retired by the HPO but used by editors: no HPO text left without its source
+            session.execute(
+                update(Term)
+                .where(Term.id.in_(kept))
+                .values(code=None, source_id=None, definition=None, synonyms=[])
+            )
     renamed = [row for row in updates if slug_of[row["id"]] != row["slug"]]
     for batch in repository.batches(renamed):  # park changed slugs, so no swap collides
         session.execute(
@@ -274,18 +290,26 @@ def _group_diseases(
     by_code: dict[tuple[str, str], int],
     by_slug: dict[str, int],
 ) -> list[_Record]:
+    """Records to be: ids whose names normalise alike, at most one id per code system in a
+    record (two OMIM entries of one name, e.g. recessive and X-linked forms, stay two)."""
     groups: dict[str, list[str]] = defaultdict(list)
     for code, name in diseases.items():
         groups[normalised_name(name)].append(code)
     records = []
     for key in sorted(groups):
-        codes = sorted(groups[key], key=_disease_key)
-        # A record that editors wrote joins by one of its codes, else by its name.
-        existing = next(
-            (by_code[_code_key(c)] for c in codes if _code_key(c) in by_code),
-            by_slug.get(slug_for(diseases[codes[0]])),
-        )
-        records.append(_Record(name=diseases[codes[0]], codes=codes, condition_id=existing))
+        per_system: dict[str, list[str]] = defaultdict(list)
+        for code in sorted(groups[key], key=_disease_key):
+            per_system[_code_key(code)[0]].append(code)
+        for rank in range(max(len(codes) for codes in per_system.values())):
+            codes = sorted(
+                (ids[rank] for ids in per_system.values() if rank < len(ids)), key=_disease_key
+            )
+            # A record that editors wrote joins by one of its exact codes, else by its name.
+            existing = next(
+                (by_code[_code_key(c)] for c in codes if _code_key(c) in by_code),
+                by_slug.get(slug_for(diseases[codes[0]])) if rank == 0 else None,
+            )
+            records.append(_Record(name=diseases[codes[0]], codes=codes, condition_id=existing))
     return records
 
 
@@ -355,6 +379,7 @@ def _import_diseases(
     for record in records:
         for position, disease in enumerate(record.codes):
             system, number = _code_key(disease)
+            naming = position == 0 and id(record) in slugs
             if (record.condition_id, system, number) in existing_codes:
                 continue  # e.g. ORPHA:641, which editors already gave the MMN record
             code_rows.append(
@@ -364,13 +389,10 @@ def _import_diseases(
                     "system": system,
                     "code": number,
                     "display": diseases[disease],
-                    # The naming id is the source's own; the others joined by equal names.
-                    "relation": (
-                        CodeRelation.EXACT if position == 0 else CodeRelation.NAME_MATCH
-                    ).value,
-                    "provenance": (
-                        CodeProvenance.SOURCE if position == 0 else CodeProvenance.COMPUTED
-                    ).value,
+                    # A new record's naming id is the source's own; its other ids, and every
+                    # id added to an editors' record, joined by equal names.
+                    "relation": (EXACT if naming else NAME_MATCH).value,
+                    "provenance": (SOURCE if naming else COMPUTED).value,
                     "source_id": source_id,
                 }
             )

@@ -70,9 +70,14 @@ def source(session: Session, source_id: int | None) -> Source | None:
 
 
 def _term_ids(term_id: int, include_descendants: bool) -> Select[int]:
+    itself = select(Term.id).where(Term.id == term_id)
     if include_descendants:
-        return select(term_ancestors.c.term_id).where(term_ancestors.c.ancestor_id == term_id)
-    return select(Term.id).where(Term.id == term_id)
+        # The term itself too: editors' terms and drugs have no rows in the closure.
+        descendants = select(term_ancestors.c.term_id).where(
+            term_ancestors.c.ancestor_id == term_id
+        )
+        return select(union(itself, descendants).subquery().c[0])
+    return itself
 
 
 def _conditions_listing(term_id: int, include_descendants: bool) -> Select[int]:

@@ -44,7 +44,12 @@ def _collection(kind: str, collection: str, noun: str) -> None:
         page: PageDep,
         q: Annotated[
             str | None,
-            Query(min_length=1, max_length=200, description="Part of the name, or a code."),
+            Query(
+                min_length=1,
+                max_length=200,
+                pattern=r"^[^\x00-\x1f\x7f]+$",
+                description="Part of the name, or a code.",
+            ),
         ] = None,
     ) -> Page[TermSummary]:
         return service.term_page(session, request, kind, q, page)

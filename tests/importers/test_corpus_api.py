@@ -153,6 +153,12 @@ def test_drugs_from_the_seed(corpus: TestClient) -> None:
     ]  # fmt: skip
     body = corpus.get("/v1/drugs/intravenous-immunoglobulin-ivig/conditions").json()
     assert [i["slug"] for i in body["items"]] == ["multifocal-motor-neuropathy"]
+    # Terms outside the HPO hierarchy count themselves when descendants are asked for too.
+    wider = corpus.get(
+        "/v1/drugs/intravenous-immunoglobulin-ivig/conditions",
+        params={"include_descendants": "true"},
+    ).json()
+    assert wider["total"] == body["total"] == 1
     assert body["items"][0]["matches"][0]["section"] == "drugs"
 
 
@@ -207,6 +213,12 @@ def test_lookup_errors(corpus: TestClient) -> None:
     assert corpus.get("/v1/symptoms/Bad_Key").status_code == 422
     cursor = corpus.get("/v1/symptoms", params={"cursor": "abc"})
     assert cursor.status_code == 422
+    for q in ("\x00", "a\x1fb"):  # PostgreSQL text cannot hold NUL: refused up front
+        response = corpus.get("/v1/symptoms", params={"q": q})
+        assert response.status_code == 422
+        assert response.json()["errors"][0]["loc"] == ["query", "q"]
+    for q in ("%", "_", "\\", "ö"):  # LIKE wildcards are matched literally
+        assert corpus.get("/v1/symptoms", params={"q": q}).status_code == 200
 
 
 def test_has_section_counts_imported_symptoms(corpus: TestClient) -> None:

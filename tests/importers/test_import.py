@@ -1,6 +1,7 @@
 """Importing the HPO release and ICD-10-CM (fixture cuts of the real files), on both engines."""
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -8,8 +9,10 @@ from sqlalchemy import create_engine, func, select
 
 from app.importers.files import HpoFiles
 from app.importers.hpo_files import HpoFileError
+from app.importers.service import _group_diseases
 from app.models import Condition, PhenotypeAnnotation, SourceImport, Term
-from tests.conftest import seed_database
+from tests import factories
+from tests.conftest import make_client, seed_database
 from tests.importers.conftest import HPO_FILES, run_imports
 from tests.seeding.test_loader import snapshot
 
@@ -133,3 +136,100 @@ def test_editors_terms_are_adopted_by_the_hpo(corpus_url: str) -> None:
     """The seed created a 'Fatigue' symptom term; the HPO's Fatigue is the same term."""
     code = select(Term.code).where(Term.kind == "symptom", Term.slug == "fatigue")
     assert _scalar(corpus_url, code) == "HP:0012378"
+
+
+def _ontology(tmp_path: Path, edit: Callable[[str], str]) -> HpoFiles:
+    """The fixture release with its ontology changed by `edit` (the annotations copied)."""
+    (tmp_path / "hp.obo").write_text(edit(HPO_FILES.ontology.read_text(encoding="utf-8")))
+    shutil.copyfile(HPO_FILES.annotations, tmp_path / "phenotype.hpoa")
+    return HpoFiles(ontology=tmp_path / "hp.obo", annotations=tmp_path / "phenotype.hpoa")
+
+
+def _stanza(text: str, term: str) -> str:
+    start = text.index(f"[Term]\nid: {term}\n")
+    end = text.index("\n[Term]\n", start + 1) + 1
+    return text[start:end]
+
+
+def test_a_release_renaming_a_term_onto_an_editors_term_imports(
+    fresh_db: str, tmp_path: Path
+) -> None:
+    """The seed has the term 'Muscle wasting (atrophy)'. A release that gives HP:0003202 that
+    name must not collide with it: the editors' term keeps its slug, the HPO one gets its id."""
+    seed_database(fresh_db)
+    run_imports(fresh_db)
+    renamed = _ontology(
+        tmp_path,
+        lambda text: text.replace(
+            "id: HP:0003202\nname: Skeletal muscle atrophy",
+            "id: HP:0003202\nname: Muscle wasting (atrophy)",
+        ),
+    )
+    hpo, _ = run_imports(fresh_db, hpo=renamed)
+    assert not hpo.skipped
+    slugs = select(Term.code, Term.slug).where(Term.slug.like("muscle-wasting-atrophy%"))
+    engine = create_engine(fresh_db)
+    with engine.connect() as conn:
+        found = {row[0]: row[1] for row in conn.execute(slugs)}
+    engine.dispose()
+    assert found == {
+        None: "muscle-wasting-atrophy",
+        "HP:0003202": "muscle-wasting-atrophy-hp-0003202",
+    }
+
+
+def test_a_retired_term_that_editors_use_is_kept_without_hpo_text(
+    fresh_db: str, tmp_path: Path
+) -> None:
+    """A release drops Fatigue (HP:0012378), which MMN's article item uses, and brings a new
+    term of the same name: the old row stays for the item, stripped of HPO text, and the new
+    term gets its id in its slug."""
+    seed_database(fresh_db)
+    run_imports(fresh_db)
+
+    def retire(text: str) -> str:
+        old = _stanza(text, "HP:0012378")
+        return text.replace(old, old.replace("id: HP:0012378", "id: HP:9999999"))
+
+    hpo, _ = run_imports(fresh_db, hpo=_ontology(tmp_path, retire))
+    assert hpo.counts["terms_removed"] == 1
+    with make_client(fresh_db) as client:
+        kept = client.get("/v1/symptoms/fatigue").json()
+        assert kept["code"] is None
+        assert kept["definition"] is None and kept["synonyms"] == []
+        assert kept["source"] is None and kept["attributions"] == []
+        new = client.get("/v1/symptoms/HP:9999999").json()
+        assert new["slug"] == "fatigue-hp-9999999"
+        assert new["attributions"]
+
+
+def test_a_record_citing_a_disease_as_narrower_does_not_absorb_it(
+    fresh_db: str, tmp_path: Path
+) -> None:
+    """Only an editors' `exact` code joins a disease to their record."""
+    umbrella = factories.condition(
+        "inherited-bleeding-disorders",
+        codes=[
+            {"system": "orpha", "code": "98878", "relation": "narrower"},
+            {"system": "orpha", "code": "98879", "relation": "narrower"},
+        ],
+    )
+    seed_database(fresh_db, factories.write_seed(tmp_path / "u.yaml", [umbrella]))
+    run_imports(fresh_db)
+    with make_client(fresh_db) as client:
+        hemophilia = client.get("/v1/conditions/hemophilia-a").json()
+        assert {c["curie"] for c in hemophilia["codes"]} >= {"ORPHA:98878", "OMIM:306700"}
+        umbrella_record = client.get("/v1/conditions/inherited-bleeding-disorders").json()
+        assert [c["relation"] for c in umbrella_record["codes"]] == ["narrower", "narrower"]
+        assert "symptoms" not in umbrella_record["sections"]
+
+
+def test_one_record_holds_at_most_one_id_per_code_system() -> None:
+    """Two OMIM entries of one name (recessive and X-linked forms) stay two records."""
+    diseases = {
+        "OMIM:207500": "Anus, imperforate",
+        "OMIM:301800": "Anus, imperforate",
+        "ORPHA:1": "Anus imperforate",
+    }
+    records = _group_diseases(diseases, by_code={}, by_slug={})
+    assert [record.codes for record in records] == [["ORPHA:1", "OMIM:207500"], ["OMIM:301800"]]
