@@ -1,5 +1,6 @@
 """Every SELECT of the imports, and their bulk writes (batched, so memory stays bounded)."""
 
+import hashlib
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -188,6 +189,25 @@ def code_triples(session: Session) -> set[tuple[int, str, str]]:
     """(condition id, system, code) of every code."""
     query = select(Code.condition_id, Code.system, Code.code)
     return {(row.condition_id, row.system, row.code) for row in session.execute(query)}
+
+
+def computed_links(session: Session, system: str) -> set[tuple[int, str]]:
+    """(condition id, code) of the links this service computed in a system."""
+    query = select(Code.condition_id, Code.code).where(
+        Code.system == system, Code.provenance == "computed"
+    )
+    return {(row.condition_id, row.code) for row in session.execute(query)}
+
+
+def editors_fingerprint(session: Session) -> str:
+    """Changes whenever editors' records change (their seed content hashes and slugs)."""
+    query = (
+        select(Condition.slug, Condition.content_hash)
+        .where(Condition.origin == "seed")
+        .order_by(Condition.slug)
+    )
+    rows = ";".join(f"{row.slug}={row.content_hash}" for row in session.execute(query))
+    return hashlib.sha256(rows.encode()).hexdigest()
 
 
 def code_pairs(session: Session, system: str) -> set[tuple[int, str]]:

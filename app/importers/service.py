@@ -11,6 +11,7 @@ After either import, conditions whose name equals an ICD-10-CM description or in
 that code as a computed `name-match` link, never as a curated mapping.
 """
 
+import hashlib
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterator
@@ -66,6 +67,7 @@ HPO_TABLES = [
     "phenotype_annotations",
 ]  # fmt: skip
 SOURCE, COMPUTED = CodeProvenance.SOURCE, CodeProvenance.COMPUTED
+FRESH_CONDITIONS = "import.fresh_conditions"  # key in Session.info
 
 
 @dataclass
@@ -366,6 +368,8 @@ def _import_diseases(
     ids = repository.condition_ids_by_slug(session)
     for record in new_records:
         record.condition_id = ids[slugs[id(record)]]
+    # Created in this run, with their revision already set: the name links add no bump.
+    session.info[FRESH_CONDITIONS] = {record.condition_id for record in new_records}
     joined = [record.condition_id for record in records if id(record) not in slugs]
     if joined:  # records editors wrote: their content changes with the release
         session.execute(
@@ -473,15 +477,21 @@ def _run_import(
     """The frame every import shares: skip when the files are the ones imported last, else
     `load` in one exclusive transaction, link names, record the import, refresh statistics."""
     started = datetime.now(UTC)
-    digest = checksum(paths)
+    files_digest = checksum(paths)
     report = ImportReport(source=source, version=version)
     with transaction(factory, exclusive=True) as session:
+        # Which records the data joins and links depends on editors' records too: a seed
+        # change since the last import makes it run again.
+        digest = hashlib.sha256(
+            f"{files_digest}:{repository.editors_fingerprint(session)}".encode()
+        ).hexdigest()
         previous = repository.last_import(session, source)
         if previous is not None and previous.checksum == digest:
             report.skipped = True
             return report
+        links_before = repository.computed_links(session, "icd10cm")
         counts = load(session)
-        counts["icd10cm_name_links"] = link_icd10cm_names(session)
+        counts["icd10cm_name_links"] = link_icd10cm_names(session, links_before)
         repository.analyze(session, tables)
         _record_import(session, source, version, digest, counts)
     repository.vacuum(factory, tables)
@@ -547,9 +557,10 @@ def import_icd10cm(
     return _run_import(factory, "icd10cm", version, paths, ["code_entries", "codes"], load)
 
 
-def link_icd10cm_names(session: Session) -> int:
+def link_icd10cm_names(session: Session, before: set[tuple[int, str]]) -> int:
     """Give each condition the ICD-10-CM codes whose description or inclusion term equals its
-    name after normalisation, as computed `name-match` links. Replaces the previous links."""
+    name after normalisation, as computed `name-match` links. Replaces the previous links;
+    a record whose links differ from `before` (as the import found them) gets a new revision."""
     session.execute(
         delete(Code).where(Code.system == "icd10cm", Code.provenance == CodeProvenance.COMPUTED)
     )
@@ -577,4 +588,13 @@ def link_icd10cm_names(session: Session) -> int:
                 }
             )
     repository.insert_rows(session, Code, rows)
+    after = {(row["condition_id"], row["code"]) for row in rows}
+    changed = {condition_id for condition_id, _ in before ^ after}
+    changed -= session.info.get(FRESH_CONDITIONS, set())
+    if changed:
+        session.execute(
+            update(Condition)
+            .where(Condition.id.in_(changed))
+            .values(revision=Condition.revision + 1, updated_at=datetime.now(UTC))
+        )
     return len(rows)

@@ -7,13 +7,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, func, select
 
-from app.importers.files import HpoFiles
+from app.importers.files import HpoFiles, Icd10cmFiles
 from app.importers.hpo_files import HpoFileError
 from app.importers.service import _group_diseases
 from app.models import Condition, PhenotypeAnnotation, SourceImport, Term
 from tests import factories
-from tests.conftest import make_client, seed_database
-from tests.importers.conftest import HPO_FILES, run_imports
+from tests.conftest import MMN_SEED, make_client, seed_database
+from tests.importers.conftest import HPO_FILES, ICD_FILES, run_imports
 from tests.seeding.test_loader import snapshot
 
 # Facts of the fixture files (tests/fixtures/README.md).
@@ -233,3 +233,46 @@ def test_one_record_holds_at_most_one_id_per_code_system() -> None:
     }
     records = _group_diseases(diseases, by_code={}, by_slug={})
     assert [record.codes for record in records] == [["ORPHA:1", "OMIM:207500"], ["OMIM:301800"]]
+
+
+def test_a_seed_change_after_the_import_makes_the_next_import_run(
+    fresh_db: str, tmp_path: Path
+) -> None:
+    """Editors add a record carrying ORPHA:586 after the import: the next import joins the
+    disease to their record instead of saying there is nothing to do."""
+    seed_database(fresh_db)
+    run_imports(fresh_db)
+    cf = factories.condition("cf", codes=[{"system": "orpha", "code": "586"}])
+    seed_database(fresh_db, MMN_SEED, factories.write_seed(tmp_path / "cf.yaml", [cf]))
+    hpo, icd = run_imports(fresh_db)
+    assert not hpo.skipped and not icd.skipped
+    with make_client(fresh_db) as client:
+        assert client.get("/v1/conditions/cystic-fibrosis").status_code == 404
+        section = client.get("/v1/conditions/cf/symptoms").json()
+        assert [g["disease"]["curie"] for g in section["annotations"]] == [
+            "ORPHA:586", "OMIM:219700",
+        ]  # fmt: skip
+    assert all(report.skipped for report in run_imports(fresh_db))
+
+
+def test_changed_name_links_raise_the_revision(fresh_db: str, tmp_path: Path) -> None:
+    """A release whose D66 no longer lists 'Hemophilia A' drops that computed link, and the
+    record it leaves shows a new revision."""
+    run_imports(fresh_db)
+    revision = select(Condition.revision).where(Condition.slug == "hemophilia-a")
+    before = _scalar(fresh_db, revision)
+    folder = tmp_path / "icd"
+    folder.mkdir()
+    text = ICD_FILES.tabular.read_text(encoding="utf-8")
+    (folder / ICD_FILES.tabular.name).write_text(
+        text.replace("<note>Hemophilia A</note>", "<note>Hemophilia, type A</note>"),
+        encoding="utf-8",
+    )
+    shutil.copyfile(ICD_FILES.code_list, folder / ICD_FILES.code_list.name)
+    changed = Icd10cmFiles(
+        tabular=folder / ICD_FILES.tabular.name, code_list=folder / ICD_FILES.code_list.name
+    )
+    _, icd = run_imports(fresh_db, icd=changed)
+    # Unseeded, MMN's G61.82 is a computed link too: 8 links, and 7 once D66 loses its term.
+    assert icd.counts["icd10cm_name_links"] == 7
+    assert _scalar(fresh_db, revision) == before + 1  # type: ignore[operator]
