@@ -129,40 +129,63 @@ class Match:
     section_kind: str | None  # set for an editor's section item
 
 
+MATCHES_PER_CONDITION = 10
+
+
 def matches(
     session: Session, term_id: int, include_descendants: bool, condition_ids: Sequence[int]
-) -> list[Match]:
-    """What each of these conditions lists under the term: annotations and section items."""
+) -> tuple[list[Match], dict[int, int]]:
+    """What each of these conditions lists under the term, annotations and section items: the
+    first MATCHES_PER_CONDITION annotations of each (a broad term can match hundreds), and how
+    many annotations match in all, by condition."""
     if not condition_ids:
-        return []
+        return [], {}
     terms = _term_ids(term_id, include_descendants)
-    annotated = (
+    by_condition = PhenotypeAnnotation.condition_id
+    ranked = (
         select(
-            PhenotypeAnnotation.condition_id,
-            Term.code,
-            Term.name,
+            by_condition,
+            PhenotypeAnnotation.term_id,
             PhenotypeAnnotation.disease_code,
             PhenotypeAnnotation.frequency,
+            PhenotypeAnnotation.position,
+            func.row_number()
+            .over(partition_by=by_condition, order_by=PhenotypeAnnotation.position)
+            .label("rank"),
+            func.count().over(partition_by=by_condition).label("total"),
         )
-        .join(Term, Term.id == PhenotypeAnnotation.term_id)
         .where(
-            PhenotypeAnnotation.condition_id.in_(condition_ids),
+            by_condition.in_(condition_ids),
             PhenotypeAnnotation.term_id.in_(terms),
             PhenotypeAnnotation.excluded.is_(False),
         )
-        .order_by(PhenotypeAnnotation.condition_id, PhenotypeAnnotation.position)
+        .subquery()
     )
-    found = [
-        Match(row[0], row[1], row[2], row[3], row[4], None) for row in session.execute(annotated)
-    ]
+    annotated = (
+        select(
+            ranked.c.condition_id,
+            Term.code,
+            Term.name,
+            ranked.c.disease_code,
+            ranked.c.frequency,
+            ranked.c.total,
+        )
+        .join(Term, Term.id == ranked.c.term_id)
+        .where(ranked.c.rank <= MATCHES_PER_CONDITION)
+        .order_by(ranked.c.condition_id, ranked.c.position)
+    )
+    found: list[Match] = []
+    totals: dict[int, int] = {}
+    for row in session.execute(annotated):
+        found.append(Match(row[0], row[1], row[2], row[3], row[4], None))
+        totals[row[0]] = row[5]
     written = (
         select(Section.condition_id, Section.kind, Term.code, SectionItem.name)
         .join(SectionItem, SectionItem.section_id == Section.id)
         .join(Term, Term.id == SectionItem.term_id)
         .where(Section.condition_id.in_(condition_ids), SectionItem.term_id.in_(terms))
     )
-    found += [
-        Match(row[0], row[2], row[3], disease_code=None, frequency=None, section_kind=row[1])
-        for row in session.execute(written)
-    ]
-    return found
+    for row in session.execute(written):
+        found.append(Match(row[0], row[2], row[3], None, None, section_kind=row[1]))
+        totals[row[0]] = totals.get(row[0], 0) + 1
+    return found, totals

@@ -55,4 +55,7 @@ class TermCondition(Schema):
     slug: str
     name: str
     links: ConditionLinks
-    matches: list[TermMatch]
+    match_count: int = Field(description="How many of its parts list the term, in all.")
+    matches: list[TermMatch] = Field(
+        description="The matching parts: editors' items, and its first 10 matching annotations."
+    )

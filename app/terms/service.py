@@ -96,7 +96,7 @@ def conditions_page(
     total, conditions = repository.conditions_for_term(
         session, term.id, include_descendants, page.limit, offset
     )
-    found = repository.matches(
+    found, totals = repository.matches(
         session, term.id, include_descendants, [condition.id for condition in conditions]
     )
     by_condition: dict[int, list[TermMatch]] = defaultdict(list)
@@ -117,6 +117,7 @@ def conditions_page(
                 slug=condition.slug,
                 name=condition.name,
                 links=ConditionLinks(self=condition_path(condition.slug)),
+                match_count=totals.get(condition.id, 0),
                 matches=by_condition[condition.id],
             )
             for condition in conditions
