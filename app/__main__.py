@@ -86,6 +86,7 @@ def _serve(args: argparse.Namespace) -> int:
         host=args.host or settings.api_host,
         port=args.port or settings.api_port,
         log_config=None,  # our JSON logging, configured in main()
+        access_log=False,  # app.core.middleware writes the access log, with request ids
         log_level=settings.log_level,
         proxy_headers=True,
         workers=args.workers,

@@ -4,6 +4,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.routing import APIRoute
 
 from app.api import api_router
@@ -11,6 +13,7 @@ from app.core.config import Settings, get_settings
 from app.core.db import create_db_engine, create_session_factory
 from app.core.errors import install_error_handlers
 from app.core.logging import configure_logging
+from app.core.middleware import RequestContextMiddleware
 from app.core.migrations import head_revision
 from app.core.openapi import install_openapi
 from app.health.router import router as health_router
@@ -57,6 +60,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.schema_head = head_revision()
     install_error_handlers(app)
     install_openapi(app)
+    # Outermost last: the request id and headers apply to every response, CORS and gzip too.
+    app.add_middleware(GZipMiddleware, minimum_size=settings.gzip_minimum_size)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origin_list,
+        allow_methods=["GET", "HEAD", "OPTIONS"],
+        allow_headers=["If-None-Match", "X-Request-ID", "Accept", "Accept-Encoding"],
+        expose_headers=["Link", "X-Request-ID", "ETag", "Retry-After"],
+        max_age=600,
+    )
+    app.add_middleware(RequestContextMiddleware)
     app.include_router(api_router)
     app.include_router(health_router)
     return app

@@ -1,5 +1,6 @@
 """The command line as deployments use it: migrate, seed and serve over a real socket."""
 
+import json
 import os
 import socket
 import subprocess
@@ -48,9 +49,17 @@ def test_migrate_seed_serve(tmp_path: Path) -> None:
     finally:
         server.terminate()
         output, _ = server.communicate(timeout=10)
-    # Logs are JSON lines, access log included.
-    assert '"logger": "uvicorn.access"' in output
-    assert "/v1/conditions/multifocal-motor-neuropathy/symptoms" in output
+    # Logs are JSON lines; the access log has the request id, route, status and duration.
+    access = [
+        json.loads(line)
+        for line in output.splitlines()
+        if line.startswith("{") and '"logger": "app.access"' in line
+    ]
+    symptoms = next(e for e in access if e["path"].endswith("/symptoms"))
+    assert symptoms["route"] == "get_symptoms"
+    assert symptoms["status"] == 200
+    assert symptoms["request_id"] == response.headers["x-request-id"]
+    assert symptoms["duration_ms"] >= 0
 
 
 def test_replicas_starting_together_migrate_and_seed_once(databases) -> None:

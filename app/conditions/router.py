@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from app.conditions import repository, service
 from app.conditions.dependencies import ConditionDep, ConditionRecordDep
@@ -25,7 +25,7 @@ from app.conditions.schemas import (
 from app.core.deps import SessionDep
 from app.core.errors import SectionNotFound, UnknownSectionKind, problem_responses
 from app.core.openapi import example_response
-from app.core.pagination import PageDep
+from app.core.pagination import PageDep, set_link_header
 from app.core.schemas import Page
 
 router = APIRouter()
@@ -85,11 +85,14 @@ def condition_filters(
 )
 def list_conditions(
     request: Request,
+    response: Response,
     session: SessionDep,
     page: PageDep,
     filters: Annotated[ConditionFilters, Depends(condition_filters)],
 ) -> Page[ConditionSummary]:
-    return service.condition_page(session, request, filters, page)
+    result = service.condition_page(session, request, filters, page)
+    set_link_header(response, result.links)
+    return result
 
 
 @router.get(

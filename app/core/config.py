@@ -25,6 +25,13 @@ class Settings(BaseSettings):
     api_host: str = Field(default="127.0.0.1", description="Interface `serve` binds to.")
     api_port: int = Field(default=8000, ge=1, le=65535, description="Port `serve` listens on.")
     log_level: LogLevel = Field(default="info", description="Lowest level that is logged.")
+    cors_origins: str = Field(
+        default="*",
+        description="Origins allowed to read the API from a browser: `*` or a comma list.",
+    )
+    gzip_minimum_size: int = Field(
+        default=1000, ge=0, description="Responses at least this many bytes are gzipped."
+    )
     seed_dir: Path = Field(
         default=PROJECT_ROOT / "seed_data",
         description="Folder whose *.yaml files `seed` loads.",
@@ -34,6 +41,10 @@ class Settings(BaseSettings):
     @classmethod
     def _lowercase_level(cls, value: object) -> object:
         return value.lower() if isinstance(value, str) else value
+
+    @property
+    def cors_origin_list(self) -> list[str]:
+        return [origin.strip() for origin in self.cors_origins.split(",") if origin.strip()]
 
     @field_validator("database_url")
     @classmethod

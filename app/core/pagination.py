@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from typing import Annotated, Literal
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Query, Request, Response
 
 from app.core.errors import InvalidParameter
 from app.core.schemas import PageLinks
@@ -118,3 +118,11 @@ def page_links(
         next=page_url(request, **next_params) if next_params is not None else None,
         prev=page_url(request, **prev_params) if prev_params is not None else None,
     )
+
+
+def set_link_header(response: Response, links: PageLinks) -> None:
+    """RFC 8288 Link header with the page's next and prev links, beside those in the body."""
+    parts = [f'<{url}>; rel="{rel}"' for rel, url in (("next", links.next), ("prev", links.prev))
+             if url]  # fmt: skip
+    if parts:
+        response.headers["Link"] = ", ".join(parts)

@@ -3,11 +3,11 @@ each with its reverse look-up of the conditions that list a term."""
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Path, Query, Request, Response
 
 from app.core.deps import SessionDep
 from app.core.errors import NotFoundError, problem_responses
-from app.core.pagination import PageDep
+from app.core.pagination import PageDep, set_link_header
 from app.core.schemas import Page
 from app.models import Term
 from app.terms import repository, service
@@ -40,6 +40,7 @@ def _collection(kind: str, collection: str, noun: str) -> None:
 
     def list_terms(
         request: Request,
+        response: Response,
         session: SessionDep,
         page: PageDep,
         q: Annotated[
@@ -52,13 +53,16 @@ def _collection(kind: str, collection: str, noun: str) -> None:
             ),
         ] = None,
     ) -> Page[TermSummary]:
-        return service.term_page(session, request, kind, q, page)
+        result = service.term_page(session, request, kind, q, page)
+        set_link_header(response, result.links)
+        return result
 
     def get_term(session: SessionDep, key: TermKey) -> TermRecord:
         return service.term_record(session, load(session, key))
 
     def list_term_conditions(
         request: Request,
+        response: Response,
         session: SessionDep,
         page: PageDep,
         key: TermKey,
@@ -67,7 +71,9 @@ def _collection(kind: str, collection: str, noun: str) -> None:
         ] = False,
     ) -> Page[TermCondition]:
         term = load(session, key)
-        return service.conditions_page(session, request, term, include_descendants, page)
+        result = service.conditions_page(session, request, term, include_descendants, page)
+        set_link_header(response, result.links)
+        return result
 
     # Operation ids read as list_symptoms, get_symptom, list_symptom_conditions...
     list_terms.__name__ = f"list_{collection}"

@@ -53,6 +53,8 @@ def test_first_page(list_client: TestClient) -> None:
     assert body["links"]["prev"] is None
     assert body["links"]["self"] == "/v1/conditions?limit=5"
     assert body["links"]["next"].startswith("/v1/conditions?limit=5&cursor=")
+    response = list_client.get("/v1/conditions", params={"limit": 5})
+    assert response.headers["link"] == f'<{body["links"]["next"]}>; rel="next"'
 
 
 def test_default_limit_is_20(list_client: TestClient) -> None:

@@ -1,0 +1,77 @@
+"""Behaviour on the wire that every response shares: request ids, security headers, CORS,
+compression, Link headers. Through HTTP, on both engines."""
+
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+
+MMN = "/v1/conditions/multifocal-motor-neuropathy"
+
+
+def test_request_id_is_echoed_or_generated(client: TestClient) -> None:
+    mine = client.get("/healthz", headers={"X-Request-ID": "trace-42.a:b"})
+    assert mine.headers["x-request-id"] == "trace-42.a:b"
+    fresh = client.get("/healthz")
+    assert re.fullmatch(r"[0-9a-f]{32}", fresh.headers["x-request-id"])
+    for hostile in ("x" * 129, "a b", "<script>"):
+        replaced = client.get("/healthz", headers={"X-Request-ID": hostile})
+        assert replaced.headers["x-request-id"] != hostile
+    # Errors carry it too.
+    assert client.get("/v1/conditions/nothing-here").headers["x-request-id"]
+
+
+@pytest.mark.parametrize("path", [MMN, f"{MMN}/symptoms", "/v1/conditions/nothing-here"])
+def test_security_headers(client: TestClient, path: str) -> None:
+    headers = client.get(path).headers
+    assert headers["x-content-type-options"] == "nosniff"
+    assert headers["referrer-policy"] == "no-referrer"
+    assert headers["x-frame-options"] == "DENY"
+    assert headers["content-security-policy"] == "default-src 'none'; frame-ancestors 'none'"
+
+
+def test_docs_page_keeps_what_it_needs(client: TestClient) -> None:
+    docs = client.get("/docs")
+    assert docs.headers["x-content-type-options"] == "nosniff"
+    assert "content-security-policy" not in docs.headers
+
+
+def test_gzip_above_the_threshold(client: TestClient) -> None:
+    record = client.get(MMN, headers={"Accept-Encoding": "gzip"})
+    assert record.headers["content-encoding"] == "gzip"
+    assert record.json()["slug"] == "multifocal-motor-neuropathy"  # httpx decodes it
+    small = client.get("/healthz", headers={"Accept-Encoding": "gzip"})
+    assert "content-encoding" not in small.headers
+    plain = client.get(MMN, headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers
+
+
+def test_cors_for_browsers(client: TestClient) -> None:
+    simple = client.get(MMN, headers={"Origin": "https://app.example"})
+    assert simple.headers["access-control-allow-origin"] == "*"
+    assert "X-Request-ID" in simple.headers["access-control-expose-headers"]
+    preflight = client.options(
+        MMN,
+        headers={"Origin": "https://app.example", "Access-Control-Request-Method": "GET"},
+    )
+    assert preflight.status_code == 200
+    assert "GET" in preflight.headers["access-control-allow-methods"]
+    refused = client.options(
+        MMN,
+        headers={"Origin": "https://app.example", "Access-Control-Request-Method": "DELETE"},
+    )
+    assert refused.status_code == 400
+
+
+def test_link_header_beside_body_links(client: TestClient) -> None:
+    # The seed gives five symptom terms: a middle page has both neighbours.
+    middle = client.get("/v1/symptoms", params={"limit": 1, "offset": 2})
+    links = middle.json()["links"]
+    assert middle.json()["total"] == 5
+    assert middle.headers["link"] == (
+        f'<{links["next"]}>; rel="next", <{links["prev"]}>; rel="prev"'
+    )
+    assert links["next"] == "/v1/symptoms?limit=1&offset=3"
+    only = client.get("/v1/conditions")  # a single page: no Link header
+    assert only.json()["links"]["next"] is None
+    assert "link" not in only.headers
