@@ -20,21 +20,19 @@ def _migrate(_: argparse.Namespace) -> int:
 
 
 def _seed(args: argparse.Namespace) -> int:
-    from app.core.db import create_db_engine, create_session_factory
+    from app.core.db import session_factory_for
     from app.seeding.loader import SeedError, seed, seed_files
 
     settings = get_settings()
     paths = [Path(p) for p in args.files] or seed_files(settings.seed_dir)
-    engine = create_db_engine(settings.database_url)
     try:
-        report = seed(create_session_factory(engine), paths)
+        with session_factory_for(settings.database_url) as factory:
+            report = seed(factory, paths)
     except SeedError as exc:
         print("seed failed; nothing was written:", file=sys.stderr)
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
         return 1
-    finally:
-        engine.dispose()
     print(
         f"seeded {len(paths)} file(s): {len(report.created)} created, "
         f"{len(report.updated)} updated, {len(report.unchanged)} unchanged"
@@ -44,24 +42,23 @@ def _seed(args: argparse.Namespace) -> int:
 
 
 def _import(args: argparse.Namespace) -> int:
-    from app.core.db import create_db_engine, create_session_factory
+    from app.core.db import session_factory_for
     from app.importers.hpo_files import HpoFileError
     from app.importers.service import import_hpo, import_icd10cm
 
     settings = get_settings()
-    engine = create_db_engine(settings.database_url)
-    factory = create_session_factory(engine)
     wanted = ["hpo", "icd10cm"] if args.source == "all" else [args.source]
     try:
-        for source in wanted:
-            step = import_hpo if source == "hpo" else import_icd10cm
-            report = step(factory, show_progress=not args.quiet)
-            print(report.summary())
-            logger.info(
-                "import finished",
-                extra={"source": report.source, "version": report.version,
-                       "skipped": report.skipped, **report.counts},
-            )  # fmt: skip
+        with session_factory_for(settings.database_url) as factory:
+            for source in wanted:
+                step = import_hpo if source == "hpo" else import_icd10cm
+                report = step(factory, show_progress=not args.quiet)
+                print(report.summary())
+                logger.info(
+                    "import finished",
+                    extra={"source": report.source, "version": report.version,
+                           "skipped": report.skipped, **report.counts},
+                )  # fmt: skip
     except (HpoFileError, ValueError) as exc:
         print(f"import failed; the previous data is unchanged: {exc}", file=sys.stderr)
         return 1
@@ -72,8 +69,6 @@ def _import(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
-    finally:
-        engine.dispose()
     return 0
 
 

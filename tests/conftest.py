@@ -19,7 +19,7 @@ from sqlalchemy.exc import OperationalError
 
 from app.core import migrations
 from app.core.config import PROJECT_ROOT, Settings
-from app.core.db import create_db_engine, create_session_factory
+from app.core.db import session_factory_for
 from app.main import create_app
 from app.seeding.loader import seed
 
@@ -136,11 +136,8 @@ def make_client(database_url: str) -> TestClient:
 
 
 def seed_database(database_url: str, *paths: Path) -> None:
-    engine = create_db_engine(database_url)
-    try:
-        seed(create_session_factory(engine), list(paths) or [MMN_SEED])
-    finally:
-        engine.dispose()
+    with session_factory_for(database_url) as factory:
+        seed(factory, list(paths) or [MMN_SEED])
 
 
 @pytest.fixture(scope="session")

@@ -54,6 +54,16 @@ def create_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)
 
 
+@contextmanager
+def session_factory_for(url: str) -> Iterator[sessionmaker[Session]]:
+    """A session factory on a new engine for one job (a command, a test), disposed after."""
+    engine = create_db_engine(url)
+    try:
+        yield create_session_factory(engine)
+    finally:
+        engine.dispose()
+
+
 def _lock_changes(connection: Connection) -> None:
     if connection.dialect.name == "postgresql":
         # Held until the transaction ends.

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from app.core.db import create_db_engine, create_session_factory
+from app.core.db import session_factory_for
 from app.importers.files import HpoFiles, Icd10cmFiles
 from app.importers.service import ImportReport, import_hpo, import_icd10cm
 from tests.conftest import Databases, make_client, seed_database
@@ -24,12 +24,8 @@ ICD_FILES = Icd10cmFiles(
 def run_imports(
     url: str, hpo: HpoFiles = HPO_FILES, icd: Icd10cmFiles = ICD_FILES
 ) -> list[ImportReport]:
-    engine = create_db_engine(url)
-    try:
-        factory = create_session_factory(engine)
+    with session_factory_for(url) as factory:
         return [import_hpo(factory, hpo), import_icd10cm(factory, icd)]
-    finally:
-        engine.dispose()
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from app.core import migrations
-from app.core.db import create_db_engine, create_session_factory
+from app.core.db import session_factory_for
 from app.importers.service import import_hpo, import_icd10cm
 from tests.conftest import make_client, seed_database
 
@@ -21,12 +21,10 @@ def test_full_corpus(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'corpus.sqlite3'}"
     migrations.upgrade(url)
     seed_database(url)
-    engine = create_db_engine(url)
-    factory = create_session_factory(engine)
-    hpo = import_hpo(factory)
-    icd = import_icd10cm(factory)
-    again = [import_hpo(factory), import_icd10cm(factory)]
-    engine.dispose()
+    with session_factory_for(url) as factory:
+        hpo = import_hpo(factory)
+        icd = import_icd10cm(factory)
+        again = [import_hpo(factory), import_icd10cm(factory)]
     assert hpo.version == "2025-01-16" and icd.version == "2026-04-01"
     assert hpo.counts["diseases"] == 12_687  # 4,281 ORPHA + 8,359 OMIM + 47 DECIPHER
     assert hpo.counts["conditions"] >= 12_000
