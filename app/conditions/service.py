@@ -72,10 +72,6 @@ def _item(kind: SectionKind, item: SectionItem) -> object:
     )
 
 
-def _sorted_sections(condition: Condition) -> list[Section]:
-    return sorted(condition.sections, key=lambda section: SECTION_ORDER[section.kind])
-
-
 def section_kinds_of(condition: Condition) -> list[SectionKind]:
     """The kinds a record shows: its sections, and symptoms when it has imported phenotypes."""
     kinds = {SectionKind(section.kind) for section in condition.sections}
