@@ -5,17 +5,19 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.routing import APIRoute
+from starlette_compress import CompressMiddleware, add_compress_type
 
 from app.api import api_router
+from app.core.cache import ResponseCache
 from app.core.config import Settings, get_settings
 from app.core.db import create_db_engine, create_session_factory
 from app.core.errors import install_error_handlers
 from app.core.logging import configure_logging
-from app.core.middleware import RequestContextMiddleware
+from app.core.middleware import HeadAsGetMiddleware, RequestContextMiddleware
 from app.core.migrations import head_revision
 from app.core.openapi import install_openapi
+from app.docs.router import install_docs
 from app.health.router import router as health_router
 
 DESCRIPTION = """
@@ -26,6 +28,12 @@ provenance of every record.
 Every error is an `application/problem+json` body (RFC 9457). The content is for general
 information only and is not medical advice: show each record's `disclaimer` with it.
 """
+
+
+# Beside the JSON types the library compresses: errors and the streamed exports.
+add_compress_type("application/problem+json")
+add_compress_type("text/csv", streaming=True)
+add_compress_type("application/x-ndjson", streaming=True)
 
 
 def _operation_id(route: APIRoute) -> str:
@@ -48,6 +56,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="1.0.0",
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # served by install_docs, from local assets
+        redoc_url=None,
         generate_unique_id_function=_operation_id,
         openapi_tags=[
             {"name": "conditions", "description": "Condition records and their sections."},
@@ -58,10 +68,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.session_factory = create_session_factory(engine)
     app.state.schema_head = head_revision()
+    app.state.response_cache = ResponseCache(settings.response_cache_mb * 1024 * 1024)
     install_error_handlers(app)
     install_openapi(app)
-    # Outermost last: the request id and headers apply to every response, CORS and gzip too.
-    app.add_middleware(GZipMiddleware, minimum_size=settings.gzip_minimum_size)
+    install_docs(app)
+    # Outermost last: the request id and headers apply to every response, CORS and compression
+    # too; HEAD is answered as GET (same headers, no body) with the compression it would get.
+    app.add_middleware(CompressMiddleware, minimum_size=settings.compress_minimum_size)
+    app.add_middleware(HeadAsGetMiddleware)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origin_list,

@@ -26,7 +26,16 @@ def test_docs_page_renders(client: TestClient) -> None:
     assert response.status_code == 200
     assert "swagger-ui" in response.text
     assert "/openapi.json" in response.text
-    assert client.get("/redoc").status_code == 200
+    redoc = client.get("/redoc")
+    assert redoc.status_code == 200
+    for page in (response, redoc):  # assets come from the installed package, never a CDN
+        assert "/docs-assets/" in page.text
+        assert not re.search(r"cdn\.jsdelivr|unpkg|googleapis", page.text)
+        assert "script-src 'self'" in page.headers["content-security-policy"]
+    for asset in re.findall(r'(?:src|href)="(/docs-assets/[^"]+)"', response.text + redoc.text):
+        served = client.get(asset)
+        assert served.status_code == 200, asset
+        assert "immutable" in served.headers["cache-control"]
 
 
 def test_every_section_kind_has_a_typed_documented_route(client: TestClient) -> None:

@@ -2,12 +2,15 @@
 
 from typing import Annotated
 
-from fastapi import Depends, Path
+from fastapi import Depends, Path, Query
 
 from app.conditions import repository
 from app.conditions.input_schemas import SLUG_PATTERN
+from app.conditions.kinds import SectionKind
+from app.conditions.schemas import ConditionRecord, ConditionSummary
 from app.core.deps import SessionDep
 from app.core.errors import ConditionNotFound
+from app.core.fields import MAX_FIELDS_LENGTH, Include, parse_fields
 from app.models import Condition
 
 SlugPath = Annotated[
@@ -33,12 +36,29 @@ def valid_condition(slug: SlugPath, session: SessionDep) -> Condition:
     return condition
 
 
-def valid_condition_record(slug: SlugPath, session: SessionDep) -> Condition:
-    condition = repository.get_condition_record(session, slug)
-    if condition is None:
-        raise _not_found(slug)
-    return condition
-
-
 ConditionDep = Annotated[Condition, Depends(valid_condition)]
-ConditionRecordDep = Annotated[Condition, Depends(valid_condition_record)]
+
+
+def _fields_query(example: str) -> object:
+    return Query(
+        max_length=MAX_FIELDS_LENGTH,
+        description="Comma-separated fields to include (sparse fieldset); `slug` is always "
+        "included. Unknown names answer 422 with the valid ones.",
+        examples=[example],
+    )
+
+
+def record_fields(
+    fields: Annotated[str | None, _fields_query("name,codes,sections.symptoms")] = None,
+) -> Include | None:
+    return parse_fields(fields, ConditionRecord, {"sections": [kind.value for kind in SectionKind]})
+
+
+def summary_fields(
+    fields: Annotated[str | None, _fields_query("name,section_kinds")] = None,
+) -> Include | None:
+    return parse_fields(fields, ConditionSummary)
+
+
+RecordFieldsDep = Annotated[Include | None, Depends(record_fields)]
+SummaryFieldsDep = Annotated[Include | None, Depends(summary_fields)]

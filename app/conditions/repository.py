@@ -2,6 +2,7 @@
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, exists, func, or_, select
 from sqlalchemy.orm import Session, selectinload
@@ -96,6 +97,22 @@ def exists_beyond(session: Session, filters: ConditionFilters, cursor: Cursor) -
     """Whether any matching condition lies beyond the cursor."""
     query = select(Condition.id).where(*_where(filters), _beyond(cursor)).limit(1)
     return session.scalar(query) is not None
+
+
+@dataclass(frozen=True)
+class ConditionVersion:
+    id: int
+    revision: int
+    updated_at: datetime
+
+
+def get_condition_version(session: Session, slug: str) -> ConditionVersion | None:
+    """What identifies the current content of a record: one look-up on the slug index."""
+    query = select(Condition.id, Condition.revision, Condition.updated_at).where(
+        Condition.slug == slug
+    )
+    row = session.execute(query).first()
+    return ConditionVersion(row.id, row.revision, row.updated_at) if row else None
 
 
 def get_condition_record(session: Session, slug: str) -> Condition | None:

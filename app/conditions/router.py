@@ -4,9 +4,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
-from app.conditions import repository, service
-from app.conditions.dependencies import ConditionDep, ConditionRecordDep
+from app.conditions import representations, service
+from app.conditions.dependencies import (
+    ConditionDep,
+    RecordFieldsDep,
+    SlugPath,
+    SummaryFieldsDep,
+)
 from app.conditions.examples import mmn_examples
+from app.conditions.exports import export_response
 from app.conditions.kinds import (
     SECTION_INFO,
     SECTION_KINDS,
@@ -15,16 +21,27 @@ from app.conditions.kinds import (
     SectionKind,
 )
 from app.conditions.repository import ConditionFilters
+from app.conditions.representations import json_bytes
 from app.conditions.schemas import (
     SECTION_RESPONSE_MODELS,
     ConditionRecord,
     ConditionSummary,
     SectionKindOut,
-    SectionResponse,
 )
-from app.core.deps import SessionDep
-from app.core.errors import SectionNotFound, UnknownSectionKind, problem_responses
-from app.core.openapi import example_response
+from app.core.conditional import representation, served
+from app.core.deps import CachePolicyDep, ResponseCacheDep, SessionDep
+from app.core.errors import UnknownSectionKind, problem_responses
+from app.core.fields import page_include
+from app.core.negotiation import (
+    LIST_FORMATS,
+    MEDIA_TYPES,
+    RECORD_FORMATS,
+    Format,
+    ListFormatDep,
+    RecordFormatDep,
+    format_responses,
+)
+from app.core.openapi import example_response, merge_responses
 from app.core.pagination import PageDep, set_link_header
 from app.core.schemas import Page
 
@@ -66,11 +83,16 @@ def condition_filters(
     summary="List conditions",
     description=(
         "Summaries of conditions in slug order, a page at a time. Follow `links.next` and "
-        "`links.prev` (opaque cursors), or page with `offset`. `total` counts every match."
+        "`links.prev` (opaque cursors, also in the `Link` header), or page with `offset`. "
+        "`total` counts every match.\n\n"
+        "As `text/csv` or `application/x-ndjson` (by `Accept` or `format=`) the list is an "
+        "export: it streams every matching row from the start, or from an `after` cursor or "
+        "`offset`, up to `limit` when one is given."
     ),
-    responses={
-        **problem_responses(422, 503),
-        **example_response(
+    responses=merge_responses(
+        problem_responses(422, 503),
+        format_responses(LIST_FORMATS),
+        example_response(
             "list_conditions",
             {
                 "items": [EXAMPLES["summary"]],
@@ -81,18 +103,24 @@ def condition_filters(
             if EXAMPLES
             else None,
         ),
-    },
+    ),
 )
 def list_conditions(
     request: Request,
-    response: Response,
     session: SessionDep,
     page: PageDep,
     filters: Annotated[ConditionFilters, Depends(condition_filters)],
-) -> Page[ConditionSummary]:
+    fmt: ListFormatDep,
+    include: SummaryFieldsDep,
+    policy: CachePolicyDep,
+) -> Response:
+    if fmt != Format.JSON:
+        return export_response(request, filters, page, fmt, include, policy)
     result = service.condition_page(session, request, filters, page)
+    body = json_bytes(result, page_include(include))
+    response = representation(request, body, media_type=MEDIA_TYPES[fmt], policy=policy)
     set_link_header(response, result.links)
-    return result
+    return response
 
 
 @router.get(
@@ -111,37 +139,41 @@ def list_section_kinds() -> list[SectionKindOut]:
     summary="Get a condition's whole record",
     description=(
         "Every section, code and source of one condition, with its review dates and the "
-        "disclaimer to show beside the content."
+        "disclaimer to show beside the content. Also as schema.org `MedicalCondition` "
+        "JSON-LD (`Accept: application/ld+json` or `format=jsonld`)."
     ),
-    responses={
-        **problem_responses(404, 422, 503),
-        **example_response("get_condition", EXAMPLES.get("record")),
-    },
+    responses=merge_responses(
+        problem_responses(404, 422, 503),
+        format_responses(RECORD_FORMATS),
+        example_response("get_condition", EXAMPLES.get("record")),
+    ),
 )
-def get_condition(condition: ConditionRecordDep, session: SessionDep) -> ConditionRecord:
-    return service.condition_record(condition, service.load_annotations(session, condition))
+def get_condition(
+    slug: SlugPath,
+    request: Request,
+    session: SessionDep,
+    cache: ResponseCacheDep,
+    policy: CachePolicyDep,
+    fmt: RecordFormatDep,
+    include: RecordFieldsDep,
+) -> Response:
+    rendered, modified = representations.record(session, cache, slug, fmt, include)
+    return served(request, rendered, modified, policy)
 
 
 def _section_route(kind: SectionKind) -> None:
     info = SECTION_INFO[kind]
 
-    def get_section(condition: ConditionDep, session: SessionDep) -> SectionResponse:
-        section = repository.get_section(session, condition.id, kind.value)
-        annotations = (
-            service.load_annotations(session, condition)
-            if kind == SectionKind.SYMPTOMS
-            else service.Annotations()
-        )
-        if section is None and not annotations.groups:
-            available = [k.value for k in service.section_kinds_of(condition)]
-            raise SectionNotFound(
-                f"{condition.name} has no {kind.value!r} section; it has: "
-                f"{', '.join(available) or 'none'}.",
-                slug=condition.slug,
-                section=kind.value,
-                available=available,
-            )
-        return service.section_response(condition, kind, section, annotations)
+    def get_section(
+        slug: SlugPath,
+        request: Request,
+        session: SessionDep,
+        cache: ResponseCacheDep,
+        policy: CachePolicyDep,
+        fmt: RecordFormatDep,
+    ) -> Response:
+        rendered, modified = representations.section(session, cache, slug, kind, fmt)
+        return served(request, rendered, modified, policy)
 
     get_section.__name__ = f"get_{kind.value.replace('-', '_')}"
     router.add_api_route(
@@ -150,11 +182,13 @@ def _section_route(kind: SectionKind) -> None:
         methods=["GET"],
         response_model=SECTION_RESPONSE_MODELS[kind],
         summary=f"Get a condition's {info.title.lower()}",
-        description=f"{info.description} Items are `{info.item_type}` items.",
-        responses={
-            **problem_responses(404, 422, 503),
-            **example_response(get_section.__name__, EXAMPLES.get("sections", {}).get(kind)),
-        },
+        description=f"{info.description} Items are `{info.item_type}` items. Also as schema.org "
+        "JSON-LD (`Accept: application/ld+json` or `format=jsonld`).",
+        responses=merge_responses(
+            problem_responses(404, 422, 503),
+            format_responses(RECORD_FORMATS),
+            example_response(get_section.__name__, EXAMPLES.get("sections", {}).get(kind)),
+        ),
     )
 
 

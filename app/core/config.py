@@ -29,8 +29,20 @@ class Settings(BaseSettings):
         default="*",
         description="Origins allowed to read the API from a browser: `*` or a comma list.",
     )
-    gzip_minimum_size: int = Field(
-        default=1000, ge=0, description="Responses at least this many bytes are gzipped."
+    compress_minimum_size: int = Field(
+        default=1000,
+        ge=0,
+        description="Responses at least this many bytes are compressed (zstd, br, gzip).",
+    )
+    cache_max_age: int = Field(
+        default=300,
+        ge=0,
+        description="Seconds clients and shared caches may reuse a response (Cache-Control).",
+    )
+    response_cache_mb: int = Field(
+        default=64,
+        ge=0,
+        description="Size of each worker's cache of serialized records and sections; 0 is off.",
     )
     seed_dir: Path = Field(
         default=PROJECT_ROOT / "seed_data",

@@ -9,6 +9,8 @@ import uuid
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.core.conditional import ENCODING_SUFFIXES
+
 access_log = logging.getLogger("app.access")
 
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -18,8 +20,41 @@ SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
     "Cross-Origin-Resource-Policy": "cross-origin",  # a public API, meant to be read anywhere
 }
-# Data responses load nothing; HTML pages (the docs) keep their own needs.
+# Data responses load nothing; the docs pages set their own policy (app/docs).
 DATA_CSP = "default-src 'none'; frame-ancestors 'none'"
+
+
+def _tag_encoding(headers: MutableHeaders) -> None:
+    """A compressed body is different bytes, so its strong ETag gets the encoding appended
+    ("abc" becomes "abc-br"); conditional requests match either form."""
+    encoding = headers.get("content-encoding")
+    etag = headers.get("etag")
+    if encoding and etag and not etag.startswith("W/") and etag.endswith('"'):
+        suffix = f"-{encoding}"
+        if suffix in ENCODING_SUFFIXES and not etag.endswith(f'{suffix}"'):
+            headers["ETag"] = f'{etag[:-1]}{suffix}"'
+
+
+class HeadAsGetMiddleware:
+    """HEAD runs the GET route and sends its headers without the body (RFC 9110 §9.3.2), so
+    Content-Length, ETag and Content-Encoding are what GET would give."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_headers_only(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                if not message.get("more_body", False):
+                    await send({"type": "http.response.body", "body": b"", "more_body": False})
+                return
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, send_headers_only)
 
 
 class RequestContextMiddleware:
@@ -47,8 +82,8 @@ class RequestContextMiddleware:
                 headers["X-Request-ID"] = request_id
                 for name, value in SECURITY_HEADERS.items():
                     headers.setdefault(name, value)
-                if not headers.get("content-type", "").startswith("text/html"):
-                    headers.setdefault("Content-Security-Policy", DATA_CSP)
+                headers.setdefault("Content-Security-Policy", DATA_CSP)
+                _tag_encoding(headers)
             await send(message)
 
         try:

@@ -23,6 +23,23 @@ def example_response(route_name: str, example: Any) -> dict[int | str, dict[str,
     return {200: {"content": {"application/json": {"example": example}}}}
 
 
+Responses = dict[int | str, dict[str, Any]]
+
+
+def merge_responses(*entries: Responses) -> Responses:
+    """One `responses=` mapping from several, merging the media types of a shared status."""
+    merged: Responses = {}
+    for entry in entries:
+        for status, spec in entry.items():
+            into = merged.setdefault(status, {})
+            for key, value in spec.items():
+                if key == "content":
+                    into.setdefault("content", {}).update(value)
+                else:
+                    into[key] = value
+    return merged
+
+
 def _restore_examples(document: dict[str, Any]) -> None:
     for operations in document["paths"].values():
         for operation in operations.values():

@@ -1,0 +1,112 @@
+"""The bytes a record or section is served as, per format, built once per revision and kept in
+the response cache: a repeat read costs one indexed look-up of the record's revision."""
+
+import json
+from collections.abc import Hashable
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy.orm import Session
+
+from app.conditions import jsonld, repository, service
+from app.conditions.kinds import SectionKind
+from app.conditions.schemas import ConditionRecord, SectionResponse
+from app.core.cache import ResponseCache
+from app.core.conditional import Rendered
+from app.core.errors import ConditionNotFound, InvalidParameter, SectionNotFound
+from app.core.fields import Include
+from app.core.negotiation import MEDIA_TYPES, Format
+
+# What a route needs to answer: the representation and the record's Last-Modified.
+Served = tuple[Rendered, datetime]
+
+
+def _not_found(slug: str) -> ConditionNotFound:
+    return ConditionNotFound(f"No condition has the slug {slug!r}.", slug=slug)
+
+
+def _frozen(include: Include | None) -> Hashable:
+    return json.dumps(include, sort_keys=True) if include else None
+
+
+def json_bytes(model: BaseModel, include: Include | None = None) -> bytes:
+    """The JSON the response model documents (the same serializer FastAPI uses)."""
+    return model.model_dump_json(include=include).encode()
+
+
+def jsonld_bytes(document: dict[str, Any]) -> bytes:
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _render(model: BaseModel, fmt: Format, include: Include | None) -> Rendered:
+    if fmt == Format.JSONLD:
+        if include is not None:
+            raise InvalidParameter(
+                "fields shapes the JSON representation only; drop it, or ask for JSON.",
+                errors=[
+                    {"loc": ["query", "fields"], "msg": "not with JSON-LD", "type": "conflict"}
+                ],
+            )
+        document = (
+            jsonld.record_jsonld(model)
+            if isinstance(model, ConditionRecord)
+            else jsonld.section_jsonld(model)  # type: ignore[arg-type]
+        )
+        return Rendered.of(jsonld_bytes(document), MEDIA_TYPES[fmt])
+    return Rendered.of(json_bytes(model, include), MEDIA_TYPES[fmt])
+
+
+def record(
+    session: Session, cache: ResponseCache, slug: str, fmt: Format, include: Include | None
+) -> Served:
+    version = repository.get_condition_version(session, slug)
+    if version is None:
+        raise _not_found(slug)
+
+    def build() -> Rendered:
+        condition = repository.get_condition_record(session, slug)
+        if condition is None:  # deleted between the two queries
+            raise _not_found(slug)
+        annotations = service.load_annotations(session, condition)
+        return _render(service.condition_record(condition, annotations), fmt, include)
+
+    key = ("record", version.id, version.revision, version.updated_at, fmt, _frozen(include))
+    return cache.get_or_build(key, build), version.updated_at
+
+
+def section_model(session: Session, slug: str, kind: SectionKind) -> SectionResponse:
+    """One section with its record's provenance; a 404 that lists the record's sections when
+    it has no such section."""
+    condition = repository.get_condition(session, slug)
+    if condition is None:
+        raise _not_found(slug)
+    section = repository.get_section(session, condition.id, kind.value)
+    annotations = (
+        service.load_annotations(session, condition)
+        if kind == SectionKind.SYMPTOMS
+        else service.Annotations()
+    )
+    if section is None and not annotations.groups:
+        available = [k.value for k in service.section_kinds_of(condition)]
+        raise SectionNotFound(
+            f"{condition.name} has no {kind.value!r} section; it has: "
+            f"{', '.join(available) or 'none'}.",
+            slug=condition.slug,
+            section=kind.value,
+            available=available,
+        )
+    return service.section_response(condition, kind, section, annotations)
+
+
+def section(
+    session: Session, cache: ResponseCache, slug: str, kind: SectionKind, fmt: Format
+) -> Served:
+    version = repository.get_condition_version(session, slug)
+    if version is None:
+        raise _not_found(slug)
+    key = ("section", version.id, version.revision, version.updated_at, kind, fmt)
+    rendered = cache.get_or_build(
+        key, lambda: _render(section_model(session, slug, kind), fmt, None)
+    )
+    return rendered, version.updated_at

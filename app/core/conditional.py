@@ -1,0 +1,120 @@
+"""Conditional requests (RFC 9110 §13): strong ETags from the bytes sent, If-None-Match and
+If-Modified-Since answered with 304, and the caching headers every cacheable response carries."""
+
+import base64
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import format_datetime, parsedate_to_datetime
+
+from fastapi import Request, Response
+
+# A compressed response gets its encoding appended to the ETag (as Apache does), so gzip and
+# identity bytes never share a strong validator; matching ignores the suffix.
+ENCODING_SUFFIXES = ("-gzip", "-br", "-zstd")
+
+
+def entity_tag(body: bytes) -> str:
+    """A strong ETag derived from the content alone: equal bytes, equal tags, on any worker."""
+    digest = hashlib.blake2b(body, digest_size=12).digest()
+    return '"' + base64.urlsafe_b64encode(digest).decode() + '"'
+
+
+def _opaque(tag: str) -> str:
+    tag = tag.strip().removeprefix("W/").strip('"')
+    for suffix in ENCODING_SUFFIXES:
+        if tag.endswith(suffix):
+            return tag.removesuffix(suffix)
+    return tag
+
+
+def matching_tag(if_none_match: str, etag: str) -> str | None:
+    """The client's tag that matches `etag` by weak comparison (as If-None-Match requires), or
+    None. `*` matches any current representation."""
+    wanted = _opaque(etag)
+    for candidate in if_none_match.split(","):
+        candidate = candidate.strip()
+        if candidate == "*":
+            return etag
+        if candidate and _opaque(candidate) == wanted:
+            return candidate
+    return None
+
+
+def http_date(moment: datetime) -> str:
+    return format_datetime(moment.astimezone(UTC).replace(microsecond=0), usegmt=True)
+
+
+def _not_modified_since(request: Request, last_modified: datetime | None) -> bool:
+    since = request.headers.get("if-modified-since")
+    if last_modified is None or not since:
+        return False
+    try:
+        moment = parsedate_to_datetime(since)
+    except (TypeError, ValueError):
+        return False  # an unparsable date is ignored, as RFC 9110 says
+    if moment.tzinfo is None:
+        return False
+    return last_modified.replace(microsecond=0) <= moment
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """One representation's bytes with its media type and strong validator."""
+
+    body: bytes
+    media_type: str
+    etag: str
+
+    @classmethod
+    def of(cls, body: bytes, media_type: str) -> "Rendered":
+        return cls(body, media_type, entity_tag(body))
+
+
+@dataclass(frozen=True)
+class CachePolicy:
+    max_age: int
+
+    @property
+    def cache_control(self) -> str:
+        return f"public, max-age={self.max_age}"
+
+
+def representation(
+    request: Request,
+    body: bytes,
+    *,
+    media_type: str,
+    policy: CachePolicy,
+    etag: str | None = None,
+    last_modified: datetime | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """The response for one representation: 200 with the body and its validators, or 304 with
+    no body when the client's copy is current (If-None-Match wins over If-Modified-Since)."""
+    etag = etag or entity_tag(body)
+    out = {"ETag": etag, "Cache-Control": policy.cache_control, "Vary": "Accept", **(headers or {})}
+    if last_modified is not None:
+        out["Last-Modified"] = http_date(last_modified)
+    if_none_match = request.headers.get("if-none-match")
+    if if_none_match is not None:
+        matched = matching_tag(if_none_match, etag)
+        if matched is not None:
+            # Echo the tag the client holds: it may carry an encoding suffix.
+            return Response(status_code=304, headers={**out, "ETag": matched})
+    elif _not_modified_since(request, last_modified):
+        return Response(status_code=304, headers=out)
+    return Response(content=body, media_type=media_type, headers=out)
+
+
+def served(
+    request: Request, rendered: Rendered, last_modified: datetime | None, policy: CachePolicy
+) -> Response:
+    return representation(
+        request,
+        rendered.body,
+        media_type=rendered.media_type,
+        policy=policy,
+        etag=rendered.etag,
+        last_modified=last_modified,
+    )

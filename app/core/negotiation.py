@@ -1,0 +1,126 @@
+"""Content negotiation: which representation a request gets, from `?format=` or `Accept`."""
+
+from enum import StrEnum
+from http import HTTPStatus
+from typing import Annotated, Any
+
+import mimeparse
+from fastapi import Depends, Query, Request
+
+from app.core.errors import AppError, problem_responses
+
+
+class Format(StrEnum):
+    JSON = "json"
+    JSONLD = "jsonld"
+    CSV = "csv"
+    NDJSON = "ndjson"
+
+
+MEDIA_TYPES = {
+    Format.JSON: "application/json",
+    Format.JSONLD: "application/ld+json",
+    Format.CSV: "text/csv",
+    Format.NDJSON: "application/x-ndjson",
+}
+
+
+class RecordFormat(StrEnum):
+    """The formats of one record or section."""
+
+    JSON = "json"
+    JSONLD = "jsonld"
+
+
+class ListFormat(StrEnum):
+    """The formats of a list; csv and ndjson stream every matching row."""
+
+    JSON = "json"
+    CSV = "csv"
+    NDJSON = "ndjson"
+
+
+RECORD_FORMATS = tuple(Format(value) for value in RecordFormat)
+LIST_FORMATS = tuple(Format(value) for value in ListFormat)
+
+
+class NotAcceptable(AppError):
+    status = HTTPStatus.NOT_ACCEPTABLE
+    problem = "not-acceptable"
+    title = "Not acceptable"
+
+
+def negotiate(request: Request, offered: tuple[Format, ...], given: str | None) -> Format:
+    """`?format=` wins; else the best of `Accept` (JSON on a tie, or with no Accept at all)."""
+    if given is not None:
+        return Format(given)
+    available = [MEDIA_TYPES[fmt] for fmt in offered]
+    accept = request.headers.get("accept", "").strip()
+    if not accept:
+        return Format.JSON
+    # mimeparse breaks ties in favour of the last candidate: JSON goes last.
+    try:
+        best = mimeparse.best_match(list(reversed(available)), accept)
+    except ValueError:  # a malformed media range
+        best = ""
+    if not best:
+        raise NotAcceptable(
+            f"None of the media types in Accept ({accept[:200]}) is served here; "
+            f"available: {', '.join(available)}.",
+            available=available,
+        )
+    return next(fmt for fmt in offered if MEDIA_TYPES[fmt] == best)
+
+
+_FORMAT_DESCRIPTION = (
+    "Representation to send, instead of asking by `Accept`: {}. Unsupported `Accept` → 406."
+)
+
+
+def record_format(
+    request: Request,
+    format_: Annotated[
+        RecordFormat | None,
+        Query(
+            alias="format",
+            description=_FORMAT_DESCRIPTION.format(
+                "`json` (application/json) or `jsonld` (application/ld+json, schema.org)"
+            ),
+        ),
+    ] = None,
+) -> Format:
+    return negotiate(request, RECORD_FORMATS, format_)
+
+
+def list_format(
+    request: Request,
+    format_: Annotated[
+        ListFormat | None,
+        Query(
+            alias="format",
+            description=_FORMAT_DESCRIPTION.format(
+                "`json` (application/json, a page), `csv` (text/csv) or `ndjson` "
+                "(application/x-ndjson); csv and ndjson stream every matching row"
+            ),
+        ),
+    ] = None,
+) -> Format:
+    return negotiate(request, LIST_FORMATS, format_)
+
+
+RecordFormatDep = Annotated[Format, Depends(record_format)]
+ListFormatDep = Annotated[Format, Depends(list_format)]
+
+
+def format_responses(offered: tuple[Format, ...]) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries for the other media types of a 200, the 304 and the 406."""
+    others = {
+        MEDIA_TYPES[fmt]: {"schema": {"type": "string" if fmt != Format.JSONLD else "object"}}
+        for fmt in offered
+        if fmt != Format.JSON
+    }
+    return {
+        200: {"content": others},
+        304: {"description": "Not modified: the `If-None-Match` tag is current; no body."},
+        **problem_responses(406),
+    }

@@ -1,0 +1,1 @@
+"""Interactive API documentation (Swagger UI, ReDoc) served from locally installed assets."""
