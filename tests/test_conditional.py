@@ -120,3 +120,22 @@ def test_head_gives_get_headers_without_body(client: TestClient, path: str) -> N
     assert head.content == b""
     for name in ("etag", "content-type", "content-length", "cache-control"):
         assert head.headers.get(name) == get.headers.get(name), name
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/v1/symptoms",
+        "/v1/symptoms?q=weak",
+        "/v1/drugs",
+        "/v1/codes/icd10cm/G61.82",
+        "/v1/symptoms/muscle-weakness",
+        "/v1/symptoms/muscle-weakness/conditions",
+    ],
+)
+def test_every_other_read_revalidates(client: TestClient, path: str) -> None:
+    first = client.get(path)
+    assert first.status_code == 200
+    again = client.get(path, headers={"If-None-Match": first.headers["etag"]})
+    assert again.status_code == 304
+    assert again.content == b""

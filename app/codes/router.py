@@ -2,12 +2,13 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Request, Response
 
 from app.codes import service
 from app.codes.schemas import CodeLookup
 from app.conditions.kinds import CodeSystem
-from app.core.deps import SessionDep
+from app.core.conditional import NOT_MODIFIED, json_representation
+from app.core.deps import CachePolicyDep, SessionDep
 from app.core.errors import problem_responses
 
 router = APIRouter()
@@ -24,13 +25,15 @@ router = APIRouter()
         "Codes are accepted as usually written: `G61.82` or `G6182`, `641` or `ORPHA:641`, "
         "`HP:0001324`."
     ),
-    responses=problem_responses(404, 422, 503),
+    responses={**problem_responses(404, 422, 503), **NOT_MODIFIED},
 )
 def get_code(
+    request: Request,
     session: SessionDep,
+    policy: CachePolicyDep,
     system: CodeSystem,
     code: Annotated[
         str, Path(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9.:_-]+$", examples=["G61.82"])
     ],
-) -> CodeLookup:
-    return service.look_up(session, system, code)
+) -> Response:
+    return json_representation(request, service.look_up(session, system, code), policy)

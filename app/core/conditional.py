@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 
 from fastapi import Request, Response
+from pydantic import BaseModel
 
 # A compressed response gets its encoding appended to the ETag (as Apache does), so gzip and
 # identity bytes never share a strong validator; matching ignores the suffix.
@@ -118,3 +119,15 @@ def served(
         etag=rendered.etag,
         last_modified=last_modified,
     )
+
+
+def json_representation(request: Request, model: BaseModel, policy: CachePolicy) -> Response:
+    """A JSON response of `model` (as its response model documents it) with validators and
+    caching headers, for routes whose bytes are built on every request."""
+    body = model.model_dump_json().encode()
+    return representation(request, body, media_type="application/json", policy=policy)
+
+
+NOT_MODIFIED: dict[int | str, dict[str, str]] = {
+    304: {"description": "Not modified: the `If-None-Match` tag is current; no body."}
+}

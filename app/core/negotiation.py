@@ -7,6 +7,7 @@ from typing import Annotated, Any
 import mimeparse
 from fastapi import Depends, Query, Request
 
+from app.core.conditional import NOT_MODIFIED
 from app.core.errors import AppError, problem_responses
 
 
@@ -119,8 +120,4 @@ def format_responses(offered: tuple[Format, ...]) -> dict[int | str, dict[str, A
         for fmt in offered
         if fmt != Format.JSON
     }
-    return {
-        200: {"content": others},
-        304: {"description": "Not modified: the `If-None-Match` tag is current; no body."},
-        **problem_responses(406),
-    }
+    return {200: {"content": others}, **NOT_MODIFIED, **problem_responses(406)}

@@ -5,7 +5,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response
 
-from app.core.deps import SessionDep
+from app.core.conditional import NOT_MODIFIED, json_representation
+from app.core.deps import CachePolicyDep, SessionDep
 from app.core.errors import NotFoundError, problem_responses
 from app.core.pagination import PageDep, set_link_header
 from app.core.schemas import Page
@@ -26,6 +27,9 @@ TermKey = Annotated[
 ]
 
 
+ONE_TERM_RESPONSES = {**problem_responses(404, 422, 503), **NOT_MODIFIED}
+
+
 class TermNotFound(NotFoundError):
     problem = "term-not-found"
     title = "Term not found"
@@ -40,8 +44,8 @@ def _collection(kind: str, collection: str, noun: str) -> None:
 
     def list_terms(
         request: Request,
-        response: Response,
         session: SessionDep,
+        policy: CachePolicyDep,
         page: PageDep,
         q: Annotated[
             str | None,
@@ -52,28 +56,33 @@ def _collection(kind: str, collection: str, noun: str) -> None:
                 description="Part of the name, or a code.",
             ),
         ] = None,
-    ) -> Page[TermSummary]:
+    ) -> Response:
         result = service.term_page(session, request, kind, q, page)
+        response = json_representation(request, result, policy)
         set_link_header(response, result.links)
-        return result
+        return response
 
-    def get_term(session: SessionDep, key: TermKey) -> TermRecord:
-        return service.term_record(session, load(session, key))
+    def get_term(
+        request: Request, session: SessionDep, policy: CachePolicyDep, key: TermKey
+    ) -> Response:
+        term = service.term_record(session, load(session, key))
+        return json_representation(request, term, policy)
 
     def list_term_conditions(
         request: Request,
-        response: Response,
         session: SessionDep,
+        policy: CachePolicyDep,
         page: PageDep,
         key: TermKey,
         include_descendants: Annotated[
             bool, Query(description="Also count conditions listing a more specific term.")
         ] = False,
-    ) -> Page[TermCondition]:
+    ) -> Response:
         term = load(session, key)
         result = service.conditions_page(session, request, term, include_descendants, page)
+        response = json_representation(request, result, policy)
         set_link_header(response, result.links)
-        return result
+        return response
 
     # Operation ids read as list_symptoms, get_symptom, list_symptom_conditions...
     list_terms.__name__ = f"list_{collection}"
@@ -81,20 +90,20 @@ def _collection(kind: str, collection: str, noun: str) -> None:
     list_term_conditions.__name__ = f"list_{kind}_conditions"
     router.add_api_route(
         f"/{collection}", list_terms, methods=["GET"], response_model=Page[TermSummary],
-        summary=f"List {noun} terms", responses=problem_responses(422, 503),
+        summary=f"List {noun} terms", responses={**problem_responses(422, 503), **NOT_MODIFIED},
         description=f"{noun.capitalize()} terms in slug order; `q` filters by part of the name "
         "or by code. Pages with `limit` and `offset`.",
     )  # fmt: skip
     router.add_api_route(
         f"/{collection}/{{key}}", get_term, methods=["GET"], response_model=TermRecord,
-        summary=f"Get a {noun} term", responses=problem_responses(404, 422, 503),
+        summary=f"Get a {noun} term", responses=ONE_TERM_RESPONSES,
         description="The term with its definition, synonyms, parents and children (HPO terms "
         "verbatim from the release named in `source`).",
     )  # fmt: skip
     router.add_api_route(
         f"/{collection}/{{key}}/conditions", list_term_conditions, methods=["GET"],
         response_model=Page[TermCondition], summary=f"Conditions that list a {noun}",
-        responses=problem_responses(404, 422, 503),
+        responses=ONE_TERM_RESPONSES,
         description="Conditions whose imported annotations (not NOT rows) or editors' sections "
         "list the term, with the frequency each gives. `include_descendants=true` also counts "
         "more specific terms.",
