@@ -7,11 +7,14 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import delete
 
 from app.conditions.kinds import SectionKind
 from app.conditions.schemas import SECTION_RESPONSE_MODELS, ConditionRecord
 from app.core.config import Settings
+from app.core.db import session_factory_for
 from app.main import create_app
+from app.models import Condition
 from tests import factories
 from tests.conftest import make_client, seed_database
 
@@ -139,3 +142,20 @@ def test_every_other_read_revalidates(client: TestClient, path: str) -> None:
     again = client.get(path, headers={"If-None-Match": first.headers["etag"]})
     assert again.status_code == 304
     assert again.content == b""
+
+
+def test_cached_list_pages_follow_every_change(fresh_db: str, tmp_path: Path) -> None:
+    """List pages are cached by the content version, which a database trigger raises with
+    any change to a condition: adding, changing or removing one shows at once."""
+    alpha, beta = factories.condition("alpha-disease"), factories.condition("beta-disease")
+    seed_database(fresh_db, factories.write_seed(tmp_path / "a.yaml", [alpha]))
+    with make_client(fresh_db) as client:
+        assert client.get("/v1/conditions").json()["total"] == 1
+        assert client.get("/v1/conditions").json()["total"] == 1  # from the cache
+        seed_database(fresh_db, factories.write_seed(tmp_path / "b.yaml", [beta]))
+        assert client.get("/v1/conditions").json()["total"] == 2
+        with session_factory_for(fresh_db) as factory, factory.begin() as session:
+            session.execute(delete(Condition).where(Condition.slug == "beta-disease"))
+        assert [item["slug"] for item in client.get("/v1/conditions").json()["items"]] == [
+            "alpha-disease"
+        ]

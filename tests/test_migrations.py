@@ -16,7 +16,7 @@ from tests.importers.conftest import run_imports
 TABLES = {
     "conditions", "codes", "sections", "section_items", "terms", "sources",
     "condition_sources", "section_sources", "alembic_version", "term_parents",
-    "term_ancestors", "phenotype_annotations", "code_entries", "source_imports",
+    "term_ancestors", "phenotype_annotations", "code_entries", "source_imports", "content_version",
 }  # fmt: skip
 
 

@@ -48,13 +48,13 @@ def _fields_query(example: str) -> object:
     )
 
 
-def record_fields(
+async def record_fields(
     fields: Annotated[str | None, _fields_query("name,codes,sections.symptoms")] = None,
 ) -> Include | None:
     return parse_fields(fields, ConditionRecord, {"sections": [kind.value for kind in SectionKind]})
 
 
-def summary_fields(
+async def summary_fields(
     fields: Annotated[str | None, _fields_query("name,section_kinds")] = None,
 ) -> Include | None:
     return parse_fields(fields, ConditionSummary)

@@ -11,6 +11,7 @@ from app.core.pagination import Cursor
 from app.models import (
     Code,
     Condition,
+    ContentVersion,
     PhenotypeAnnotation,
     Section,
     Source,
@@ -113,6 +114,11 @@ def get_condition_version(session: Session, slug: str) -> ConditionVersion | Non
     )
     row = session.execute(query).first()
     return ConditionVersion(row.id, row.revision, row.updated_at) if row else None
+
+
+def content_version(session: Session) -> int:
+    """Raised by trigger with every change to the conditions table (migration 0003)."""
+    return session.scalar(select(ContentVersion.version).where(ContentVersion.id == 1)) or 0
 
 
 def get_condition_record(session: Session, slug: str) -> Condition | None:

@@ -6,17 +6,20 @@ from collections.abc import Hashable
 from datetime import datetime
 from typing import Any
 
+from fastapi import Request
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from app.conditions import jsonld, repository, service
 from app.conditions.kinds import SectionKind
+from app.conditions.repository import ConditionFilters
 from app.conditions.schemas import ConditionRecord, SectionResponse
 from app.core.cache import ResponseCache
 from app.core.conditional import Rendered
 from app.core.errors import ConditionNotFound, InvalidParameter, SectionNotFound
-from app.core.fields import Include
+from app.core.fields import Include, page_include
 from app.core.negotiation import MEDIA_TYPES, Format
+from app.core.pagination import PageParams, link_header
 
 # What a route needs to answer: the representation and the record's Last-Modified.
 Served = tuple[Rendered, datetime]
@@ -110,3 +113,23 @@ def section(
         key, lambda: _render(section_model(session, slug, kind), fmt, None)
     )
     return rendered, version.updated_at
+
+
+def condition_list(
+    session: Session,
+    cache: ResponseCache,
+    request: Request,
+    filters: ConditionFilters,
+    page: PageParams,
+    include: Include | None,
+) -> Rendered:
+    """A page of the list as JSON. Any change to any condition raises the content version, so
+    a cached page is reused only while nothing it could show has changed."""
+    key = ("list", repository.content_version(session), request.url.query)
+
+    def build() -> Rendered:
+        result = service.condition_page(session, request, filters, page)
+        body = json_bytes(result, page_include(include))
+        return Rendered.of(body, MEDIA_TYPES[Format.JSON], link_header(result.links))
+
+    return cache.get_or_build(key, build)

@@ -21,20 +21,17 @@ from app.conditions.kinds import (
     SectionKind,
 )
 from app.conditions.repository import ConditionFilters
-from app.conditions.representations import json_bytes
 from app.conditions.schemas import (
     SECTION_RESPONSE_MODELS,
     ConditionRecord,
     ConditionSummary,
     SectionKindOut,
 )
-from app.core.conditional import representation, served
-from app.core.deps import CachePolicyDep, ResponseCacheDep, SessionDep
+from app.core.conditional import served
+from app.core.deps import CachePolicyDep, ReaderDep, ResponseCacheDep
 from app.core.errors import UnknownSectionKind, problem_responses
-from app.core.fields import page_include
 from app.core.negotiation import (
     LIST_FORMATS,
-    MEDIA_TYPES,
     RECORD_FORMATS,
     Format,
     ListFormatDep,
@@ -42,7 +39,7 @@ from app.core.negotiation import (
     format_responses,
 )
 from app.core.openapi import example_response, merge_responses
-from app.core.pagination import PageDep, set_link_header
+from app.core.pagination import PageDep
 from app.core.schemas import Page
 
 router = APIRouter()
@@ -50,7 +47,7 @@ EXAMPLES = mmn_examples()
 VALID_KINDS = [kind.value for kind in SectionKind]
 
 
-def condition_filters(
+async def condition_filters(
     status: Annotated[
         ConditionStatus, Query(description="Only conditions with this status.")
     ] = ConditionStatus.PUBLISHED,
@@ -105,22 +102,20 @@ def condition_filters(
         ),
     ),
 )
-def list_conditions(
+async def list_conditions(
     request: Request,
-    session: SessionDep,
+    read: ReaderDep,
     page: PageDep,
     filters: Annotated[ConditionFilters, Depends(condition_filters)],
     fmt: ListFormatDep,
     include: SummaryFieldsDep,
+    cache: ResponseCacheDep,
     policy: CachePolicyDep,
 ) -> Response:
     if fmt != Format.JSON:
         return export_response(request, filters, page, fmt, include, policy)
-    result = service.condition_page(session, request, filters, page)
-    body = json_bytes(result, page_include(include))
-    response = representation(request, body, media_type=MEDIA_TYPES[fmt], policy=policy)
-    set_link_header(response, result.links)
-    return response
+    rendered = await read(representations.condition_list, cache, request, filters, page, include)
+    return served(request, rendered, None, policy)
 
 
 @router.get(
@@ -148,31 +143,31 @@ def list_section_kinds() -> list[SectionKindOut]:
         example_response("get_condition", EXAMPLES.get("record")),
     ),
 )
-def get_condition(
+async def get_condition(
     slug: SlugPath,
     request: Request,
-    session: SessionDep,
+    read: ReaderDep,
     cache: ResponseCacheDep,
     policy: CachePolicyDep,
     fmt: RecordFormatDep,
     include: RecordFieldsDep,
 ) -> Response:
-    rendered, modified = representations.record(session, cache, slug, fmt, include)
+    rendered, modified = await read(representations.record, cache, slug, fmt, include)
     return served(request, rendered, modified, policy)
 
 
 def _section_route(kind: SectionKind) -> None:
     info = SECTION_INFO[kind]
 
-    def get_section(
+    async def get_section(
         slug: SlugPath,
         request: Request,
-        session: SessionDep,
+        read: ReaderDep,
         cache: ResponseCacheDep,
         policy: CachePolicyDep,
         fmt: RecordFormatDep,
     ) -> Response:
-        rendered, modified = representations.section(session, cache, slug, kind, fmt)
+        rendered, modified = await read(representations.section, cache, slug, kind, fmt)
         return served(request, rendered, modified, policy)
 
     get_section.__name__ = f"get_{kind.value.replace('-', '_')}"

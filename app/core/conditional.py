@@ -3,7 +3,7 @@ If-Modified-Since answered with 304, and the caching headers every cacheable res
 
 import base64
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 
@@ -66,10 +66,11 @@ class Rendered:
     body: bytes
     media_type: str
     etag: str
+    headers: dict[str, str] = field(default_factory=dict)  # e.g. a list's Link header
 
     @classmethod
-    def of(cls, body: bytes, media_type: str) -> "Rendered":
-        return cls(body, media_type, entity_tag(body))
+    def of(cls, body: bytes, media_type: str, headers: dict[str, str] | None = None) -> "Rendered":
+        return cls(body, media_type, entity_tag(body), headers or {})
 
 
 @dataclass(frozen=True)
@@ -118,6 +119,7 @@ def served(
         policy=policy,
         etag=rendered.etag,
         last_modified=last_modified,
+        headers=rendered.headers,
     )
 
 

@@ -78,7 +78,7 @@ _FORMAT_DESCRIPTION = (
 )
 
 
-def record_format(
+async def record_format(
     request: Request,
     format_: Annotated[
         RecordFormat | None,
@@ -93,7 +93,7 @@ def record_format(
     return negotiate(request, RECORD_FORMATS, format_)
 
 
-def list_format(
+async def list_format(
     request: Request,
     format_: Annotated[
         ListFormat | None,

@@ -69,7 +69,7 @@ class PageParams:
     offset: int | None
 
 
-def page_params(
+async def page_params(
     limit: Annotated[
         int, Query(ge=1, le=MAX_LIMIT, description=f"Page size, 1 to {MAX_LIMIT}.")
     ] = DEFAULT_LIMIT,
@@ -120,9 +120,12 @@ def page_links(
     )
 
 
-def set_link_header(response: Response, links: PageLinks) -> None:
+def link_header(links: PageLinks) -> dict[str, str]:
     """RFC 8288 Link header with the page's next and prev links, beside those in the body."""
     parts = [f'<{url}>; rel="{rel}"' for rel, url in (("next", links.next), ("prev", links.prev))
              if url]  # fmt: skip
-    if parts:
-        response.headers["Link"] = ", ".join(parts)
+    return {"Link": ", ".join(parts)} if parts else {}
+
+
+def set_link_header(response: Response, links: PageLinks) -> None:
+    response.headers.update(link_header(links))

@@ -5,6 +5,7 @@ from app.models.base import Base
 from app.models.code import Code
 from app.models.code_entry import CodeEntry, SourceImport
 from app.models.condition import Condition
+from app.models.content_version import ContentVersion
 from app.models.section import Section, SectionItem
 from app.models.source import Source, condition_sources, section_sources
 from app.models.term import Term, term_ancestors, term_parents
@@ -14,6 +15,7 @@ __all__ = [
     "Code",
     "CodeEntry",
     "Condition",
+    "ContentVersion",
     "PhenotypeAnnotation",
     "Section",
     "SectionItem",
