@@ -1,12 +1,17 @@
 """Mounts the domain routers under /v1 with their tags."""
 
-from fastapi import APIRouter
+from fastapi import FastAPI
 
 from app.codes.router import router as codes_router
 from app.conditions.router import router as conditions_router
 from app.terms.router import router as terms_router
 
-api_router = APIRouter(prefix="/v1")
-api_router.include_router(conditions_router, tags=["conditions"])
-api_router.include_router(terms_router, tags=["terms"])
-api_router.include_router(codes_router, tags=["codes"])
+API_PREFIX = "/v1"
+
+
+def include_api(app: FastAPI) -> None:
+    # Each router straight on the app: every level of nested routers is another pass of route
+    # matching on every request.
+    app.include_router(conditions_router, prefix=API_PREFIX, tags=["conditions"])
+    app.include_router(terms_router, prefix=API_PREFIX, tags=["terms"])
+    app.include_router(codes_router, prefix=API_PREFIX, tags=["codes"])

@@ -8,10 +8,12 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 from starlette_compress import CompressMiddleware, add_compress_type
 
-from app.api import api_router
+from app.api import include_api
 from app.core.cache import ResponseCache
+from app.core.conditional import CachePolicy
 from app.core.config import Settings, get_settings
-from app.core.db import create_db_engine, create_session_factory
+from app.core.db import Reader, create_db_engine, create_session_factory
+from app.core.deps import Reads
 from app.core.errors import install_error_handlers
 from app.core.logging import configure_logging
 from app.core.middleware import HeadAsGetMiddleware, RequestContextMiddleware
@@ -68,7 +70,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.session_factory = create_session_factory(engine)
     app.state.schema_head = head_revision()
-    app.state.response_cache = ResponseCache(settings.response_cache_mb * 1024 * 1024)
+    app.state.reads = Reads(
+        read=Reader(engine),
+        cache=ResponseCache(settings.response_cache_mb * 1024 * 1024),
+        policy=CachePolicy(max_age=settings.cache_max_age),
+    )
     install_error_handlers(app)
     install_openapi(app)
     install_docs(app)
@@ -85,7 +91,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         max_age=600,
     )
     app.add_middleware(RequestContextMiddleware)
-    app.include_router(api_router)
+    include_api(app)
     app.include_router(health_router)
     return app
 

@@ -87,8 +87,8 @@ def test_cached_bytes_match_the_documented_models(seeded_url: str) -> None:
             body = warm.get(path).content  # the second read comes from the cache
             assert json.loads(body) == json.loads(model.model_validate_json(body).model_dump_json())
             assert body == cold.get(path).content
-        assert cached.state.response_cache.hits >= 2
-        assert uncached.state.response_cache.hits == 0
+        assert cached.state.reads.cache.hits >= 2
+        assert uncached.state.reads.cache.hits == 0
 
 
 @pytest.mark.parametrize("encoding", ["gzip", "br", "zstd"])

@@ -39,26 +39,21 @@ def valid_condition(slug: SlugPath, session: SessionDep) -> Condition:
 ConditionDep = Annotated[Condition, Depends(valid_condition)]
 
 
-def _fields_query(example: str) -> object:
-    return Query(
+FieldsQuery = Annotated[
+    str | None,
+    Query(
         max_length=MAX_FIELDS_LENGTH,
         description="Comma-separated fields to include (sparse fieldset); `slug` is always "
-        "included. Unknown names answer 422 with the valid ones.",
-        examples=[example],
-    )
+        "included. Unknown names answer 422 with the valid ones. Records: e.g. "
+        "`name,codes,sections.symptoms`; lists: e.g. `name,section_kinds`.",
+    ),
+]
+SECTION_FIELDS = {"sections": [kind.value for kind in SectionKind]}
 
 
-async def record_fields(
-    fields: Annotated[str | None, _fields_query("name,codes,sections.symptoms")] = None,
-) -> Include | None:
-    return parse_fields(fields, ConditionRecord, {"sections": [kind.value for kind in SectionKind]})
+def record_include(fields: str | None) -> Include | None:
+    return parse_fields(fields, ConditionRecord, SECTION_FIELDS)
 
 
-async def summary_fields(
-    fields: Annotated[str | None, _fields_query("name,section_kinds")] = None,
-) -> Include | None:
+def summary_include(fields: str | None) -> Include | None:
     return parse_fields(fields, ConditionSummary)
-
-
-RecordFieldsDep = Annotated[Include | None, Depends(record_fields)]
-SummaryFieldsDep = Annotated[Include | None, Depends(summary_fields)]

@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, Connection, and_, bindparam, exists, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.core.pagination import Cursor
@@ -107,18 +107,23 @@ class ConditionVersion:
     updated_at: datetime
 
 
-def get_condition_version(session: Session, slug: str) -> ConditionVersion | None:
+def get_condition_version(connection: Connection, slug: str) -> ConditionVersion | None:
     """What identifies the current content of a record: one look-up on the slug index."""
-    query = select(Condition.id, Condition.revision, Condition.updated_at).where(
-        Condition.slug == slug
-    )
-    row = session.execute(query).first()
+    row = connection.execute(_VERSION_BY_SLUG, {"slug": slug}).first()
     return ConditionVersion(row.id, row.revision, row.updated_at) if row else None
 
 
-def content_version(session: Session) -> int:
+# The two queries nearly every read makes are built once: building a select costs more than
+# running it (SQLAlchemy makes and hashes the statement's cache key each time).
+_CONTENT_VERSION = select(ContentVersion.version).where(ContentVersion.id == 1)
+_VERSION_BY_SLUG = select(Condition.id, Condition.revision, Condition.updated_at).where(
+    Condition.slug == bindparam("slug")
+)
+
+
+def content_version(connection: Connection) -> int:
     """Raised by trigger with every change to the conditions table (migration 0003)."""
-    return session.scalar(select(ContentVersion.version).where(ContentVersion.id == 1)) or 0
+    return connection.scalar(_CONTENT_VERSION) or 0
 
 
 def get_condition_record(session: Session, slug: str) -> Condition | None:

@@ -8,14 +8,16 @@ from typing import Any
 
 from fastapi import Request
 from pydantic import BaseModel
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from app.conditions import jsonld, repository, service
 from app.conditions.kinds import SectionKind
 from app.conditions.repository import ConditionFilters
 from app.conditions.schemas import ConditionRecord, SectionResponse
-from app.core.cache import ResponseCache
 from app.core.conditional import Rendered
+from app.core.db import session_on
+from app.core.deps import Reads
 from app.core.errors import ConditionNotFound, InvalidParameter, SectionNotFound
 from app.core.fields import Include, page_include
 from app.core.negotiation import MEDIA_TYPES, Format
@@ -60,22 +62,23 @@ def _render(model: BaseModel, fmt: Format, include: Include | None) -> Rendered:
     return Rendered.of(json_bytes(model, include), MEDIA_TYPES[fmt])
 
 
-def record(
-    session: Session, cache: ResponseCache, slug: str, fmt: Format, include: Include | None
-) -> Served:
-    version = repository.get_condition_version(session, slug)
-    if version is None:
-        raise _not_found(slug)
-
-    def build() -> Rendered:
+def _build_record(
+    connection: Connection, slug: str, fmt: Format, include: Include | None
+) -> Rendered:
+    with session_on(connection) as session:
         condition = repository.get_condition_record(session, slug)
-        if condition is None:  # deleted between the two queries
+        if condition is None:  # deleted since the version check
             raise _not_found(slug)
         annotations = service.load_annotations(session, condition)
         return _render(service.condition_record(condition, annotations), fmt, include)
 
+
+async def record(reads: Reads, slug: str, fmt: Format, include: Include | None) -> Served:
+    version = await reads.read.check(repository.get_condition_version, slug)
+    if version is None:
+        raise _not_found(slug)
     key = ("record", version.id, version.revision, version.updated_at, fmt, _frozen(include))
-    return cache.get_or_build(key, build), version.updated_at
+    return await reads.cached(key, _build_record, slug, fmt, include), version.updated_at
 
 
 def section_model(session: Session, slug: str, kind: SectionKind) -> SectionResponse:
@@ -102,22 +105,34 @@ def section_model(session: Session, slug: str, kind: SectionKind) -> SectionResp
     return service.section_response(condition, kind, section, annotations)
 
 
-def section(
-    session: Session, cache: ResponseCache, slug: str, kind: SectionKind, fmt: Format
-) -> Served:
-    version = repository.get_condition_version(session, slug)
+def _build_section(connection: Connection, slug: str, kind: SectionKind, fmt: Format) -> Rendered:
+    with session_on(connection) as session:
+        return _render(section_model(session, slug, kind), fmt, None)
+
+
+async def section(reads: Reads, slug: str, kind: SectionKind, fmt: Format) -> Served:
+    version = await reads.read.check(repository.get_condition_version, slug)
     if version is None:
         raise _not_found(slug)
     key = ("section", version.id, version.revision, version.updated_at, kind, fmt)
-    rendered = cache.get_or_build(
-        key, lambda: _render(section_model(session, slug, kind), fmt, None)
-    )
-    return rendered, version.updated_at
+    return await reads.cached(key, _build_section, slug, kind, fmt), version.updated_at
 
 
-def condition_list(
-    session: Session,
-    cache: ResponseCache,
+def _build_list(
+    connection: Connection,
+    request: Request,
+    filters: ConditionFilters,
+    page: PageParams,
+    include: Include | None,
+) -> Rendered:
+    with session_on(connection) as session:
+        result = service.condition_page(session, request, filters, page)
+    body = json_bytes(result, page_include(include))
+    return Rendered.of(body, MEDIA_TYPES[Format.JSON], link_header(result.links))
+
+
+async def condition_list(
+    reads: Reads,
     request: Request,
     filters: ConditionFilters,
     page: PageParams,
@@ -125,11 +140,6 @@ def condition_list(
 ) -> Rendered:
     """A page of the list as JSON. Any change to any condition raises the content version, so
     a cached page is reused only while nothing it could show has changed."""
-    key = ("list", repository.content_version(session), request.url.query)
-
-    def build() -> Rendered:
-        result = service.condition_page(session, request, filters, page)
-        body = json_bytes(result, page_include(include))
-        return Rendered.of(body, MEDIA_TYPES[Format.JSON], link_header(result.links))
-
-    return cache.get_or_build(key, build)
+    version = await reads.read.check(repository.content_version)
+    key = ("list", version, request.url.query)
+    return await reads.cached(key, _build_list, request, filters, page, include)

@@ -7,9 +7,10 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from app.conditions import representations, service
 from app.conditions.dependencies import (
     ConditionDep,
-    RecordFieldsDep,
+    FieldsQuery,
     SlugPath,
-    SummaryFieldsDep,
+    record_include,
+    summary_include,
 )
 from app.conditions.examples import mmn_examples
 from app.conditions.exports import export_response
@@ -28,15 +29,16 @@ from app.conditions.schemas import (
     SectionKindOut,
 )
 from app.core.conditional import served
-from app.core.deps import CachePolicyDep, ReaderDep, ResponseCacheDep
+from app.core.deps import ReadsDep
 from app.core.errors import UnknownSectionKind, problem_responses
 from app.core.negotiation import (
     LIST_FORMATS,
     RECORD_FORMATS,
     Format,
-    ListFormatDep,
-    RecordFormatDep,
+    ListFormatQuery,
+    RecordFormatQuery,
     format_responses,
+    negotiate,
 )
 from app.core.openapi import example_response, merge_responses
 from app.core.pagination import PageDep
@@ -104,18 +106,18 @@ async def condition_filters(
 )
 async def list_conditions(
     request: Request,
-    read: ReaderDep,
+    reads: ReadsDep,
     page: PageDep,
     filters: Annotated[ConditionFilters, Depends(condition_filters)],
-    fmt: ListFormatDep,
-    include: SummaryFieldsDep,
-    cache: ResponseCacheDep,
-    policy: CachePolicyDep,
+    format_: ListFormatQuery = None,
+    fields: FieldsQuery = None,
 ) -> Response:
+    fmt = negotiate(request, LIST_FORMATS, format_)
+    include = summary_include(fields)
     if fmt != Format.JSON:
-        return export_response(request, filters, page, fmt, include, policy)
-    rendered = await read(representations.condition_list, cache, request, filters, page, include)
-    return served(request, rendered, None, policy)
+        return export_response(request, filters, page, fmt, include, reads.policy)
+    rendered = await representations.condition_list(reads, request, filters, page, include)
+    return served(request, rendered, None, reads.policy)
 
 
 @router.get(
@@ -146,29 +148,25 @@ def list_section_kinds() -> list[SectionKindOut]:
 async def get_condition(
     slug: SlugPath,
     request: Request,
-    read: ReaderDep,
-    cache: ResponseCacheDep,
-    policy: CachePolicyDep,
-    fmt: RecordFormatDep,
-    include: RecordFieldsDep,
+    reads: ReadsDep,
+    format_: RecordFormatQuery = None,
+    fields: FieldsQuery = None,
 ) -> Response:
-    rendered, modified = await read(representations.record, cache, slug, fmt, include)
-    return served(request, rendered, modified, policy)
+    fmt = negotiate(request, RECORD_FORMATS, format_)
+    include = record_include(fields)
+    rendered, modified = await representations.record(reads, slug, fmt, include)
+    return served(request, rendered, modified, reads.policy)
 
 
 def _section_route(kind: SectionKind) -> None:
     info = SECTION_INFO[kind]
 
     async def get_section(
-        slug: SlugPath,
-        request: Request,
-        read: ReaderDep,
-        cache: ResponseCacheDep,
-        policy: CachePolicyDep,
-        fmt: RecordFormatDep,
+        slug: SlugPath, request: Request, reads: ReadsDep, format_: RecordFormatQuery = None
     ) -> Response:
-        rendered, modified = await read(representations.section, cache, slug, kind, fmt)
-        return served(request, rendered, modified, policy)
+        fmt = negotiate(request, RECORD_FORMATS, format_)
+        rendered, modified = await representations.section(reads, slug, kind, fmt)
+        return served(request, rendered, modified, reads.policy)
 
     get_section.__name__ = f"get_{kind.value.replace('-', '_')}"
     router.add_api_route(

@@ -6,7 +6,7 @@ misses, and the stale entry ages out. Nothing needs to reach other workers or ma
 invalidate it."""
 
 import threading
-from collections.abc import Callable, Hashable
+from collections.abc import Hashable
 from contextlib import suppress
 
 from cachetools import LRUCache
@@ -21,25 +21,27 @@ class ResponseCache:
         self._entries: LRUCache[Hashable, Rendered] = LRUCache(
             maxsize=max(max_bytes, 1), getsizeof=lambda entry: len(entry.body) + ENTRY_OVERHEAD
         )
-        self._lock = threading.Lock()  # sync routes run on a thread pool
+        self._lock = threading.Lock()  # for callers on the thread pool; uncontended otherwise
         self.enabled = max_bytes > 0
         self.hits = 0
         self.misses = 0
 
-    def get_or_build(self, key: Hashable, build: Callable[[], Rendered]) -> Rendered:
-        if self.enabled:
-            with self._lock:
-                entry = self._entries.get(key)
-            if entry is not None:
-                self.hits += 1
-                return entry
-        self.misses += 1
-        entry = build()  # outside the lock: builds for different keys run side by side
+    def get(self, key: Hashable) -> Rendered | None:
+        if not self.enabled:
+            return None
+        with self._lock:
+            entry = self._entries.get(key)
+        if entry is None:
+            self.misses += 1
+        else:
+            self.hits += 1
+        return entry
+
+    def put(self, key: Hashable, entry: Rendered) -> None:
         if self.enabled:
             # suppress: an entry larger than the whole cache is served, not kept.
             with self._lock, suppress(ValueError):
                 self._entries[key] = entry
-        return entry
 
     def clear(self) -> None:
         with self._lock:

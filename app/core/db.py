@@ -7,14 +7,17 @@ with `exclusive_changes`: BEGIN IMMEDIATE on SQLite, an advisory lock on Postgre
 processes doing the same change at once run one after the other instead of colliding.
 """
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event, func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
+
+T = TypeVar("T")
 
 # Fixed key of the PostgreSQL advisory lock taken by every schema or bulk data change.
 CHANGES_LOCK_KEY = 0x434F4E44  # "COND"
@@ -37,7 +40,9 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(connection: Connection) -> None:
-    connection.exec_driver_sql(connection.get_execution_options().get(_SQLITE_BEGIN, "BEGIN"))
+    statement = connection.get_execution_options().get(_SQLITE_BEGIN, "BEGIN")
+    if statement:  # "" for a single-statement read, atomic on its own
+        connection.exec_driver_sql(statement)
 
 
 def create_db_engine(url: str) -> Engine:
@@ -52,6 +57,40 @@ def create_db_engine(url: str) -> Engine:
 
 def create_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)
+
+
+class Reader:
+    """Runs the reads of the hot routes, in the fewest thread hops.
+
+    `check` is one indexed single-statement read, such as a record's revision. On SQLite it runs
+    right on the event loop, outside any transaction: WAL readers never wait for writers, and a
+    thread hop costs more than the query. On PostgreSQL (a network round trip, and a timeout
+    when the server is gone) it runs on the thread pool. `build`, the work of making what the
+    response cache lacks, always runs on the thread pool, in one transaction.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._check_inline = engine.dialect.name == "sqlite"
+
+    def _run(self, work: Callable[..., T], args: tuple[Any, ...], begin: str = "BEGIN") -> T:
+        with self._engine.connect() as connection:
+            if connection.dialect.name == "sqlite":
+                connection = connection.execution_options(**{_SQLITE_BEGIN: begin})
+            return work(connection, *args)
+
+    async def check(self, work: Callable[..., T], *args: Any) -> T:
+        if self._check_inline:
+            return self._run(work, args, begin="")
+        return await run_in_threadpool(self._run, work, args)
+
+    async def build(self, work: Callable[..., T], *args: Any) -> T:
+        return await run_in_threadpool(self._run, work, args)
+
+
+def session_on(connection: Connection) -> Session:
+    """An ORM session on a connection already in use (its transaction stays the caller's)."""
+    return Session(bind=connection, expire_on_commit=False, autoflush=False)
 
 
 @contextmanager

@@ -5,7 +5,7 @@ from http import HTTPStatus
 from typing import Annotated, Any
 
 import mimeparse
-from fastapi import Depends, Query, Request
+from fastapi import Query, Request
 
 from app.core.conditional import NOT_MODIFIED
 from app.core.errors import AppError, problem_responses
@@ -78,39 +78,25 @@ _FORMAT_DESCRIPTION = (
 )
 
 
-async def record_format(
-    request: Request,
-    format_: Annotated[
-        RecordFormat | None,
-        Query(
-            alias="format",
-            description=_FORMAT_DESCRIPTION.format(
-                "`json` (application/json) or `jsonld` (application/ld+json, schema.org)"
-            ),
+RecordFormatQuery = Annotated[
+    RecordFormat | None,
+    Query(
+        alias="format",
+        description=_FORMAT_DESCRIPTION.format(
+            "`json` (application/json) or `jsonld` (application/ld+json, schema.org)"
         ),
-    ] = None,
-) -> Format:
-    return negotiate(request, RECORD_FORMATS, format_)
-
-
-async def list_format(
-    request: Request,
-    format_: Annotated[
-        ListFormat | None,
-        Query(
-            alias="format",
-            description=_FORMAT_DESCRIPTION.format(
-                "`json` (application/json, a page), `csv` (text/csv) or `ndjson` "
-                "(application/x-ndjson); csv and ndjson stream every matching row"
-            ),
+    ),
+]
+ListFormatQuery = Annotated[
+    ListFormat | None,
+    Query(
+        alias="format",
+        description=_FORMAT_DESCRIPTION.format(
+            "`json` (application/json, a page), `csv` (text/csv) or `ndjson` "
+            "(application/x-ndjson); csv and ndjson stream every matching row"
         ),
-    ] = None,
-) -> Format:
-    return negotiate(request, LIST_FORMATS, format_)
-
-
-RecordFormatDep = Annotated[Format, Depends(record_format)]
-ListFormatDep = Annotated[Format, Depends(list_format)]
+    ),
+]
 
 
 def format_responses(offered: tuple[Format, ...]) -> dict[int | str, dict[str, Any]]:
