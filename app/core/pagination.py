@@ -99,6 +99,11 @@ async def page_params(
 PageDep = Annotated[PageParams, Depends(page_params)]
 
 
+def explicit_limit(request: Request, page: PageParams) -> int | None:
+    """The page size if the client asked for one, else None: exports run to the end."""
+    return page.limit if "limit" in request.query_params else None
+
+
 def page_url(request: Request, **params: str | int | None) -> str:
     """This request's path and query with `params` replaced (None removes one)."""
     query = {key: value for key, value in request.query_params.items() if key not in params}

@@ -8,10 +8,12 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from app.core.conditional import NOT_MODIFIED, json_representation
 from app.core.deps import CachePolicyDep, SessionDep
 from app.core.errors import NotFoundError, problem_responses
+from app.core.negotiation import LIST_FORMATS, Format, ListFormatQuery, format_responses, negotiate
+from app.core.openapi import merge_responses
 from app.core.pagination import PageDep, set_link_header
 from app.core.schemas import Page
 from app.models import Term
-from app.terms import repository, service
+from app.terms import exports, repository, service
 from app.terms.schemas import TermCondition, TermRecord, TermSummary
 
 router = APIRouter()
@@ -27,7 +29,12 @@ TermKey = Annotated[
 ]
 
 
+EXPORT_NOTE = (
+    "As `text/csv` or `application/x-ndjson` (by `Accept` or `format=`) the list is an export "
+    "of every match from `offset`, up to `limit` when one is given."
+)
 ONE_TERM_RESPONSES = {**problem_responses(404, 422, 503), **NOT_MODIFIED}
+LIST_RESPONSES = merge_responses(problem_responses(422, 503), format_responses(LIST_FORMATS))
 
 
 class TermNotFound(NotFoundError):
@@ -56,7 +63,11 @@ def _collection(kind: str, collection: str, noun: str) -> None:
                 description="Part of the name, or a code.",
             ),
         ] = None,
+        format_: ListFormatQuery = None,
     ) -> Response:
+        fmt = negotiate(request, LIST_FORMATS, format_)
+        if fmt != Format.JSON:
+            return exports.terms_export(request, kind, q, page, fmt, policy)
         result = service.term_page(session, request, kind, q, page)
         response = json_representation(request, result, policy)
         set_link_header(response, result.links)
@@ -77,8 +88,14 @@ def _collection(kind: str, collection: str, noun: str) -> None:
         include_descendants: Annotated[
             bool, Query(description="Also count conditions listing a more specific term.")
         ] = False,
+        format_: ListFormatQuery = None,
     ) -> Response:
+        fmt = negotiate(request, LIST_FORMATS, format_)
         term = load(session, key)
+        if fmt != Format.JSON:
+            return exports.term_conditions_export(
+                request, term, include_descendants, page, fmt, policy
+            )
         result = service.conditions_page(session, request, term, include_descendants, page)
         response = json_representation(request, result, policy)
         set_link_header(response, result.links)
@@ -90,9 +107,9 @@ def _collection(kind: str, collection: str, noun: str) -> None:
     list_term_conditions.__name__ = f"list_{kind}_conditions"
     router.add_api_route(
         f"/{collection}", list_terms, methods=["GET"], response_model=Page[TermSummary],
-        summary=f"List {noun} terms", responses={**problem_responses(422, 503), **NOT_MODIFIED},
+        summary=f"List {noun} terms", responses=LIST_RESPONSES,
         description=f"{noun.capitalize()} terms in slug order; `q` filters by part of the name "
-        "or by code. Pages with `limit` and `offset`.",
+        "or by code. Pages with `limit` and `offset`. " + EXPORT_NOTE,
     )  # fmt: skip
     router.add_api_route(
         f"/{collection}/{{key}}", get_term, methods=["GET"], response_model=TermRecord,
@@ -103,10 +120,10 @@ def _collection(kind: str, collection: str, noun: str) -> None:
     router.add_api_route(
         f"/{collection}/{{key}}/conditions", list_term_conditions, methods=["GET"],
         response_model=Page[TermCondition], summary=f"Conditions that list a {noun}",
-        responses=ONE_TERM_RESPONSES,
+        responses=merge_responses(LIST_RESPONSES, problem_responses(404)),
         description="Conditions whose imported annotations (not NOT rows) or editors' sections "
         "list the term, with the frequency each gives. `include_descendants=true` also counts "
-        "more specific terms.",
+        "more specific terms. " + EXPORT_NOTE,
     )  # fmt: skip
 
 

@@ -54,7 +54,7 @@ def term_record(session: Session, term: Term) -> TermRecord:
     )
 
 
-def _offset(page: PageParams) -> int:
+def check_offset_paging(page: PageParams) -> None:
     if page.cursor is not None:
         raise InvalidParameter(
             "This list pages with offset; follow its links.next.",
@@ -62,6 +62,10 @@ def _offset(page: PageParams) -> int:
                 {"loc": ["query", "cursor"], "msg": "not supported here", "type": "cursor_invalid"}
             ],
         )
+
+
+def _offset(page: PageParams) -> int:
+    check_offset_paging(page)
     return page.offset or 0
 
 

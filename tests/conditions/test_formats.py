@@ -181,3 +181,17 @@ def test_openapi_documents_the_formats(client: TestClient) -> None:
     assert {"text/csv", "application/x-ndjson"} <= set(listing["responses"]["200"]["content"])
     names = {param["name"] for param in listing["parameters"]}
     assert {"format", "fields"} <= names
+
+
+def test_term_lists_export_too(client: TestClient) -> None:
+    listing = client.get("/v1/symptoms").json()
+    rows = list(csv.DictReader(io.StringIO(client.get("/v1/symptoms?format=csv").text)))
+    assert [row["slug"] for row in rows] == [item["slug"] for item in listing["items"]]
+    assert rows[0]["url"] == listing["items"][0]["links"]["self"]
+    conditions = client.get(
+        "/v1/symptoms/muscle-weakness/conditions", headers={"Accept": "application/x-ndjson"}
+    )
+    lines = [json.loads(line) for line in conditions.text.splitlines()]
+    assert [line["slug"] for line in lines] == ["multifocal-motor-neuropathy"]
+    assert lines[0]["matches"][0]["via"] == "section"
+    assert client.get("/v1/drugs", headers={"Accept": LD}).status_code == 406
