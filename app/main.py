@@ -51,6 +51,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         configure_logging(settings.log_level)  # here, so every worker process gets it
         yield
+        app.state.reads.read.close()
         engine.dispose()
 
     app = FastAPI(

@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
+from cachetools import LRUCache
 from sqlalchemy import Connection, Engine, create_engine, event, func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -62,30 +63,63 @@ def create_session_factory(engine: Engine) -> sessionmaker[Session]:
 class Reader:
     """Runs the reads of the hot routes, in the fewest thread hops.
 
-    `check` is one indexed single-statement read, such as a record's revision. On SQLite it runs
-    right on the event loop, outside any transaction: WAL readers never wait for writers, and a
-    thread hop costs more than the query. On PostgreSQL (a network round trip, and a timeout
-    when the server is gone) it runs on the thread pool. `build`, the work of making what the
-    response cache lacks, always runs on the thread pool, in one transaction.
+    `check` is one indexed single-statement read, such as a record's revision, that most
+    requests stop at (what they serve is in the response cache). On SQLite it runs right on the
+    event loop, outside any transaction: WAL readers never wait for writers, and a thread hop
+    costs more than the query. Its answers are also remembered until SQLite's `data_version`
+    (asked on a connection kept for it, a few microseconds) says another connection, in any
+    process, has committed. On PostgreSQL (a network round trip, and a timeout when the server
+    is gone) it runs on the thread pool every time. `build`, the work of making what the cache
+    lacks, always runs on the thread pool, in one transaction.
     """
+
+    MEMO_SIZE = 50_000
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
-        self._check_inline = engine.dialect.name == "sqlite"
+        self._sqlite = engine.dialect.name == "sqlite"
+        self._watch: Connection | None = None  # the connection that asks data_version
+        self._data_version: int | None = None
+        self._memo: LRUCache[tuple[Any, ...], Any] = LRUCache(maxsize=self.MEMO_SIZE)
 
     def _run(self, work: Callable[..., T], args: tuple[Any, ...], begin: str = "BEGIN") -> T:
         with self._engine.connect() as connection:
-            if connection.dialect.name == "sqlite":
+            if self._sqlite:
                 connection = connection.execution_options(**{_SQLITE_BEGIN: begin})
             return work(connection, *args)
 
+    def _committed_elsewhere(self) -> bool:
+        try:
+            if self._watch is None:
+                self._watch = self._engine.connect().execution_options(**{_SQLITE_BEGIN: ""})
+            version = self._watch.exec_driver_sql("PRAGMA data_version").scalar()
+        except Exception:
+            self.close()  # reconnect on the next request
+            raise
+        changed = version != self._data_version
+        self._data_version = version
+        return changed
+
     async def check(self, work: Callable[..., T], *args: Any) -> T:
-        if self._check_inline:
-            return self._run(work, args, begin="")
-        return await run_in_threadpool(self._run, work, args)
+        if not self._sqlite:
+            return await run_in_threadpool(self._run, work, args)
+        if self._committed_elsewhere():
+            self._memo.clear()
+        key = (work, *args)
+        if key in self._memo:
+            result: T = self._memo[key]
+            return result
+        result = self._run(work, args, begin="")
+        self._memo[key] = result
+        return result
 
     async def build(self, work: Callable[..., T], *args: Any) -> T:
         return await run_in_threadpool(self._run, work, args)
+
+    def close(self) -> None:
+        if self._watch is not None:
+            self._watch.close()
+            self._watch = None
 
 
 def session_on(connection: Connection) -> Session:

@@ -1,0 +1,1 @@
+"""Benchmarks: `bench/corpus.py` (import and look-ups) and `python -m bench.wire` (HTTP)."""
