@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import Depends, Path, Query
+from fastapi import Depends, Path, Query, Request
 
 from app.conditions import repository
 from app.conditions.input_schemas import SLUG_PATTERN
@@ -11,6 +11,7 @@ from app.conditions.schemas import ConditionRecord, ConditionSummary
 from app.core.deps import SessionDep
 from app.core.errors import ConditionNotFound
 from app.core.fields import MAX_FIELDS_LENGTH, Include, parse_fields
+from app.core.negotiation import query_parameter
 from app.models import Condition
 
 SlugPath = Annotated[
@@ -49,10 +50,17 @@ FieldsQuery = Annotated[
     ),
 ]
 SECTION_FIELDS = {"sections": [kind.value for kind in SectionKind]}
+RECORD_FIELDS_PARAMETER = query_parameter(
+    "fields",
+    {"type": "string", "maxLength": MAX_FIELDS_LENGTH},
+    "Comma-separated fields to include (sparse fieldset); `slug` is always included. Unknown "
+    "names answer 422 with the valid ones. E.g. `name,codes,sections.symptoms`.",
+)
 
 
-def record_include(fields: str | None) -> Include | None:
-    return parse_fields(fields, ConditionRecord, SECTION_FIELDS)
+def record_include(request: Request) -> Include | None:
+    """The `fields` of a record request, read from the query (see RECORD_FIELDS_PARAMETER)."""
+    return parse_fields(request.query_params.get("fields"), ConditionRecord, SECTION_FIELDS)
 
 
 def summary_include(fields: str | None) -> Include | None:

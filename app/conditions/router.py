@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from app.conditions import representations, service
 from app.conditions.dependencies import (
+    RECORD_FIELDS_PARAMETER,
     ConditionDep,
     FieldsQuery,
     SlugPath,
@@ -29,16 +30,17 @@ from app.conditions.schemas import (
     SectionKindOut,
 )
 from app.core.conditional import served
-from app.core.deps import ReadsDep
+from app.core.deps import ReadsDep, reads_of
 from app.core.errors import UnknownSectionKind, problem_responses
 from app.core.negotiation import (
     LIST_FORMATS,
+    RECORD_FORMAT_PARAMETER,
     RECORD_FORMATS,
     Format,
     ListFormatQuery,
-    RecordFormatQuery,
     format_responses,
     negotiate,
+    record_format,
 )
 from app.core.openapi import example_response, merge_responses
 from app.core.pagination import PageDep
@@ -144,16 +146,12 @@ def list_section_kinds() -> list[SectionKindOut]:
         format_responses(RECORD_FORMATS),
         example_response("get_condition", EXAMPLES.get("record")),
     ),
+    openapi_extra={"parameters": [RECORD_FORMAT_PARAMETER, RECORD_FIELDS_PARAMETER]},
 )
-async def get_condition(
-    slug: SlugPath,
-    request: Request,
-    reads: ReadsDep,
-    format_: RecordFormatQuery = None,
-    fields: FieldsQuery = None,
-) -> Response:
-    fmt = negotiate(request, RECORD_FORMATS, format_)
-    include = record_include(fields)
+async def get_condition(slug: SlugPath, request: Request) -> Response:
+    # format, fields and the app's readers are taken from the request, not declared: see
+    # RECORD_FORMAT_PARAMETER for why, and openapi_extra above for their documentation.
+    reads, fmt, include = reads_of(request), record_format(request), record_include(request)
     rendered, modified = await representations.record(reads, slug, fmt, include)
     return served(request, rendered, modified, reads.policy)
 
@@ -161,10 +159,8 @@ async def get_condition(
 def _section_route(kind: SectionKind) -> None:
     info = SECTION_INFO[kind]
 
-    async def get_section(
-        slug: SlugPath, request: Request, reads: ReadsDep, format_: RecordFormatQuery = None
-    ) -> Response:
-        fmt = negotiate(request, RECORD_FORMATS, format_)
+    async def get_section(slug: SlugPath, request: Request) -> Response:
+        reads, fmt = reads_of(request), record_format(request)
         rendered, modified = await representations.section(reads, slug, kind, fmt)
         return served(request, rendered, modified, reads.policy)
 
@@ -182,6 +178,7 @@ def _section_route(kind: SectionKind) -> None:
             format_responses(RECORD_FORMATS),
             example_response(get_section.__name__, EXAMPLES.get("sections", {}).get(kind)),
         ),
+        openapi_extra={"parameters": [RECORD_FORMAT_PARAMETER]},
     )
 
 

@@ -46,9 +46,13 @@ class Reads:
         return entry
 
 
-async def get_reads(request: Request) -> Reads:
+def reads_of(request: Request) -> Reads:
     reads: Reads = request.app.state.reads
     return reads
+
+
+async def get_reads(request: Request) -> Reads:
+    return reads_of(request)
 
 
 async def get_cache_policy(request: Request) -> CachePolicy:

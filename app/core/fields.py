@@ -40,6 +40,8 @@ def parse_fields(
         return None
     nested = nested or {}
     valid = valid_field_names(model, nested)
+    if len(value) > MAX_FIELDS_LENGTH:
+        raise _invalid(f"longer than {MAX_FIELDS_LENGTH} characters", valid)
     include: Include = {name: True for name in always}
     names = [name.strip() for name in value.split(",")]
     if not any(names):

@@ -75,10 +75,13 @@ def test_unsupported_accept_is_406_problem(client: TestClient, path: str, accept
     assert "application/json" in body["available"]
 
 
-def test_unknown_format_parameter_is_422(client: TestClient) -> None:
-    response = client.get(MMN, params={"format": "csv"})  # lists only
+@pytest.mark.parametrize("path", [MMN, f"{MMN}/drugs", "/v1/conditions"])
+@pytest.mark.parametrize("value", ["xml", "", "JSON"])
+def test_unknown_format_parameter_is_422(client: TestClient, path: str, value: str) -> None:
+    response = client.get(path, params={"format": value})
     assert response.status_code == 422
     assert response.json()["errors"][0]["loc"] == ["query", "format"]
+    assert client.get(MMN, params={"format": "csv"}).status_code == 422  # lists only
 
 
 @pytest.fixture(scope="module")
@@ -163,7 +166,9 @@ def test_sparse_fields_on_a_list(client: TestClient) -> None:
     ]
 
 
-@pytest.mark.parametrize("fields", ["nonsense", "name,sections.nope", "", "codes.system"])
+@pytest.mark.parametrize(
+    "fields", ["nonsense", "name,sections.nope", "", "codes.system", "name," * 300]
+)
 def test_unknown_fields_are_a_clear_422(client: TestClient, fields: str) -> None:
     response = client.get(MMN, params={"fields": fields})
     assert response.status_code == 422
@@ -179,8 +184,12 @@ def test_openapi_documents_the_formats(client: TestClient) -> None:
     assert {"304", "406"} <= set(record["responses"])
     listing = paths["/v1/conditions"]["get"]
     assert {"text/csv", "application/x-ndjson"} <= set(listing["responses"]["200"]["content"])
-    names = {param["name"] for param in listing["parameters"]}
-    assert {"format", "fields"} <= names
+    for operation in (listing, record):
+        names = {param["name"] for param in operation["parameters"]}
+        assert {"format", "fields"} <= names
+    section = paths["/v1/conditions/{slug}/drugs"]["get"]
+    (fmt,) = [param for param in section["parameters"] if param["name"] == "format"]
+    assert fmt["schema"]["anyOf"][0]["enum"] == ["json", "jsonld"]
 
 
 def test_term_lists_export_too(client: TestClient) -> None:
