@@ -50,8 +50,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         configure_logging(settings.log_level)  # here, so every worker process gets it
+        await app.state.reads.read.open()  # per worker: connections are not shared by forks
         yield
-        app.state.reads.read.close()
+        await app.state.reads.read.aclose()
         engine.dispose()
 
     app = FastAPI(

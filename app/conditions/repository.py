@@ -2,11 +2,13 @@
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, bindparam, exists, func, or_, select
+from sqlalchemy import ColumnElement, and_, bindparam, exists, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from app.core.db import Check
 from app.core.pagination import Cursor
 from app.models import (
     Code,
@@ -107,23 +109,24 @@ class ConditionVersion:
     updated_at: datetime
 
 
-def get_condition_version(connection: Connection, slug: str) -> ConditionVersion | None:
-    """What identifies the current content of a record: one look-up on the slug index."""
-    row = connection.execute(_VERSION_BY_SLUG, {"slug": slug}).first()
-    return ConditionVersion(row.id, row.revision, row.updated_at) if row else None
+def _version(row: Sequence[Any] | None) -> ConditionVersion | None:
+    return ConditionVersion(row[0], row[1], row[2].astimezone(UTC)) if row else None
 
 
-# The two queries nearly every read makes are built once: building a select costs more than
-# running it (SQLAlchemy makes and hashes the statement's cache key each time).
-_CONTENT_VERSION = select(ContentVersion.version).where(ContentVersion.id == 1)
-_VERSION_BY_SLUG = select(Condition.id, Condition.revision, Condition.updated_at).where(
-    Condition.slug == bindparam("slug")
+VERSION_BY_SLUG = Check(
+    select(Condition.id, Condition.revision, Condition.updated_at).where(
+        Condition.slug == bindparam("slug")
+    ),
+    _version,
 )
+"""What identifies the current content of a record: one look-up on the slug index. (Both checks
+are built once, at import: building a select costs more than running it.)"""
 
-
-def content_version(connection: Connection) -> int:
-    """Raised by trigger with every change to the conditions table (migration 0003)."""
-    return connection.scalar(_CONTENT_VERSION) or 0
+CONTENT_VERSION = Check(
+    select(ContentVersion.version).where(ContentVersion.id == 1),
+    lambda row: int(row[0]) if row else 0,
+)
+"""Raised by trigger with every change to the conditions table (migration 0003)."""
 
 
 def get_condition_record(session: Session, slug: str) -> Condition | None:

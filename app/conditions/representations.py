@@ -74,7 +74,7 @@ def _build_record(
 
 
 async def record(reads: Reads, slug: str, fmt: Format, include: Include | None) -> Served:
-    version = await reads.read.check(repository.get_condition_version, slug)
+    version = await reads.read.check(repository.VERSION_BY_SLUG, slug=slug)
     if version is None:
         raise _not_found(slug)
     key = ("record", version.id, version.revision, version.updated_at, fmt, _frozen(include))
@@ -111,7 +111,7 @@ def _build_section(connection: Connection, slug: str, kind: SectionKind, fmt: Fo
 
 
 async def section(reads: Reads, slug: str, kind: SectionKind, fmt: Format) -> Served:
-    version = await reads.read.check(repository.get_condition_version, slug)
+    version = await reads.read.check(repository.VERSION_BY_SLUG, slug=slug)
     if version is None:
         raise _not_found(slug)
     key = ("section", version.id, version.revision, version.updated_at, kind, fmt)
@@ -140,6 +140,6 @@ async def condition_list(
 ) -> Rendered:
     """A page of the list as JSON. Any change to any condition raises the content version, so
     a cached page is reused only while nothing it could show has changed."""
-    version = await reads.read.check(repository.content_version)
+    version = await reads.read.check(repository.CONTENT_VERSION)
     key = ("list", version, request.url.query)
     return await reads.cached(key, _build_list, request, filters, page, include)

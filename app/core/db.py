@@ -7,13 +7,15 @@ with `exclusive_changes`: BEGIN IMMEDIATE on SQLite, an advisory lock on Postgre
 processes doing the same change at once run one after the other instead of colliding.
 """
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from cachetools import LRUCache
-from sqlalchemy import Connection, Engine, create_engine, event, func, select
+from psycopg_pool import AsyncConnectionPool
+from sqlalchemy import Connection, Engine, Select, create_engine, event, func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
@@ -60,20 +62,30 @@ def create_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)
 
 
-class Reader:
-    """Runs the reads of the hot routes, in the fewest thread hops.
+@dataclass(frozen=True)
+class Check(Generic[T]):
+    """A single-statement read that most requests stop at, such as a record's revision: its
+    statement (with bind parameters) and how its first row (or None) becomes the answer."""
 
-    `check` is one indexed single-statement read, such as a record's revision, that most
-    requests stop at (what they serve is in the response cache). On SQLite it runs right on the
-    event loop, outside any transaction: WAL readers never wait for writers, and a thread hop
-    costs more than the query. Its answers are also remembered until SQLite's `data_version`
-    (asked on a connection kept for it, a few microseconds) says another connection, in any
-    process, has committed. On PostgreSQL (a network round trip, and a timeout when the server
-    is gone) it runs on the thread pool every time. `build`, the work of making what the cache
-    lacks, always runs on the thread pool, in one transaction.
+    statement: Select[*tuple[Any, ...]]
+    answer: Callable[[Sequence[Any] | None], T]
+
+
+class Reader:
+    """Runs the reads of the hot routes without a thread hop where it can.
+
+    `check` runs a Check. On SQLite it runs right on the event loop, outside any transaction:
+    WAL readers never wait for writers, and a thread hop costs more than the query. Its answers
+    are also remembered until SQLite's `data_version` (asked on a connection kept for it, a few
+    microseconds) says another connection, in any process, has committed. On PostgreSQL it runs
+    on a small pool of asyncio connections (psycopg's own): a round trip, but no thread, and
+    exact. `build`, the work of making what the response cache lacks, runs on the thread pool
+    in one transaction, on either engine.
     """
 
     MEMO_SIZE = 50_000
+    POOL_SIZE = 8
+    POOL_TIMEOUT_S = 2.0  # then 503: a request does not wait long for a database that is gone
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -81,12 +93,37 @@ class Reader:
         self._watch: Connection | None = None  # the connection that asks data_version
         self._data_version: int | None = None
         self._memo: LRUCache[tuple[Any, ...], Any] = LRUCache(maxsize=self.MEMO_SIZE)
+        self._pool: AsyncConnectionPool | None = None
+        self._compiled: dict[int, tuple[str, dict[str, Any]]] = {}
 
+    # -- the thread pool, either engine
     def _run(self, work: Callable[..., T], args: tuple[Any, ...], begin: str = "BEGIN") -> T:
         with self._engine.connect() as connection:
             if self._sqlite:
                 connection = connection.execution_options(**{_SQLITE_BEGIN: begin})
             return work(connection, *args)
+
+    async def build(self, work: Callable[..., T], *args: Any) -> T:
+        return await run_in_threadpool(self._run, work, args)
+
+    # -- checks
+    async def check(self, check: Check[T], **params: Any) -> T:
+        if self._sqlite:
+            return self._sqlite_check(check, params)
+        return await self._postgres_check(check, params)
+
+    def _sqlite_check(self, check: Check[T], params: dict[str, Any]) -> T:
+        if self._committed_elsewhere():
+            self._memo.clear()
+        key = (id(check), *sorted(params.items()))
+        if key in self._memo:
+            remembered: T = self._memo[key]
+            return remembered
+        with self._engine.connect() as connection:
+            connection = connection.execution_options(**{_SQLITE_BEGIN: ""})
+            answer = check.answer(connection.execute(check.statement, params).first())
+        self._memo[key] = answer
+        return answer
 
     def _committed_elsewhere(self) -> bool:
         try:
@@ -109,21 +146,41 @@ class Reader:
     def _watch_driver(self) -> Any:
         return self._watch_connection().connection.driver_connection
 
-    async def check(self, work: Callable[..., T], *args: Any) -> T:
-        if not self._sqlite:
-            return await run_in_threadpool(self._run, work, args)
-        if self._committed_elsewhere():
-            self._memo.clear()
-        key = (work, *args)
-        if key in self._memo:
-            result: T = self._memo[key]
-            return result
-        result = self._run(work, args, begin="")
-        self._memo[key] = result
-        return result
+    async def _postgres_check(self, check: Check[T], params: dict[str, Any]) -> T:
+        if self._pool is None:
+            await self.open()
+        assert self._pool is not None
+        sql, defaults = self._sql(check)
+        async with self._pool.connection() as connection:
+            cursor = await connection.execute(sql, {**defaults, **params})
+            return check.answer(await cursor.fetchone())
 
-    async def build(self, work: Callable[..., T], *args: Any) -> T:
-        return await run_in_threadpool(self._run, work, args)
+    def _sql(self, check: Check[Any]) -> tuple[str, dict[str, Any]]:
+        if id(check) not in self._compiled:
+            compiled = check.statement.compile(dialect=self._engine.dialect)
+            self._compiled[id(check)] = (str(compiled), dict(compiled.params))
+        return self._compiled[id(check)]
+
+    # -- life cycle (the app's lifespan)
+    async def open(self) -> None:
+        if self._sqlite or self._pool is not None:
+            return
+        url = self._engine.url.set(drivername="postgresql")
+        self._pool = AsyncConnectionPool(
+            url.render_as_string(hide_password=False),
+            min_size=1,
+            max_size=self.POOL_SIZE,
+            timeout=self.POOL_TIMEOUT_S,
+            kwargs={"autocommit": True, "connect_timeout": 5},
+            open=False,
+        )
+        await self._pool.open(wait=False)  # a database that is down now is tried again later
+
+    async def aclose(self) -> None:
+        self.close()
+        if self._pool is not None:
+            await self._pool.close()
+            self._pool = None
 
     def close(self) -> None:
         if self._watch is not None:

@@ -4,9 +4,11 @@ import logging
 from http import HTTPStatus
 from typing import Any
 
+import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from psycopg_pool import PoolTimeout
 from pydantic import Field
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -159,10 +161,12 @@ _SQLITE_SCHEMA_ERRORS = ("no such table", "no such column", "syntax error")
 
 
 async def _database_error(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, OperationalError)
-    if any(marker in str(exc.orig) for marker in _SQLITE_SCHEMA_ERRORS):
+    # SQLAlchemy's OperationalError, or, from the asyncio checks (core.db.Reader), psycopg's own
+    # or the pool's timeout.
+    orig = exc.orig if isinstance(exc, OperationalError) else exc
+    if any(marker in str(orig) for marker in _SQLITE_SCHEMA_ERRORS):
         return await _unhandled_error(request, exc)
-    logger.error("database unavailable", extra={"error": type(exc.orig).__name__})
+    logger.error("database unavailable", extra={"error": type(orig).__name__})
     error = DatabaseUnavailable("The database cannot be reached; try again shortly.")
     return problem_response(
         request,
@@ -190,7 +194,8 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(AppError, _app_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
-    app.add_exception_handler(OperationalError, _database_error)
+    for error in (OperationalError, psycopg.OperationalError, PoolTimeout):
+        app.add_exception_handler(error, _database_error)
     app.add_exception_handler(Exception, _unhandled_error)
 
 
