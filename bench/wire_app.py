@@ -3,9 +3,9 @@
     python -m bench.wire_app --host 127.0.0.1 --port 8001
 
 `GET /bench/bare` answers the same 1 KiB of JSON every time, from an `async def`, without the
-database or a response model. It passes through the same middleware as the real routes (request
-id, security headers, CORS, gzip, access log), so its requests/s is the ceiling of this stack on
-this machine and every other route is reported as a ratio to it.
+database or a response model. It passes through the same middleware as the real routes
+(request id, security headers, CORS, compression, access log), so its requests/s is the ceiling
+of this stack on this machine and every other route is reported as a ratio to it.
 """
 
 import argparse
