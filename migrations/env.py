@@ -5,6 +5,7 @@ from sqlalchemy import Connection
 
 from app.core.config import get_settings
 from app.core.db import create_db_engine
+from app.core.migrations import include_name
 from app.models import Base
 
 config = context.config
@@ -18,6 +19,7 @@ def _url() -> str:
 def _configure(**kwargs: object) -> None:
     context.configure(
         target_metadata=target_metadata,
+        include_name=include_name,
         render_as_batch=True,  # SQLite can only ALTER by copying tables; batch mode does that
         compare_type=True,
         **kwargs,  # type: ignore[arg-type]

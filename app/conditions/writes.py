@@ -24,6 +24,7 @@ from app.models import (
     section_sources,
 )
 from app.models.base import utcnow
+from app.search import indexer
 
 
 @dataclass
@@ -236,4 +237,7 @@ def upsert_conditions(
         report.updated += bumped
         report.unchanged = [slug for slug in report.unchanged if slug not in bumped]
     session.flush()
+    # The search index follows in the same transaction.
+    changed = repository.conditions_by_slug(session, [*report.created, *report.updated])
+    indexer.rebuild(session, [condition.id for condition in changed.values()])
     return report

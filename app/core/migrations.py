@@ -51,3 +51,9 @@ def downgrade(database_url: str, revision: str = "base") -> None:
         config = alembic_config(database_url)
         config.attributes["connection"] = connection
         command.downgrade(config, revision)
+
+
+def include_name(name: str | None, type_: str, _: object) -> bool:
+    """Autogenerate's filter: the search index (migration 0004) is engine-specific DDL, not a
+    model (an FTS5 table and its shadow tables on SQLite, a generated tsvector on PostgreSQL)."""
+    return not (type_ == "table" and (name or "").startswith("condition_search"))

@@ -49,6 +49,7 @@ from app.models import (
     SourceImport,
     Term,
 )
+from app.search import indexer
 
 logger = logging.getLogger("app.import")
 
@@ -492,6 +493,7 @@ def _run_import(
         links_before = repository.computed_links(session, "icd10cm")
         counts = load(session)
         counts["icd10cm_name_links"] = link_icd10cm_names(session, links_before)
+        counts["search_documents"] = indexer.rebuild(session)
         repository.analyze(session, tables)
         _record_import(session, source, version, digest, counts)
     repository.vacuum(factory, tables)
