@@ -4,6 +4,7 @@ from fastapi import FastAPI
 
 from app.codes.router import router as codes_router
 from app.conditions.router import router as conditions_router
+from app.search.router import router as search_router
 from app.terms.router import router as terms_router
 
 API_PREFIX = "/v1"
@@ -15,3 +16,4 @@ def include_api(app: FastAPI) -> None:
     app.include_router(conditions_router, prefix=API_PREFIX, tags=["conditions"])
     app.include_router(terms_router, prefix=API_PREFIX, tags=["terms"])
     app.include_router(codes_router, prefix=API_PREFIX, tags=["codes"])
+    app.include_router(search_router, prefix=API_PREFIX, tags=["search"])

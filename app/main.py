@@ -21,6 +21,7 @@ from app.core.migrations import head_revision
 from app.core.openapi import install_openapi
 from app.docs.router import install_docs
 from app.health.router import router as health_router
+from app.search.vocabulary import VocabularyCache
 
 DESCRIPTION = """
 Structured content about medical conditions: overview, causes, symptoms, diagnosis, treatments,
@@ -77,6 +78,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         cache=ResponseCache(settings.response_cache_mb * 1024 * 1024),
         policy=CachePolicy(max_age=settings.cache_max_age),
     )
+    app.state.vocabulary = VocabularyCache()
     install_error_handlers(app)
     install_openapi(app)
     install_docs(app)

@@ -1,0 +1,296 @@
+"""Every query of search: full-text matches (FTS5 with bm25 on SQLite, tsvector with
+ts_rank_cd on PostgreSQL), filters, facets, code look-ups and the vocabulary."""
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Float,
+    Integer,
+    Select,
+    String,
+    bindparam,
+    case,
+    column,
+    exists,
+    func,
+    literal,
+    select,
+    text,
+    union_all,
+)
+from sqlalchemy.orm import Session
+
+from app.models import (
+    Code,
+    Condition,
+    ContentVersion,
+    PhenotypeAnnotation,
+    Section,
+    SectionItem,
+    Source,
+    Term,
+    condition_sources,
+)
+
+WORD = re.compile(r"\w+", re.UNICODE)
+SEARCH_COLUMNS = ("name", "synonyms", "codes", "summary", "sections")
+# Field weights, name > synonyms > codes > summary and sections: bm25's column weights on
+# SQLite (in SEARCH_COLUMNS order), ts_rank_cd's {D, C, B, A} for the classes of migration 0004.
+_MATCHING = {
+    "sqlite": """SELECT rowid AS condition_id,
+            -bm25(condition_search, 10.0, 6.0, 4.0, 1.5, 1.0) AS score, synonyms
+        FROM condition_search WHERE condition_search MATCH :query""",
+    "postgresql": """SELECT condition_id,
+            ts_rank_cd('{0.1, 0.4, 0.6, 1.0}', document, q) AS score, synonyms
+        FROM condition_search, to_tsquery('english', :query) AS q WHERE document @@ q""",
+}
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    section: str | None = None
+    source: str | None = None
+    code_system: str | None = None
+
+
+NAME_MATCHES = {3: "exact", 2: "synonym", 1: "prefix", 0: None}
+
+
+@dataclass(frozen=True)
+class Hit:
+    condition_id: int
+    score: float
+    name_match: str | None = None
+
+
+def content_version(session: Session) -> int:
+    return session.scalar(select(ContentVersion.version).where(ContentVersion.id == 1)) or 0
+
+
+def words(query: str) -> list[str]:
+    return [word.lower() for word in WORD.findall(query)]
+
+
+def _fts5_query(tokens: Sequence[str]) -> str:
+    # Every word must match; the last may be the start of a word (typing in progress).
+    quoted = [f'"{token}"' for token in tokens]
+    quoted[-1] += "*"
+    return " ".join(quoted)
+
+
+def _tsquery(tokens: Sequence[str]) -> str:
+    parts = list(tokens)
+    parts[-1] += ":*"
+    return " & ".join(parts)
+
+
+def _matching(session: Session, tokens: Sequence[str]) -> Select[tuple[int, float, str]]:
+    """(condition id, score, synonyms) of every document matching all the words."""
+    dialect = session.get_bind().dialect.name
+    query = _fts5_query(tokens) if dialect == "sqlite" else _tsquery(tokens)
+    matched = text(_MATCHING[dialect]).bindparams(query=query)
+    sub = matched.columns(
+        column("condition_id", Integer), column("score", Float), column("synonyms", String)
+    ).subquery()
+    return select(sub.c.condition_id, sub.c.score, sub.c.synonyms)
+
+
+def _boost(tokens: Sequence[str], synonyms: ColumnElement[str]) -> ColumnElement[int]:
+    """Whole-name matches first: the query is the name (by slug), or one of the synonyms, or
+    the start of the name. bm25 and ts_rank_cd alone favour short documents, so a record with
+    many phenotypes would rank below its own variants."""
+    slug, phrase = "-".join(tokens), " ".join(tokens)
+    padded = literal(" ; ") + func.lower(synonyms) + literal(" ; ")
+    return case(
+        (Condition.slug == slug, 3),
+        (padded.contains(f" ; {phrase} ; ", autoescape=True), 2),
+        (Condition.slug.startswith(f"{slug}-", autoescape=True), 1),
+        else_=0,
+    )
+
+
+def _annotation_source_key(session: Session) -> str | None:
+    source_id = session.scalar(select(PhenotypeAnnotation.source_id).limit(1))
+    return session.scalar(select(Source.key).where(Source.id == source_id)) if source_id else None
+
+
+def _source_pairs(session: Session) -> Select[tuple[int, str]]:
+    """(condition id, source key) for each source a condition draws on: cited sources, the
+    sources of its codes, and the annotations' source when it has imported phenotypes."""
+    cited = select(condition_sources.c.condition_id, Source.key).join(
+        Source, Source.id == condition_sources.c.source_id
+    )
+    of_codes = (
+        select(Code.condition_id, Source.key).join(Source, Source.id == Code.source_id).distinct()
+    )
+    parts = [cited, of_codes]
+    annotations_key = _annotation_source_key(session)
+    if annotations_key:
+        parts.append(
+            select(Condition.id, literal(annotations_key)).where(Condition.annotation_count > 0)
+        )
+    pairs = union_all(*parts).subquery()
+    return select(pairs.c[0].label("condition_id"), pairs.c[1].label("key"))
+
+
+def _section_pairs() -> Select[tuple[int, str]]:
+    written = select(Section.condition_id, Section.kind)
+    annotated = select(Condition.id, literal("symptoms")).where(Condition.annotation_count > 0)
+    pairs = union_all(written, annotated).subquery()
+    return select(pairs.c[0].label("condition_id"), pairs.c[1].label("kind")).distinct()
+
+
+def _filters(session: Session, filters: SearchFilters) -> list[ColumnElement[bool]]:
+    clauses: list[ColumnElement[bool]] = [Condition.status == "published"]
+    if filters.code_system:
+        clauses.append(
+            exists().where(Code.condition_id == Condition.id, Code.system == filters.code_system)
+        )
+    if filters.section:
+        sections = _section_pairs().subquery()
+        clauses.append(
+            Condition.id.in_(
+                select(sections.c.condition_id).where(sections.c.kind == filters.section)
+            )
+        )
+    if filters.source:
+        sources = _source_pairs(session).subquery()
+        clauses.append(
+            Condition.id.in_(select(sources.c.condition_id).where(sources.c.key == filters.source))
+        )
+    return clauses
+
+
+def search(
+    session: Session, tokens: Sequence[str], filters: SearchFilters, limit: int, offset: int
+) -> tuple[int, list[Hit], dict[str, dict[str, int]]]:
+    """The total, one page of hits (best first, then by slug), and the facets of all matches."""
+    matched = _matching(session, tokens).subquery()
+    boost = _boost(tokens, matched.c.synonyms).label("boost")
+    base = (
+        select(Condition.id, matched.c.score, boost)
+        .join(matched, matched.c.condition_id == Condition.id)
+        .where(*_filters(session, filters))
+    )
+    total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
+    # Among names that start with the query, the shortest is the closest.
+    closeness = case((boost > 0, func.length(Condition.slug)), else_=0)
+    ordered = base.order_by(boost.desc(), closeness, matched.c.score.desc(), Condition.slug)
+    rows = session.execute(ordered.limit(limit).offset(offset)).all()
+    hits = [Hit(row[0], float(row[1]), NAME_MATCHES[row[2]]) for row in rows]
+    ids = select(base.subquery().c.id)
+    facets = {"source": {}, "section": {}} if not total else _facets(session, ids)
+    return total, hits, facets
+
+
+def _facets(session: Session, ids: Select[Any]) -> dict[str, dict[str, int]]:
+    sources = _source_pairs(session).subquery()
+    sections = _section_pairs().subquery()
+    by_source = session.execute(
+        select(sources.c.key, func.count(func.distinct(sources.c.condition_id)))
+        .where(sources.c.condition_id.in_(ids))
+        .group_by(sources.c.key)
+        .order_by(sources.c.key)
+    )
+    by_section = session.execute(
+        select(sections.c.kind, func.count())
+        .where(sections.c.condition_id.in_(ids))
+        .group_by(sections.c.kind)
+        .order_by(sections.c.kind)
+    )
+    return {
+        "source": {key: count for key, count in by_source},
+        "section": {kind: count for kind, count in by_section},
+    }
+
+
+_DOCUMENTS = {
+    "sqlite": """SELECT rowid, name, synonyms, codes, summary, sections
+        FROM condition_search WHERE rowid IN :ids""",
+    "postgresql": """SELECT condition_id, name, synonyms, codes, summary, sections
+        FROM condition_search WHERE condition_id IN :ids""",
+}
+
+
+def documents(session: Session, ids: Sequence[int]) -> dict[int, dict[str, str]]:
+    """The indexed text of these conditions, by column (to say where a query matched)."""
+    if not ids:
+        return {}
+    statement = text(_DOCUMENTS[session.get_bind().dialect.name]).bindparams(
+        bindparam("ids", expanding=True)
+    )
+    rows = session.execute(statement, {"ids": list(ids)})
+    return {row[0]: dict(zip(SEARCH_COLUMNS, row[1:], strict=True)) for row in rows}
+
+
+def conditions_by_id(session: Session, ids: Sequence[int]) -> dict[int, Condition]:
+    rows = session.scalars(select(Condition).where(Condition.id.in_(ids)))
+    return {condition.id: condition for condition in rows}
+
+
+def conditions_with_code(session: Session, system: str, code: str) -> list[int]:
+    query = (
+        select(Condition.id)
+        .join(Code, Code.condition_id == Condition.id)
+        .where(Code.system == system, Code.code == code, Condition.status == "published")
+        .distinct()
+    )
+    return list(session.scalars(query))
+
+
+def conditions_with_term(session: Session, hpo_id: str) -> list[int]:
+    """Conditions whose annotations (not NOT rows) or editors' items list the HPO term."""
+    term_id = session.scalar(select(Term.id).where(Term.code == hpo_id))
+    if term_id is None:
+        return []
+    annotated = select(PhenotypeAnnotation.condition_id).where(
+        PhenotypeAnnotation.term_id == term_id, PhenotypeAnnotation.excluded.is_(False)
+    )
+    written = (
+        select(Section.condition_id)
+        .join(SectionItem, SectionItem.section_id == Section.id)
+        .where(SectionItem.term_id == term_id)
+    )
+    ids = union_all(annotated, written).subquery()
+    query = select(Condition.id).where(
+        Condition.id.in_(select(ids.c[0])), Condition.status == "published"
+    )
+    return list(session.scalars(query))
+
+
+def vocabulary_rows(session: Session) -> list[tuple[str, str, str]]:
+    """(label, kind, slug) for every condition name and synonym (slug: the condition's) and
+    every symptom term: what autocomplete offers and typo correction corrects towards."""
+    rows: list[tuple[str, str, str]] = []
+    for slug, name, synonyms in session.execute(
+        select(Condition.slug, Condition.name, Condition.synonyms).where(
+            Condition.status == "published"
+        )
+    ):
+        rows.append((name, "condition", slug))
+        rows.extend((synonym, "synonym", slug) for synonym in synonyms or [])
+    for slug, name in session.execute(select(Term.slug, Term.name).where(Term.kind == "symptom")):
+        rows.append((name, "symptom", slug))
+    return rows
+
+
+def filter_ids(session: Session, ids: Sequence[int], filters: SearchFilters) -> list[int]:
+    """Of these conditions, the published ones that pass the filters, in slug order."""
+    if not ids:
+        return []
+    query = (
+        select(Condition.id)
+        .where(Condition.id.in_(ids), *_filters(session, filters))
+        .order_by(Condition.slug)
+    )
+    return list(session.scalars(query))
+
+
+def facets_of(session: Session, ids: Sequence[int]) -> dict[str, dict[str, int]]:
+    if not ids:
+        return {"source": {}, "section": {}}
+    return _facets(session, select(Condition.id).where(Condition.id.in_(ids)))

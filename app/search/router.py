@@ -1,0 +1,83 @@
+"""/v1/search and /v1/autocomplete."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+
+from app.conditions.kinds import CodeSystem, SectionKind
+from app.core.deps import SessionDep
+from app.core.errors import problem_responses
+from app.search import service
+from app.search.repository import SearchFilters
+from app.search.schemas import AutocompleteResponse, SearchResponse
+from app.search.vocabulary import VocabularyCache
+
+router = APIRouter()
+TEXT = r"^[^\x00-\x1f\x7f]*\w[^\x00-\x1f\x7f]*$"  # printable, with at least one word character
+
+
+def _vocabulary(request: Request) -> VocabularyCache:
+    cache: VocabularyCache = request.app.state.vocabulary
+    return cache
+
+
+@router.get(
+    "/search",
+    response_model=SearchResponse,
+    summary="Search conditions",
+    description=(
+        "Conditions ranked by where the words match: name, then synonyms, then codes, then "
+        "summary and section text (symptoms included). A code (`G61.82`, `ORPHA:641`, "
+        "`HP:0012078`) finds the conditions carrying it. When nothing matches as typed, each "
+        "unknown word is corrected to the nearest known one and `corrected_query` says so. "
+        "Facets count all matches per source and per section."
+    ),
+    responses=problem_responses(422, 503),
+)
+def search(
+    request: Request,
+    session: SessionDep,
+    q: Annotated[
+        str,
+        Query(min_length=1, max_length=200, pattern=TEXT, examples=["multifocal motor neuropathy"]),
+    ],
+    section: Annotated[SectionKind | None, Query(description="Only conditions with it.")] = None,
+    source: Annotated[
+        str | None,
+        Query(
+            max_length=100,
+            pattern=r"^[a-z0-9-]+$",
+            description="A source key, e.g. hpo-annotations.",
+        ),
+    ] = None,
+    code_system: Annotated[
+        CodeSystem | None, Query(description="Only conditions with a code of it.")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=50)] = 10,
+    offset: Annotated[int, Query(ge=0, le=1000)] = 0,
+) -> SearchResponse:
+    filters = SearchFilters(
+        section=section.value if section else None,
+        source=source,
+        code_system=code_system.value if code_system else None,
+    )
+    return service.search(session, _vocabulary(request), request, q, filters, limit, offset)
+
+
+@router.get(
+    "/autocomplete",
+    response_model=AutocompleteResponse,
+    summary="Complete a condition or symptom name",
+    description=(
+        "Condition names, synonyms and symptom terms that start with `q` (shortest first), then "
+        "those with a later word starting with it; each typed by kind, with its link."
+    ),
+    responses=problem_responses(422, 503),
+)
+def autocomplete(
+    request: Request,
+    session: SessionDep,
+    q: Annotated[str, Query(min_length=1, max_length=100, pattern=TEXT, examples=["multif"])],
+    limit: Annotated[int, Query(ge=1, le=50)] = 10,
+) -> AutocompleteResponse:
+    return service.autocomplete(session, _vocabulary(request), q, limit)

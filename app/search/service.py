@@ -1,0 +1,189 @@
+"""Search: codes first, then ranked full text, then the query corrected word by word; hits
+say where they matched and show a marked snippet. Autocomplete from the in-memory vocabulary."""
+
+import html
+import re
+from dataclasses import dataclass
+
+from fastapi import Request
+from sqlalchemy.orm import Session
+
+from app.conditions.schemas import SelfLink
+from app.conditions.service import condition_path
+from app.core.pagination import page_links
+from app.search import repository
+from app.search.repository import SEARCH_COLUMNS, Hit, SearchFilters
+from app.search.schemas import (
+    AutocompleteResponse,
+    SearchFacets,
+    SearchHit,
+    SearchResponse,
+    Suggestion,
+)
+from app.search.vocabulary import Vocabulary, VocabularyCache
+
+SNIPPET_CHARS = 160
+STEM = 5  # a query word matches a field word that starts with its first letters (stemming)
+
+# Codes as people type them: ORPHA:641, omim 254200, MONDO:0018979, HP:0012078, G61.82, G6182.
+_CODES = [
+    (re.compile(r"^(?:orpha(?:net)?)[\s:_-]*(\d{1,7})$", re.I), "orpha"),
+    (re.compile(r"^omim[\s:_-]*(\d{6})$", re.I), "omim"),
+    (re.compile(r"^mondo[\s:_-]*(\d{7})$", re.I), "mondo"),
+    (re.compile(r"^decipher[\s:_-]*(\d{1,6})$", re.I), "decipher"),
+    (re.compile(r"^hp[\s:_-]*(\d{7})$", re.I), "hpo"),
+    (re.compile(r"^(?:icd-?10(?:-?cm)?[\s:]*)?([a-z]\d[0-9a-z])\.?([0-9a-z]{0,4})$", re.I), "icd"),
+]
+
+
+@dataclass(frozen=True)
+class CodeQuery:
+    system: str
+    code: str
+
+
+def parse_code(query: str) -> CodeQuery | None:
+    text = query.strip()
+    for pattern, system in _CODES:
+        match = pattern.match(text)
+        if not match:
+            continue
+        if system == "icd":
+            head, tail = match.group(1).upper(), match.group(2).upper()
+            return CodeQuery("icd10cm", f"{head}.{tail}" if tail else head)
+        if system == "hpo":
+            return CodeQuery("hpo", f"HP:{match.group(1)}")
+        return CodeQuery(system, match.group(1))
+    return None
+
+
+def vocabulary(session: Session, cache: VocabularyCache) -> Vocabulary:
+    version = repository.content_version(session)
+    current = cache.current(version)
+    if current is not None:
+        return current
+    return cache.store(Vocabulary.build(version, repository.vocabulary_rows(session)))
+
+
+def _stems(tokens: list[str]) -> list[re.Pattern[str]]:
+    return [re.compile(r"\b" + re.escape(token[:STEM]), re.I) for token in tokens]
+
+
+def _matched(document: dict[str, str], stems: list[re.Pattern[str]]) -> list[str]:
+    return [
+        name
+        for name in SEARCH_COLUMNS
+        if any(stem.search(document.get(name) or "") for stem in stems)
+    ]
+
+
+def _snippet(text: str, stems: list[re.Pattern[str]]) -> str:
+    """About SNIPPET_CHARS of `text` around the first match, HTML-escaped, matches marked."""
+    first = min((m.start() for stem in stems if (m := stem.search(text))), default=0)
+    start = max(0, first - SNIPPET_CHARS // 3)
+    piece = text[start : start + SNIPPET_CHARS]
+    escaped = html.escape(piece)
+    for stem in stems:
+        word = re.compile(r"\b(" + stem.pattern.removeprefix(r"\b") + r"\w*)", re.I)
+        escaped = word.sub(r"<mark>\1</mark>", escaped)
+    return ("…" if start else "") + escaped + ("…" if start + SNIPPET_CHARS < len(text) else "")
+
+
+def _hits(session: Session, scored: list[Hit], tokens: list[str]) -> list[SearchHit]:
+    ids = [hit.condition_id for hit in scored]
+    conditions = repository.conditions_by_id(session, ids)
+    documents = repository.documents(session, ids)
+    stems = _stems(tokens)
+    hits = []
+    for hit in scored:
+        condition = conditions[hit.condition_id]
+        document = documents.get(hit.condition_id, {})
+        matched = _matched(document, stems)
+        best = document.get(matched[0]) if matched else None
+        hits.append(
+            SearchHit(
+                slug=condition.slug,
+                name=condition.name,
+                summary=condition.summary,
+                score=round(hit.score, 4),
+                name_match=hit.name_match,
+                matched_fields=matched,
+                snippet=_snippet(best, stems) if best else None,
+                links=SelfLink(self=condition_path(condition.slug)),
+            )
+        )
+    return hits
+
+
+def search(
+    session: Session,
+    cache: VocabularyCache,
+    request: Request,
+    query: str,
+    filters: SearchFilters,
+    limit: int,
+    offset: int,
+) -> SearchResponse:
+    code = parse_code(query)
+    searched_for, corrected, match = query, None, "none"
+    total, scored = 0, list[Hit]()
+    facets: dict[str, dict[str, int]] = {"source": {}, "section": {}}
+    if code is not None:
+        ids = (
+            repository.conditions_with_term(session, code.code)
+            if code.system == "hpo"
+            else repository.conditions_with_code(session, code.system, code.code)
+        )
+        ids = repository.filter_ids(session, ids, filters)
+        if ids:
+            match, total = "code", len(ids)
+            scored = [Hit(condition_id, 1.0) for condition_id in ids[offset : offset + limit]]
+            facets = repository.facets_of(session, ids)
+    tokens = repository.words(query)
+    if not total and tokens:
+        total, scored, facets = repository.search(session, tokens, filters, limit, offset)
+        match = "text" if total else "none"
+        if not total:
+            known = vocabulary(session, cache)
+            fixed = [known.correct(token) or token for token in tokens]
+            if fixed != tokens:
+                total, scored, facets = repository.search(session, fixed, filters, limit, offset)
+                if total:
+                    match, corrected, tokens = "corrected", " ".join(fixed), fixed
+                    searched_for = corrected
+    marks = tokens if match != "code" else repository.words(code.code if code else query)
+    next_params = {"offset": offset + limit} if offset + limit < total else None
+    prev_params = {"offset": max(offset - limit, 0)} if offset > 0 else None
+    return SearchResponse(
+        query=query,
+        searched_for=searched_for,
+        match=match,
+        corrected_query=corrected,
+        did_you_mean=corrected,
+        items=_hits(session, scored, marks),
+        total=total,
+        limit=limit,
+        offset=offset,
+        facets=SearchFacets(**facets),
+        links=page_links(request, next_params, prev_params),  # type: ignore[arg-type]
+    )
+
+
+def autocomplete(
+    session: Session, cache: VocabularyCache, query: str, limit: int
+) -> AutocompleteResponse:
+    entries = vocabulary(session, cache).complete(query, limit)
+    items = [
+        Suggestion(
+            label=entry.label,
+            kind=entry.kind,
+            slug=entry.slug,
+            links=SelfLink(
+                self=f"/v1/symptoms/{entry.slug}"
+                if entry.kind == "symptom"
+                else condition_path(entry.slug)
+            ),
+        )
+        for entry in entries
+    ]
+    return AutocompleteResponse(query=query, items=items)

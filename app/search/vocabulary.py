@@ -1,0 +1,122 @@
+"""The vocabulary of condition names, synonyms and symptom terms, held in memory per worker:
+prefix look-ups for autocomplete, and the words typo correction corrects towards. Rebuilt when
+the content version (raised by any change to conditions, imports included) moves."""
+
+import bisect
+import re
+import threading
+from collections import Counter
+from dataclasses import dataclass, field
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+WORD = re.compile(r"\w+", re.UNICODE)
+MIN_CORRECTED_LENGTH = 4  # shorter words are too ambiguous to correct
+MIN_SIMILARITY = 0.75  # OSA similarity: one edit or transposition in a word of 4+ letters
+WORD_MATCHES_SCANNED = 2_000  # labels with a later word matching, ranked before the cut
+
+
+@dataclass(frozen=True)
+class Entry:
+    label: str
+    kind: str  # condition, synonym or symptom
+    slug: str
+
+
+@dataclass
+class Vocabulary:
+    version: int
+    entries: list[Entry] = field(default_factory=list)
+    keys: list[str] = field(default_factory=list)  # casefolded labels, sorted, with entries
+    word_keys: list[tuple[str, int]] = field(default_factory=list)  # (word, entry index)
+    words: Counter[str] = field(default_factory=Counter)
+    by_length: dict[int, list[str]] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, version: int, rows: list[tuple[str, str, str]]) -> "Vocabulary":
+        ordered = sorted(
+            {Entry(label, kind, slug) for label, kind, slug in rows},
+            key=lambda entry: (entry.label.casefold(), entry.kind, entry.slug),
+        )
+        vocabulary = cls(version, ordered, [entry.label.casefold() for entry in ordered])
+        for index, entry in enumerate(ordered):
+            for word in WORD.findall(entry.label.casefold()):
+                vocabulary.words[word] += 1
+                vocabulary.word_keys.append((word, index))
+        vocabulary.word_keys.sort()
+        for word in vocabulary.words:
+            vocabulary.by_length.setdefault(len(word), []).append(word)
+        return vocabulary
+
+    def complete(self, prefix: str, limit: int) -> list[Entry]:
+        """Labels that start with `prefix` (shortest first), then labels with a later word that
+        starts with it."""
+        key = prefix.casefold().strip()
+        found: dict[Entry, None] = {}
+        start = bisect.bisect_left(self.keys, key)
+        whole = []
+        for index in range(start, len(self.keys)):
+            if not self.keys[index].startswith(key):
+                break
+            whole.append(self.entries[index])
+        for entry in sorted(whole, key=_rank)[:limit]:
+            found[entry] = None
+        if len(found) < limit and " " not in key:
+            start = bisect.bisect_left(self.word_keys, (key, -1))
+            later: list[Entry] = []
+            for word, index in self.word_keys[start : start + WORD_MATCHES_SCANNED]:
+                if not word.startswith(key):
+                    break
+                later.append(self.entries[index])
+            for entry in sorted(later, key=_rank):
+                found.setdefault(entry, None)
+        return list(found)[:limit]
+
+    def correct(self, word: str) -> str | None:
+        """The nearest known word (one edit or transposition, roughly), preferring the more
+        common; None when `word` is known, short, or has no near neighbour."""
+        if word in self.words or len(word) < MIN_CORRECTED_LENGTH:
+            return None
+        candidates = [
+            known
+            for length in range(len(word) - 2, len(word) + 3)
+            for known in self.by_length.get(length, [])
+        ]
+        matches = process.extract(
+            word,
+            candidates,
+            scorer=OSA.normalized_similarity,
+            score_cutoff=MIN_SIMILARITY,
+            limit=10,
+        )
+        if not matches:
+            return None
+        best = max(matches, key=lambda match: (match[1], self.words[match[0]]))
+        return str(best[0])
+
+
+KIND_ORDER = {"condition": 0, "synonym": 1, "symptom": 2}
+
+
+def _rank(entry: Entry) -> tuple[int, int, str]:
+    """Conditions before their synonyms before symptoms; then the shortest label."""
+    return KIND_ORDER[entry.kind], len(entry.label), entry.label
+
+
+class VocabularyCache:
+    """One vocabulary per worker, rebuilt when the content version it was built at is old."""
+
+    def __init__(self) -> None:
+        self._current: Vocabulary | None = None
+        self._lock = threading.Lock()
+
+    def current(self, version: int) -> Vocabulary | None:
+        vocabulary = self._current
+        return vocabulary if vocabulary is not None and vocabulary.version == version else None
+
+    def store(self, vocabulary: Vocabulary) -> Vocabulary:
+        with self._lock:
+            if self._current is None or self._current.version <= vocabulary.version:
+                self._current = vocabulary
+        return vocabulary
