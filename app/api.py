@@ -4,6 +4,7 @@ from fastapi import FastAPI
 
 from app.codes.router import router as codes_router
 from app.conditions.router import router as conditions_router
+from app.matching.router import router as matching_router
 from app.search.router import router as search_router
 from app.terms.router import router as terms_router
 
@@ -13,6 +14,8 @@ API_PREFIX = "/v1"
 def include_api(app: FastAPI) -> None:
     # Each router straight on the app: every level of nested routers is another pass of route
     # matching on every request.
+    # Before the conditions router: /conditions/match is not a condition's slug.
+    app.include_router(matching_router, prefix=API_PREFIX, tags=["search"])
     app.include_router(conditions_router, prefix=API_PREFIX, tags=["conditions"])
     app.include_router(terms_router, prefix=API_PREFIX, tags=["terms"])
     app.include_router(codes_router, prefix=API_PREFIX, tags=["codes"])

@@ -41,6 +41,7 @@ from app.importers.hpo_files import (
 )
 from app.importers.icd10cm_files import read_icd10cm, release_version
 from app.importers.progress import progress
+from app.matching import information
 from app.models import (
     Code,
     CodeEntry,
@@ -514,10 +515,12 @@ def import_hpo(
         terms, counts = _import_terms(
             session, ontology.terms, sources["hpo"].id, show=show_progress
         )
-        return counts | _import_diseases(
+        counts |= _import_diseases(
             session, files, terms, {term.id: term.name for term in ontology.terms},
             frequency_ranges(ontology.terms), sources["hpo-annotations"].id, show=show_progress,
         )  # fmt: skip
+        counts["terms_with_information_content"] = information.compute(session)
+        return counts
 
     paths = [files.ontology, files.annotations]
     return _run_import(factory, "hpo", version, paths, HPO_TABLES, load)

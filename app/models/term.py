@@ -1,6 +1,16 @@
 from typing import Any
 
-from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import (
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, JSONType, SlugType
@@ -21,6 +31,9 @@ class Term(Base):
     definition: Mapped[str | None] = mapped_column(Text)
     synonyms: Mapped[list[Any]] = mapped_column(JSONType, default=list, server_default="[]")
     source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id", ondelete="RESTRICT"))
+    # -ln(share of annotated conditions that have this term or a more specific one): rare
+    # phenotypes weigh more when ranking conditions by symptoms. Set by the HPO import.
+    information_content: Mapped[float | None] = mapped_column(Float)
 
 
 term_parents = Table(

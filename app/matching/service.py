@@ -1,0 +1,118 @@
+"""Conditions ranked by how much of the given phenotypes' information content their
+annotations cover, each with the annotations that matched."""
+
+from collections import defaultdict
+from collections.abc import Sequence
+
+from sqlalchemy.orm import Session
+
+from app.conditions.schemas import PhenotypeFrequency, SelfLink
+from app.conditions.service import condition_path
+from app.core.errors import InvalidParameter
+from app.matching import repository
+from app.matching.repository import AnnotationHit
+from app.matching.schemas import ConditionMatch, GivenTerm, MatchResponse, PhenotypeMatch
+from app.models import Term
+
+# Terms with no annotation at or below them weigh as much as the rarest annotated term.
+UNANNOTATED_IC = 10.0
+# Terms this broad (e.g. Phenotypic abnormality, IC 0) match nearly everything and explain
+# nothing: they are not looked up, so a broad term does not drag in every annotation.
+MIN_LOOKED_UP_IC = 0.05
+
+
+def _given_terms(session: Session, codes: Sequence[str], where: str) -> list[Term]:
+    unique = list(dict.fromkeys(code.upper() for code in codes))
+    known = repository.terms_by_code(session, unique)
+    unknown = [code for code in unique if code not in known]
+    if unknown:
+        raise InvalidParameter(
+            f"Unknown HPO terms: {', '.join(unknown[:10])}.",
+            unknown=unknown,
+            errors=[
+                {
+                    "loc": [where, "symptoms", unique.index(code)],
+                    "msg": f"{code} is not an HPO term here",
+                    "type": "unknown_term",
+                }
+                for code in unknown
+            ],
+        )
+    return [known[code] for code in unique]
+
+
+def _weight(term: Term) -> float:
+    ic = term.information_content
+    return UNANNOTATED_IC if ic is None else ic
+
+
+def _best(hits: list[AnnotationHit], given_id: int) -> AnnotationHit:
+    """The annotation that best stands for a given term: the term itself, else the most
+    specific (highest information content) below it."""
+    return max(
+        hits,
+        key=lambda hit: (hit.term_id == given_id, hit.information_content or 0.0, hit.hpo_id),
+    )
+
+
+def match(session: Session, codes: Sequence[str], limit: int, where: str) -> MatchResponse:
+    """`where` the codes came from (query or body), for error locations."""
+    given = _given_terms(session, codes, where)
+    by_id = {term.id: term for term in given}
+    total_weight = sum(_weight(term) for term in given) or 1.0
+    looked_up = [term.id for term in given if _weight(term) >= MIN_LOOKED_UP_IC]
+    per_condition: dict[int, dict[int, list[AnnotationHit]]] = defaultdict(
+        lambda: defaultdict(list)
+    )
+    for hit in repository.annotations_under(session, looked_up) if looked_up else []:
+        per_condition[hit.condition_id][hit.given_id].append(hit)
+    scored = []
+    for condition_id, by_given in per_condition.items():
+        covered = sum(_weight(by_id[given_id]) for given_id in by_given)
+        exact = sum(
+            any(hit.term_id == given_id for hit in hits) for given_id, hits in by_given.items()
+        )
+        scored.append((covered / total_weight, len(by_given), exact, condition_id))
+    scored.sort(key=lambda row: (-row[0], -row[1], -row[2], row[3]))
+    top = scored[:limit]
+    conditions = repository.conditions_by_id(session, [row[3] for row in top])
+    items = []
+    for score, matched, _, condition_id in top:
+        condition = conditions[condition_id]
+        matches = []
+        for term in given:
+            hits = per_condition[condition_id].get(term.id)
+            if not hits:
+                continue
+            best = _best(hits, term.id)
+            matches.append(
+                PhenotypeMatch(
+                    given=term.code or "",
+                    hpo_id=best.hpo_id,
+                    name=best.name,
+                    relation="same" if best.term_id == term.id else "more specific",
+                    frequency=PhenotypeFrequency(**best.frequency) if best.frequency else None,
+                    disease=best.disease,
+                )
+            )
+        items.append(
+            ConditionMatch(
+                slug=condition.slug,
+                name=condition.name,
+                score=round(score, 4),
+                matched=matched,
+                matches=matches,
+                links=SelfLink(self=condition_path(condition.slug)),
+            )
+        )
+    return MatchResponse(
+        given=[
+            GivenTerm(
+                hpo_id=term.code or "", name=term.name, information_content=term.information_content
+            )
+            for term in given
+        ],
+        items=items,
+        total=len(scored),
+        limit=limit,
+    )
