@@ -153,3 +153,22 @@ def client(seeded_url: str) -> Iterator[TestClient]:
     """An HTTP client on the app serving the seeded database."""
     with make_client(seeded_url) as test_client:
         yield test_client
+
+
+FULL_CORPUS = os.environ.get("FULL_CORPUS") == "1"
+
+
+@pytest.fixture(scope="session")
+def full_corpus_url(databases: Databases) -> str:
+    """MMN seeded and the real releases imported whole (about a minute per engine): only when
+    FULL_CORPUS=1, as .ci/run sets it."""
+    if not FULL_CORPUS:
+        pytest.skip("set FULL_CORPUS=1 to import the real releases")
+    from app.importers.service import import_hpo, import_icd10cm
+
+    url = databases.fresh()
+    seed_database(url)
+    with session_factory_for(url) as factory:
+        import_hpo(factory)
+        import_icd10cm(factory)
+    return url

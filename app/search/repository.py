@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from app.models import (
     Code,
+    CodeEntry,
     Condition,
     ContentVersion,
     PhenotypeAnnotation,
@@ -75,23 +76,28 @@ def words(query: str) -> list[str]:
     return [word.lower() for word in WORD.findall(query)]
 
 
-def _fts5_query(tokens: Sequence[str]) -> str:
-    # Every word must match; the last may be the start of a word (typing in progress).
+def _fts5_query(tokens: Sequence[str], any_word: bool) -> str:
+    # Every word must match (or any, ranked by how many); the last may be the start of a word
+    # (typing in progress).
     quoted = [f'"{token}"' for token in tokens]
-    quoted[-1] += "*"
-    return " ".join(quoted)
+    if not any_word:
+        quoted[-1] += "*"
+    return (" OR " if any_word else " ").join(quoted)
 
 
-def _tsquery(tokens: Sequence[str]) -> str:
+def _tsquery(tokens: Sequence[str], any_word: bool) -> str:
     parts = list(tokens)
-    parts[-1] += ":*"
-    return " & ".join(parts)
+    if not any_word:
+        parts[-1] += ":*"
+    return (" | " if any_word else " & ").join(parts)
 
 
-def _matching(session: Session, tokens: Sequence[str]) -> Select[tuple[int, float, str]]:
-    """(condition id, score, synonyms) of every document matching all the words."""
+def _matching(
+    session: Session, tokens: Sequence[str], any_word: bool
+) -> Select[tuple[int, float, str]]:
+    """(condition id, score, synonyms) of every document matching all (or any of) the words."""
     dialect = session.get_bind().dialect.name
-    query = _fts5_query(tokens) if dialect == "sqlite" else _tsquery(tokens)
+    query = _fts5_query(tokens, any_word) if dialect == "sqlite" else _tsquery(tokens, any_word)
     matched = text(_MATCHING[dialect]).bindparams(query=query)
     sub = matched.columns(
         column("condition_id", Integer), column("score", Float), column("synonyms", String)
@@ -166,10 +172,18 @@ def _filters(session: Session, filters: SearchFilters) -> list[ColumnElement[boo
 
 
 def search(
-    session: Session, tokens: Sequence[str], filters: SearchFilters, limit: int, offset: int
+    session: Session,
+    tokens: Sequence[str],
+    filters: SearchFilters,
+    limit: int,
+    offset: int,
+    *,
+    any_word: bool = False,
 ) -> tuple[int, list[Hit], dict[str, dict[str, int]]]:
-    """The total, one page of hits (best first, then by slug), and the facets of all matches."""
-    matched = _matching(session, tokens).subquery()
+    """The total, one page of hits (best first, then by slug), and the facets of all matches.
+    Words of one letter (a possessive's s) are left out when others remain."""
+    tokens = [token for token in tokens if len(token) > 1] or list(tokens)
+    matched = _matching(session, tokens, any_word).subquery()
     boost = _boost(tokens, matched.c.synonyms).label("boost")
     base = (
         select(Condition.id, matched.c.score, boost)
@@ -240,6 +254,12 @@ def conditions_with_code(session: Session, system: str, code: str) -> list[int]:
         .distinct()
     )
     return list(session.scalars(query))
+
+
+def code_name(session: Session, system: str, code: str) -> str | None:
+    """What the code system calls the code (e.g. ICD-10-CM's description), if imported."""
+    query = select(CodeEntry.display).where(CodeEntry.system == system, CodeEntry.code == code)
+    return session.scalar(query.limit(1))
 
 
 def conditions_with_term(session: Session, hpo_id: str) -> list[int]:

@@ -41,9 +41,11 @@ class SearchFacets(Schema):
 class SearchResponse(Schema):
     query: str = Field(description="The query as given.")
     searched_for: str = Field(description="What was searched: the query, or its correction.")
-    match: Literal["code", "text", "corrected", "none"] = Field(
-        description="code: the query is a code and these conditions carry it; text: full-text "
-        "matches; corrected: nothing matched as typed, these match `corrected_query`; none."
+    match: Literal["code", "code_name", "text", "corrected", "none"] = Field(
+        description="code: the query is a code and these conditions carry it; code_name: no "
+        "condition carries it, these match what its code system calls it (`searched_for`); "
+        "text: full-text matches; corrected: nothing matched as typed, these match "
+        "`corrected_query`; none."
     )
     corrected_query: str | None = Field(
         description="The query with each unknown word replaced by the nearest known one, when "

@@ -23,6 +23,8 @@ from app.search.schemas import (
 from app.search.vocabulary import Vocabulary, VocabularyCache
 
 SNIPPET_CHARS = 160
+# Words of code-system names that say how the code is used, not what the condition is.
+CODE_NAME_FILLERS = {"unspecified", "other", "specified", "nos", "and", "or", "with", "without"}
 STEM = 5  # a query word matches a field word that starts with its first letters (stemming)
 
 # Codes as people type them: ORPHA:641, omim 254200, MONDO:0018979, HP:0012078, G61.82, G6182.
@@ -128,6 +130,7 @@ def search(
     searched_for, corrected, match = query, None, "none"
     total, scored = 0, list[Hit]()
     facets: dict[str, dict[str, int]] = {"source": {}, "section": {}}
+    tokens = repository.words(query)
     if code is not None:
         ids = (
             repository.conditions_with_term(session, code.code)
@@ -139,8 +142,21 @@ def search(
             match, total = "code", len(ids)
             scored = [Hit(condition_id, 1.0) for condition_id in ids[offset : offset + limit]]
             facets = repository.facets_of(session, ids)
-    tokens = repository.words(query)
-    if not total and tokens:
+        else:
+            # No condition carries the code: search what its system calls it instead (the
+            # code's own characters would match unrelated words).
+            name = repository.code_name(session, code.system, code.code)
+            name_words = [w for w in repository.words(name or "") if w not in CODE_NAME_FILLERS]
+            if name and name_words:
+                # Any of its words, ranked: code names qualify ("unspecified", "or Becker").
+                total, scored, facets = repository.search(
+                    session, name_words, filters, limit, offset, any_word=True
+                )
+                if total:
+                    match, searched_for, tokens = "code_name", name, name_words
+            else:
+                code = None  # not a code this service knows: the words are searched as text
+    if match == "none" and code is None and tokens:
         total, scored, facets = repository.search(session, tokens, filters, limit, offset)
         match = "text" if total else "none"
         if not total:

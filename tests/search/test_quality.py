@@ -1,0 +1,89 @@
+"""The search quality set: on the whole corpus, on both engines, each query must find its
+condition in the top 3 (names, misspellings, synonyms and abbreviations the sources give,
+codes of several systems, codes no condition carries, symptom words), and a symptom match
+must rank MMN first. Runs with FULL_CORPUS=1 (as in .ci/run)."""
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.conftest import make_client
+
+MMN = "multifocal-motor-neuropathy"
+QUALITY_SET = [
+    # names
+    ("multifocal motor neuropathy", MMN),
+    ("cystic fibrosis", "cystic-fibrosis"),
+    ("marfan syndrome", "marfan-syndrome"),
+    ("huntington disease", "huntington-disease"),
+    ("fabry disease", "fabry-disease"),
+    ("gaucher disease", "gaucher-disease"),
+    ("duchenne muscular dystrophy", "duchenne-muscular-dystrophy"),
+    ("rett syndrome", "rett-syndrome"),
+    ("prader willi syndrome", "prader-willi-syndrome"),
+    ("angelman syndrome", "angelman-syndrome"),
+    ("williams syndrome", "williams-syndrome"),
+    ("noonan syndrome", "noonan-syndrome"),
+    ("tuberous sclerosis", "tuberous-sclerosis-complex"),
+    ("phenylketonuria", "phenylketonuria"),
+    ("achondroplasia", "achondroplasia"),
+    # misspellings
+    ("multifocal motor neuropaty", MMN),
+    ("mutlifocal motor neuropathy", MMN),
+    ("cystic fibrossis", "cystic-fibrosis"),
+    ("marfan syndrom", "marfan-syndrome"),
+    ("huntingtn disease", "huntington-disease"),
+    ("gaucer disease", "gaucher-disease"),
+    ("duchene muscular dystrophy", "duchenne-muscular-dystrophy"),
+    ("prader wili syndrome", "prader-willi-syndrome"),
+    ("angelmann syndrome", "angelman-syndrome"),
+    ("tuberus sclerosis", "tuberous-sclerosis-complex"),
+    ("fenylketonuria", "phenylketonuria"),
+    ("acondroplasia", "achondroplasia"),
+    # an abbreviation the sources give as a synonym
+    ("MMN", MMN),
+    # codes, as people write them
+    ("G61.82", MMN),
+    ("G6182", MMN),
+    ("ORPHA:641", MMN),
+    ("MONDO:0018979", MMN),
+    ("ORPHA:586", "cystic-fibrosis"),
+    ("OMIM:219700", "cystic-fibrosis"),
+    ("OMIM:154700", "marfan-syndrome"),
+    ("ORPHA:558", "marfan-syndrome"),
+    ("E75.22", "gaucher-disease"),
+    # ICD-10-CM codes no condition carries: what ICD-10-CM calls them
+    ("E84.9", "cystic-fibrosis"),
+    ("G10", "huntington-disease"),
+    ("E70.0", "classic-phenylketonuria"),
+    # symptom words
+    ("motor conduction block weakness fasciculations", MMN),
+    ("elbow hypertrichosis", "hairy-elbows"),
+    ("lens subluxation aortic dilatation", "marfan-syndrome"),
+]
+
+
+@pytest.fixture(scope="module")
+def client(full_corpus_url: str) -> Iterator[TestClient]:
+    with make_client(full_corpus_url) as test_client:
+        yield test_client
+
+
+def test_the_quality_set_finds_each_condition_in_the_top_3(client: TestClient) -> None:
+    misses = []
+    for query, expected in QUALITY_SET:
+        body = client.get("/v1/search", params={"q": query, "limit": 3}).json()
+        slugs = [item["slug"] for item in body["items"]]
+        if expected not in slugs:
+            misses.append((query, expected, body["match"], slugs))
+    assert len(QUALITY_SET) >= 30
+    assert misses == []
+
+
+def test_a_symptom_match_ranks_mmn_first(client: TestClient) -> None:
+    symptoms = client.get(f"/v1/conditions/{MMN}/symptoms").json()
+    phenotypes = [p["hpo_id"] for group in symptoms["annotations"] for p in group["present"]]
+    given = [*phenotypes[::2], "HP:0001250"]  # every other one, and seizures (noise)
+    body = client.get("/v1/conditions/match", params={"symptoms": ",".join(given)}).json()
+    assert body["items"][0]["slug"] == MMN
