@@ -21,7 +21,7 @@ from app.core.migrations import head_revision
 from app.core.openapi import install_openapi
 from app.docs.router import install_docs
 from app.health.router import router as health_router
-from app.search.vocabulary import VocabularyCache
+from app.search.snapshot import SnapshotCache
 
 DESCRIPTION = """
 Structured content about medical conditions: overview, causes, symptoms, diagnosis, treatments,
@@ -78,7 +78,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         cache=ResponseCache(settings.response_cache_mb * 1024 * 1024),
         policy=CachePolicy(max_age=settings.cache_max_age),
     )
-    app.state.vocabulary = VocabularyCache()
+    app.state.search = SnapshotCache()
     install_error_handlers(app)
     install_openapi(app)
     install_docs(app)

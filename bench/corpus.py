@@ -56,6 +56,19 @@ TARGET_P95_MS = 20.0
 HP_IDS = ["HP:0001324", "HP:0001250", "HP:0001263", "HP:0000365", "HP:0002650"]
 ICD10CM_CODES = ["G61.82", "E84", "D66", "E80.1", "G61.0"]
 ORPHA_CODES = ["641", "586"]
+# Search (issue 6): names, misspellings, an abbreviation, codes, symptom words.
+SEARCH_QUERIES = [
+    "multifocal motor neuropathy", "cystic fibrosis", "marfan syndrome", "huntington disease",
+    "mutlifocal motor neuropathy", "gaucer disease", "MMN", "G61.82", "ORPHA:586", "E84.9",
+    "muscle weakness", "seizures", "elbow hypertrichosis",
+]  # fmt: skip
+AUTOCOMPLETE_PREFIXES = ["m", "mul", "multif", "cyst", "hunt", "muscle w", "seiz", "fab"]
+# Five MMN phenotypes; a mixed set; a broad set.
+MATCH_SETS = [
+    "HP:0012078,HP:0003690,HP:0002380,HP:0009063,HP:0001250",
+    "HP:0001324,HP:0001250,HP:0001263,HP:0000365,HP:0002650",
+    "HP:0000707,HP:0001507,HP:0000478,HP:0001626,HP:0000119",
+]
 SLUG_SOURCE = "/v1/conditions?limit=50&offset=5000"
 
 HPO_LINE = re.compile(r"^hpo \S+: imported in ([\d.]+) s: (.*)$", re.MULTILINE)
@@ -320,6 +333,7 @@ class Route:
     template: str  # "{}" is replaced by each key in turn
     keys: list[str]
     has_target: bool = False
+    target_ms: float = TARGET_P95_MS  # the p95 target, when has_target
 
 
 @dataclass
@@ -424,6 +438,17 @@ def measure_latency(engine: str, env: dict[str, str], requests: int) -> LatencyF
             Route("GET /v1/codes/icd10cm/{code}", "/v1/codes/icd10cm/{}", ICD10CM_CODES, True),
             Route("GET /v1/codes/orpha/{code}", "/v1/codes/orpha/{}", ORPHA_CODES, True),
             Route("GET /v1/conditions/{slug}", "/v1/conditions/{}", slugs),
+            Route("GET /v1/search?q=", "/v1/search?q={}", SEARCH_QUERIES, True, 20.0),
+            Route(
+                "GET /v1/autocomplete?q=", "/v1/autocomplete?q={}", AUTOCOMPLETE_PREFIXES, True, 5.0
+            ),
+            Route(
+                "GET /v1/conditions/match (5 terms)",
+                "/v1/conditions/match?symptoms={}",
+                MATCH_SETS,
+                True,
+                50.0,
+            ),
             Route(
                 "GET /v1/conditions/mmn/symptoms",
                 "/v1/conditions/{}/symptoms",
@@ -505,7 +530,8 @@ def render(run: EngineRun, requests: int) -> str:
         for r in lat.results:
             target = ""
             if r.route.has_target and r.latencies_ms:
-                target = f"< {TARGET_P95_MS:.0f} {mark(r.percentile(95) < TARGET_P95_MS)}"
+                goal = r.route.target_ms
+                target = f"< {goal:.0f} {mark(r.percentile(95) < goal)}"
             lines.append(
                 f"{r.route.name:<36}{len(r.latencies_ms):>5}{r.failures:>7}"
                 f"{r.percentile(50):>8.1f}{r.percentile(95):>8.1f}{r.percentile(99):>8.1f}"

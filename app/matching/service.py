@@ -108,7 +108,11 @@ def match(session: Session, codes: Sequence[str], limit: int, where: str) -> Mat
     return MatchResponse(
         given=[
             GivenTerm(
-                hpo_id=term.code or "", name=term.name, information_content=term.information_content
+                hpo_id=term.code or "",
+                name=term.name,
+                information_content=None
+                if term.information_content is None
+                else round(term.information_content, 4),
             )
             for term in given
         ],

@@ -15,7 +15,6 @@ from sqlalchemy import (
     bindparam,
     case,
     column,
-    exists,
     func,
     literal,
     select,
@@ -150,76 +149,37 @@ def _section_pairs() -> Select[tuple[int, str]]:
     return select(pairs.c[0].label("condition_id"), pairs.c[1].label("kind")).distinct()
 
 
-def _filters(session: Session, filters: SearchFilters) -> list[ColumnElement[bool]]:
-    clauses: list[ColumnElement[bool]] = [Condition.status == "published"]
-    if filters.code_system:
-        clauses.append(
-            exists().where(Code.condition_id == Condition.id, Code.system == filters.code_system)
-        )
-    if filters.section:
-        sections = _section_pairs().subquery()
-        clauses.append(
-            Condition.id.in_(
-                select(sections.c.condition_id).where(sections.c.kind == filters.section)
-            )
-        )
-    if filters.source:
-        sources = _source_pairs(session).subquery()
-        clauses.append(
-            Condition.id.in_(select(sources.c.condition_id).where(sources.c.key == filters.source))
-        )
-    return clauses
-
-
-def search(
-    session: Session,
-    tokens: Sequence[str],
-    filters: SearchFilters,
-    limit: int,
-    offset: int,
-    *,
-    any_word: bool = False,
-) -> tuple[int, list[Hit], dict[str, dict[str, int]]]:
-    """The total, one page of hits (best first, then by slug), and the facets of all matches.
-    Words of one letter (a possessive's s) are left out when others remain."""
+def match_all(session: Session, tokens: Sequence[str], *, any_word: bool = False) -> list[Hit]:
+    """Every published condition whose document matches all (or any of) the words, with its
+    text score and whole-name match, best first. Words of one letter (a possessive's s) are
+    left out when others remain."""
     tokens = [token for token in tokens if len(token) > 1] or list(tokens)
     matched = _matching(session, tokens, any_word).subquery()
     boost = _boost(tokens, matched.c.synonyms).label("boost")
-    base = (
-        select(Condition.id, matched.c.score, boost)
-        .join(matched, matched.c.condition_id == Condition.id)
-        .where(*_filters(session, filters))
-    )
-    total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
     # Among names that start with the query, the shortest is the closest.
     closeness = case((boost > 0, func.length(Condition.slug)), else_=0)
-    ordered = base.order_by(boost.desc(), closeness, matched.c.score.desc(), Condition.slug)
-    rows = session.execute(ordered.limit(limit).offset(offset)).all()
-    hits = [Hit(row[0], float(row[1]), NAME_MATCHES[row[2]]) for row in rows]
-    ids = select(base.subquery().c.id)
-    facets = {"source": {}, "section": {}} if not total else _facets(session, ids)
-    return total, hits, facets
+    query = (
+        select(Condition.id, matched.c.score, boost)
+        .join(matched, matched.c.condition_id == Condition.id)
+        .where(Condition.status == "published")
+        .order_by(boost.desc(), closeness, matched.c.score.desc(), Condition.slug)
+    )
+    return [Hit(row[0], float(row[1]), NAME_MATCHES[row[2]]) for row in session.execute(query)]
 
 
-def _facets(session: Session, ids: Select[Any]) -> dict[str, dict[str, int]]:
-    sources = _source_pairs(session).subquery()
-    sections = _section_pairs().subquery()
-    by_source = session.execute(
-        select(sources.c.key, func.count(func.distinct(sources.c.condition_id)))
-        .where(sources.c.condition_id.in_(ids))
-        .group_by(sources.c.key)
-        .order_by(sources.c.key)
-    )
-    by_section = session.execute(
-        select(sections.c.kind, func.count())
-        .where(sections.c.condition_id.in_(ids))
-        .group_by(sections.c.kind)
-        .order_by(sections.c.kind)
-    )
-    return {
-        "source": {key: count for key, count in by_source},
-        "section": {kind: count for kind, count in by_section},
+def condition_facts(session: Session) -> dict[str, dict[int, set[str]]]:
+    """For every condition: its section kinds, the keys of the sources it draws on, and its
+    code systems. Held in memory per content version (see snapshot.Snapshot)."""
+    facts: dict[str, dict[int, set[str]]] = {"section": {}, "source": {}, "code_system": {}}
+    queries: dict[str, Select[*tuple[Any, ...]]] = {
+        "section": _section_pairs(),
+        "source": _source_pairs(session),
+        "code_system": select(Code.condition_id, Code.system).distinct(),
     }
+    for name, query in queries.items():
+        for row in session.execute(query):
+            facts[name].setdefault(int(row[0]), set()).add(str(row[1]))
+    return facts
 
 
 _DOCUMENTS = {
@@ -252,6 +212,7 @@ def conditions_with_code(session: Session, system: str, code: str) -> list[int]:
         .join(Code, Code.condition_id == Condition.id)
         .where(Code.system == system, Code.code == code, Condition.status == "published")
         .distinct()
+        .order_by(Condition.id)
     )
     return list(session.scalars(query))
 
@@ -276,8 +237,10 @@ def conditions_with_term(session: Session, hpo_id: str) -> list[int]:
         .where(SectionItem.term_id == term_id)
     )
     ids = union_all(annotated, written).subquery()
-    query = select(Condition.id).where(
-        Condition.id.in_(select(ids.c[0])), Condition.status == "published"
+    query = (
+        select(Condition.id)
+        .where(Condition.id.in_(select(ids.c[0])), Condition.status == "published")
+        .order_by(Condition.slug)
     )
     return list(session.scalars(query))
 
@@ -296,21 +259,3 @@ def vocabulary_rows(session: Session) -> list[tuple[str, str, str]]:
     for slug, name in session.execute(select(Term.slug, Term.name).where(Term.kind == "symptom")):
         rows.append((name, "symptom", slug))
     return rows
-
-
-def filter_ids(session: Session, ids: Sequence[int], filters: SearchFilters) -> list[int]:
-    """Of these conditions, the published ones that pass the filters, in slug order."""
-    if not ids:
-        return []
-    query = (
-        select(Condition.id)
-        .where(Condition.id.in_(ids), *_filters(session, filters))
-        .order_by(Condition.slug)
-    )
-    return list(session.scalars(query))
-
-
-def facets_of(session: Session, ids: Sequence[int]) -> dict[str, dict[str, int]]:
-    if not ids:
-        return {"source": {}, "section": {}}
-    return _facets(session, select(Condition.id).where(Condition.id.in_(ids)))

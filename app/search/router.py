@@ -3,21 +3,24 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
+from sqlalchemy import Connection
 
 from app.conditions.kinds import CodeSystem, SectionKind
-from app.core.deps import SessionDep
+from app.conditions.repository import CONTENT_VERSION
+from app.core.db import session_on
+from app.core.deps import SessionDep, reads_of
 from app.core.errors import problem_responses
 from app.search import service
 from app.search.repository import SearchFilters
 from app.search.schemas import AutocompleteResponse, SearchResponse
-from app.search.vocabulary import VocabularyCache
+from app.search.snapshot import Snapshot, SnapshotCache
 
 router = APIRouter()
 TEXT = r"^[^\x00-\x1f\x7f]*\w[^\x00-\x1f\x7f]*$"  # printable, with at least one word character
 
 
-def _vocabulary(request: Request) -> VocabularyCache:
-    cache: VocabularyCache = request.app.state.vocabulary
+def _snapshots(request: Request) -> SnapshotCache:
+    cache: SnapshotCache = request.app.state.search
     return cache
 
 
@@ -61,7 +64,7 @@ def search(
         source=source,
         code_system=code_system.value if code_system else None,
     )
-    return service.search(session, _vocabulary(request), request, q, filters, limit, offset)
+    return service.search(session, _snapshots(request), request, q, filters, limit, offset)
 
 
 @router.get(
@@ -74,10 +77,21 @@ def search(
     ),
     responses=problem_responses(422, 503),
 )
-def autocomplete(
+async def autocomplete(
     request: Request,
-    session: SessionDep,
     q: Annotated[str, Query(min_length=1, max_length=100, pattern=TEXT, examples=["multif"])],
     limit: Annotated[int, Query(ge=1, le=50)] = 10,
 ) -> AutocompleteResponse:
-    return service.autocomplete(session, _vocabulary(request), q, limit)
+    # Answered from memory: one version check (see core.db.Reader), and a rebuild on the thread
+    # pool only when the content changed.
+    reads, cache = reads_of(request), _snapshots(request)
+    version = await reads.read.check(CONTENT_VERSION)
+    snapshot = cache.current(version)
+    if snapshot is None:
+        snapshot = cache.store(await reads.read.build(_build_snapshot, version))
+    return service.autocomplete(snapshot, q, limit)
+
+
+def _build_snapshot(connection: Connection, version: int) -> Snapshot:
+    with session_on(connection) as session:
+        return Snapshot.build(session, version)

@@ -20,7 +20,7 @@ from app.search.schemas import (
     SearchResponse,
     Suggestion,
 )
-from app.search.vocabulary import Vocabulary, VocabularyCache
+from app.search.snapshot import Snapshot, SnapshotCache
 
 SNIPPET_CHARS = 160
 # Words of code-system names that say how the code is used, not what the condition is.
@@ -57,14 +57,6 @@ def parse_code(query: str) -> CodeQuery | None:
             return CodeQuery("hpo", f"HP:{match.group(1)}")
         return CodeQuery(system, match.group(1))
     return None
-
-
-def vocabulary(session: Session, cache: VocabularyCache) -> Vocabulary:
-    version = repository.content_version(session)
-    current = cache.current(version)
-    if current is not None:
-        return current
-    return cache.store(Vocabulary.build(version, repository.vocabulary_rows(session)))
 
 
 def _stems(tokens: list[str]) -> list[re.Pattern[str]]:
@@ -117,15 +109,24 @@ def _hits(session: Session, scored: list[Hit], tokens: list[str]) -> list[Search
     return hits
 
 
+def _ranked(
+    snapshot: Snapshot, hits: list[Hit], filters: SearchFilters, limit: int, offset: int
+) -> tuple[int, list[Hit], dict[str, dict[str, int]]]:
+    kept = [hit for hit in hits if snapshot.facts.passes(hit.condition_id, filters)]
+    ids = [hit.condition_id for hit in kept]
+    return len(kept), kept[offset : offset + limit], snapshot.facts.facets(ids)
+
+
 def search(
     session: Session,
-    cache: VocabularyCache,
+    cache: SnapshotCache,
     request: Request,
     query: str,
     filters: SearchFilters,
     limit: int,
     offset: int,
 ) -> SearchResponse:
+    snapshot = cache.get(session)
     code = parse_code(query)
     searched_for, corrected, match = query, None, "none"
     total, scored = 0, list[Hit]()
@@ -137,11 +138,10 @@ def search(
             if code.system == "hpo"
             else repository.conditions_with_code(session, code.system, code.code)
         )
-        ids = repository.filter_ids(session, ids, filters)
-        if ids:
-            match, total = "code", len(ids)
-            scored = [Hit(condition_id, 1.0) for condition_id in ids[offset : offset + limit]]
-            facets = repository.facets_of(session, ids)
+        hits = [Hit(condition_id, 1.0) for condition_id in ids]
+        total, scored, facets = _ranked(snapshot, hits, filters, limit, offset)
+        if total:
+            match = "code"
         else:
             # No condition carries the code: search what its system calls it instead (the
             # code's own characters would match unrelated words).
@@ -149,21 +149,21 @@ def search(
             name_words = [w for w in repository.words(name or "") if w not in CODE_NAME_FILLERS]
             if name and name_words:
                 # Any of its words, ranked: code names qualify ("unspecified", "or Becker").
-                total, scored, facets = repository.search(
-                    session, name_words, filters, limit, offset, any_word=True
-                )
+                hits = repository.match_all(session, name_words, any_word=True)
+                total, scored, facets = _ranked(snapshot, hits, filters, limit, offset)
                 if total:
                     match, searched_for, tokens = "code_name", name, name_words
             else:
                 code = None  # not a code this service knows: the words are searched as text
     if match == "none" and code is None and tokens:
-        total, scored, facets = repository.search(session, tokens, filters, limit, offset)
+        hits = repository.match_all(session, tokens)
+        total, scored, facets = _ranked(snapshot, hits, filters, limit, offset)
         match = "text" if total else "none"
         if not total:
-            known = vocabulary(session, cache)
-            fixed = [known.correct(token) or token for token in tokens]
+            fixed = [snapshot.vocabulary.correct(token) or token for token in tokens]
             if fixed != tokens:
-                total, scored, facets = repository.search(session, fixed, filters, limit, offset)
+                hits = repository.match_all(session, fixed)
+                total, scored, facets = _ranked(snapshot, hits, filters, limit, offset)
                 if total:
                     match, corrected, tokens = "corrected", " ".join(fixed), fixed
                     searched_for = corrected
@@ -185,10 +185,8 @@ def search(
     )
 
 
-def autocomplete(
-    session: Session, cache: VocabularyCache, query: str, limit: int
-) -> AutocompleteResponse:
-    entries = vocabulary(session, cache).complete(query, limit)
+def autocomplete(snapshot: Snapshot, query: str, limit: int) -> AutocompleteResponse:
+    entries = snapshot.vocabulary.complete(query, limit)
     items = [
         Suggestion(
             label=entry.label,

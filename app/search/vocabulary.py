@@ -1,10 +1,9 @@
-"""The vocabulary of condition names, synonyms and symptom terms, held in memory per worker:
-prefix look-ups for autocomplete, and the words typo correction corrects towards. Rebuilt when
-the content version (raised by any change to conditions, imports included) moves."""
+"""The vocabulary of condition names, synonyms and symptom terms, held in memory per worker
+(see snapshot.py): prefix look-ups for autocomplete, and the words typo correction corrects
+towards."""
 
 import bisect
 import re
-import threading
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -102,21 +101,3 @@ KIND_ORDER = {"condition": 0, "synonym": 1, "symptom": 2}
 def _rank(entry: Entry) -> tuple[int, int, str]:
     """Conditions before their synonyms before symptoms; then the shortest label."""
     return KIND_ORDER[entry.kind], len(entry.label), entry.label
-
-
-class VocabularyCache:
-    """One vocabulary per worker, rebuilt when the content version it was built at is old."""
-
-    def __init__(self) -> None:
-        self._current: Vocabulary | None = None
-        self._lock = threading.Lock()
-
-    def current(self, version: int) -> Vocabulary | None:
-        vocabulary = self._current
-        return vocabulary if vocabulary is not None and vocabulary.version == version else None
-
-    def store(self, vocabulary: Vocabulary) -> Vocabulary:
-        with self._lock:
-            if self._current is None or self._current.version <= vocabulary.version:
-                self._current = vocabulary
-        return vocabulary
