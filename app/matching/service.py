@@ -61,20 +61,27 @@ def match(session: Session, codes: Sequence[str], limit: int, where: str) -> Mat
     by_id = {term.id: term for term in given}
     total_weight = sum(_weight(term) for term in given) or 1.0
     looked_up = [term.id for term in given if _weight(term) >= MIN_LOOKED_UP_IC]
+    by_condition: dict[int, list[repository.Covered]] = defaultdict(list)
+    for pair in repository.covered(session, looked_up) if looked_up else []:
+        by_condition[pair.condition_id].append(pair)
+    scored = [
+        (
+            sum(_weight(by_id[pair.given_id]) for pair in pairs) / total_weight,
+            len(pairs),
+            sum(pair.exact for pair in pairs),
+            condition_id,
+        )
+        for condition_id, pairs in by_condition.items()
+    ]
+    scored.sort(key=lambda row: (-row[0], -row[1], -row[2], row[3]))
+    top = scored[:limit]
+    # The annotations behind each match, for the page only.
     per_condition: dict[int, dict[int, list[AnnotationHit]]] = defaultdict(
         lambda: defaultdict(list)
     )
-    for hit in repository.annotations_under(session, looked_up) if looked_up else []:
+    top_ids = [row[3] for row in top]
+    for hit in repository.annotations_under(session, looked_up, top_ids) if top_ids else []:
         per_condition[hit.condition_id][hit.given_id].append(hit)
-    scored = []
-    for condition_id, by_given in per_condition.items():
-        covered = sum(_weight(by_id[given_id]) for given_id in by_given)
-        exact = sum(
-            any(hit.term_id == given_id for hit in hits) for given_id, hits in by_given.items()
-        )
-        scored.append((covered / total_weight, len(by_given), exact, condition_id))
-    scored.sort(key=lambda row: (-row[0], -row[1], -row[2], row[3]))
-    top = scored[:limit]
     conditions = repository.conditions_by_id(session, [row[3] for row in top])
     items = []
     for score, matched, _, condition_id in top:

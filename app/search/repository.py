@@ -7,15 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
-    ColumnElement,
-    Float,
-    Integer,
     Select,
-    String,
     bindparam,
-    case,
-    column,
-    func,
     literal,
     select,
     text,
@@ -42,10 +35,10 @@ SEARCH_COLUMNS = ("name", "synonyms", "codes", "summary", "sections")
 # SQLite (in SEARCH_COLUMNS order), ts_rank_cd's {D, C, B, A} for the classes of migration 0004.
 _MATCHING = {
     "sqlite": """SELECT rowid AS condition_id,
-            -bm25(condition_search, 10.0, 6.0, 4.0, 1.5, 1.0) AS score, synonyms
+            -bm25(condition_search, 10.0, 6.0, 4.0, 1.5, 1.0) AS score
         FROM condition_search WHERE condition_search MATCH :query""",
     "postgresql": """SELECT condition_id,
-            ts_rank_cd('{0.1, 0.4, 0.6, 1.0}', document, q) AS score, synonyms
+            ts_rank_cd('{0.1, 0.4, 0.6, 1.0}', document, q) AS score
         FROM condition_search, to_tsquery('english', :query) AS q WHERE document @@ q""",
 }
 
@@ -55,9 +48,6 @@ class SearchFilters:
     section: str | None = None
     source: str | None = None
     code_system: str | None = None
-
-
-NAME_MATCHES = {3: "exact", 2: "synonym", 1: "prefix", 0: None}
 
 
 @dataclass(frozen=True)
@@ -91,33 +81,6 @@ def _tsquery(tokens: Sequence[str], any_word: bool) -> str:
     return (" | " if any_word else " & ").join(parts)
 
 
-def _matching(
-    session: Session, tokens: Sequence[str], any_word: bool
-) -> Select[tuple[int, float, str]]:
-    """(condition id, score, synonyms) of every document matching all (or any of) the words."""
-    dialect = session.get_bind().dialect.name
-    query = _fts5_query(tokens, any_word) if dialect == "sqlite" else _tsquery(tokens, any_word)
-    matched = text(_MATCHING[dialect]).bindparams(query=query)
-    sub = matched.columns(
-        column("condition_id", Integer), column("score", Float), column("synonyms", String)
-    ).subquery()
-    return select(sub.c.condition_id, sub.c.score, sub.c.synonyms)
-
-
-def _boost(tokens: Sequence[str], synonyms: ColumnElement[str]) -> ColumnElement[int]:
-    """Whole-name matches first: the query is the name (by slug), or one of the synonyms, or
-    the start of the name. bm25 and ts_rank_cd alone favour short documents, so a record with
-    many phenotypes would rank below its own variants."""
-    slug, phrase = "-".join(tokens), " ".join(tokens)
-    padded = literal(" ; ") + func.lower(synonyms) + literal(" ; ")
-    return case(
-        (Condition.slug == slug, 3),
-        (padded.contains(f" ; {phrase} ; ", autoescape=True), 2),
-        (Condition.slug.startswith(f"{slug}-", autoescape=True), 1),
-        else_=0,
-    )
-
-
 def _annotation_source_key(session: Session) -> str | None:
     source_id = session.scalar(select(PhenotypeAnnotation.source_id).limit(1))
     return session.scalar(select(Source.key).where(Source.id == source_id)) if source_id else None
@@ -149,22 +112,28 @@ def _section_pairs() -> Select[tuple[int, str]]:
     return select(pairs.c[0].label("condition_id"), pairs.c[1].label("kind")).distinct()
 
 
-def match_all(session: Session, tokens: Sequence[str], *, any_word: bool = False) -> list[Hit]:
-    """Every published condition whose document matches all (or any of) the words, with its
-    text score and whole-name match, best first. Words of one letter (a possessive's s) are
-    left out when others remain."""
+def match_all(
+    session: Session, tokens: Sequence[str], *, any_word: bool = False
+) -> list[tuple[int, float]]:
+    """(condition id, text score) of every document that matches all (or any of) the words,
+    unordered: the service ranks them (snapshot.py). Words of one letter (a possessive's s)
+    are left out when others remain."""
     tokens = [token for token in tokens if len(token) > 1] or list(tokens)
-    matched = _matching(session, tokens, any_word).subquery()
-    boost = _boost(tokens, matched.c.synonyms).label("boost")
-    # Among names that start with the query, the shortest is the closest.
-    closeness = case((boost > 0, func.length(Condition.slug)), else_=0)
-    query = (
-        select(Condition.id, matched.c.score, boost)
-        .join(matched, matched.c.condition_id == Condition.id)
-        .where(Condition.status == "published")
-        .order_by(boost.desc(), closeness, matched.c.score.desc(), Condition.slug)
+    dialect = session.get_bind().dialect.name
+    query = _fts5_query(tokens, any_word) if dialect == "sqlite" else _tsquery(tokens, any_word)
+    rows = session.execute(text(_MATCHING[dialect]), {"query": query})
+    return [(int(row[0]), float(row[1])) for row in rows]
+
+
+def published_names(session: Session) -> dict[int, tuple[str, frozenset[str]]]:
+    """Slug and casefolded synonyms of every published condition."""
+    query = select(Condition.id, Condition.slug, Condition.synonyms).where(
+        Condition.status == "published"
     )
-    return [Hit(row[0], float(row[1]), NAME_MATCHES[row[2]]) for row in session.execute(query)]
+    return {
+        row[0]: (row[1], frozenset(synonym.casefold() for synonym in row[2] or []))
+        for row in session.execute(query)
+    }
 
 
 def condition_facts(session: Session) -> dict[str, dict[int, set[str]]]:

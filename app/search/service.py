@@ -109,12 +109,11 @@ def _hits(session: Session, scored: list[Hit], tokens: list[str]) -> list[Search
     return hits
 
 
-def _ranked(
-    snapshot: Snapshot, hits: list[Hit], filters: SearchFilters, limit: int, offset: int
+def _page(
+    snapshot: Snapshot, hits: list[Hit], limit: int, offset: int
 ) -> tuple[int, list[Hit], dict[str, dict[str, int]]]:
-    kept = [hit for hit in hits if snapshot.facts.passes(hit.condition_id, filters)]
-    ids = [hit.condition_id for hit in kept]
-    return len(kept), kept[offset : offset + limit], snapshot.facts.facets(ids)
+    ids = [hit.condition_id for hit in hits]
+    return len(hits), hits[offset : offset + limit], snapshot.facts.facets(ids)
 
 
 def search(
@@ -138,8 +137,12 @@ def search(
             if code.system == "hpo"
             else repository.conditions_with_code(session, code.system, code.code)
         )
-        hits = [Hit(condition_id, 1.0) for condition_id in ids]
-        total, scored, facets = _ranked(snapshot, hits, filters, limit, offset)
+        hits = [
+            Hit(condition_id, 1.0)
+            for condition_id in ids
+            if snapshot.facts.passes(condition_id, filters)
+        ]
+        total, scored, facets = _page(snapshot, hits, limit, offset)
         if total:
             match = "code"
         else:
@@ -149,21 +152,22 @@ def search(
             name_words = [w for w in repository.words(name or "") if w not in CODE_NAME_FILLERS]
             if name and name_words:
                 # Any of its words, ranked: code names qualify ("unspecified", "or Becker").
-                hits = repository.match_all(session, name_words, any_word=True)
-                total, scored, facets = _ranked(snapshot, hits, filters, limit, offset)
+                matches = repository.match_all(session, name_words, any_word=True)
+                hits = snapshot.rank(matches, name_words, filters)
+                total, scored, facets = _page(snapshot, hits, limit, offset)
                 if total:
                     match, searched_for, tokens = "code_name", name, name_words
             else:
                 code = None  # not a code this service knows: the words are searched as text
     if match == "none" and code is None and tokens:
-        hits = repository.match_all(session, tokens)
-        total, scored, facets = _ranked(snapshot, hits, filters, limit, offset)
+        hits = snapshot.rank(repository.match_all(session, tokens), tokens, filters)
+        total, scored, facets = _page(snapshot, hits, limit, offset)
         match = "text" if total else "none"
         if not total:
             fixed = [snapshot.vocabulary.correct(token) or token for token in tokens]
             if fixed != tokens:
-                hits = repository.match_all(session, fixed)
-                total, scored, facets = _ranked(snapshot, hits, filters, limit, offset)
+                hits = snapshot.rank(repository.match_all(session, fixed), fixed, filters)
+                total, scored, facets = _page(snapshot, hits, limit, offset)
                 if total:
                     match, corrected, tokens = "corrected", " ".join(fixed), fixed
                     searched_for = corrected

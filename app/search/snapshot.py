@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from app.search import repository
-from app.search.repository import SearchFilters
+from app.search.repository import Hit, SearchFilters
 from app.search.vocabulary import Vocabulary
 
 
@@ -38,11 +38,15 @@ class Facts:
         return result
 
 
+NAME_MATCHES = {3: "exact", 2: "synonym", 1: "prefix", 0: None}
+
+
 @dataclass(frozen=True)
 class Snapshot:
     version: int
     vocabulary: Vocabulary
     facts: Facts
+    names: dict[int, tuple[str, frozenset[str]]]  # published: slug, casefolded synonyms
 
     @classmethod
     def build(cls, session: Session, version: int) -> "Snapshot":
@@ -50,7 +54,37 @@ class Snapshot:
             version,
             Vocabulary.build(version, repository.vocabulary_rows(session)),
             Facts(repository.condition_facts(session)),
+            repository.published_names(session),
         )
+
+    def rank(
+        self, matches: list[tuple[int, float]], tokens: Sequence[str], filters: SearchFilters
+    ) -> list[Hit]:
+        """Published matches that pass the filters, whole-name matches first (the query is the
+        name, by slug; a synonym; the start of the name, shortest first), then by text score.
+        bm25 and ts_rank_cd alone favour short documents, so a record with many phenotypes
+        would rank below its own variants."""
+        slug = "-".join(token for token in tokens if len(token) > 1) or "-".join(tokens)
+        phrase = " ".join(tokens)
+        ranked = []
+        for condition_id, score in matches:
+            names = self.names.get(condition_id)
+            if names is None or not self.facts.passes(condition_id, filters):
+                continue
+            own_slug, synonyms = names
+            boost = (
+                3 if own_slug == slug
+                else 2 if phrase in synonyms
+                else 1 if own_slug.startswith(f"{slug}-")
+                else 0
+            )  # fmt: skip
+            closeness = len(own_slug) if boost else 0
+            ranked.append(((-boost, closeness, -score, own_slug), condition_id, score, boost))
+        ranked.sort()
+        return [
+            Hit(condition_id, score, NAME_MATCHES[boost])
+            for _, condition_id, score, boost in ranked
+        ]
 
 
 class SnapshotCache:

@@ -3,6 +3,7 @@
 towards."""
 
 import bisect
+import heapq
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -54,12 +55,8 @@ class Vocabulary:
         key = prefix.casefold().strip()
         found: dict[Entry, None] = {}
         start = bisect.bisect_left(self.keys, key)
-        whole = []
-        for index in range(start, len(self.keys)):
-            if not self.keys[index].startswith(key):
-                break
-            whole.append(self.entries[index])
-        for entry in sorted(whole, key=_rank)[:limit]:
+        end = bisect.bisect_left(self.keys, key + "\U0010ffff", lo=start)
+        for entry in heapq.nsmallest(limit, self.entries[start:end], key=_rank):
             found[entry] = None
         if len(found) < limit and " " not in key:
             start = bisect.bisect_left(self.word_keys, (key, -1))
