@@ -2,10 +2,11 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import ValidationError
 
-from app.core.deps import SessionDep
+from app.core.conditional import NOT_MODIFIED, json_representation
+from app.core.deps import CachePolicyDep, SessionDep
 from app.core.errors import InvalidParameter, problem_responses
 from app.matching import service
 from app.matching.schemas import MAX_TERMS, MatchRequest, MatchResponse
@@ -25,10 +26,12 @@ DESCRIPTION = (
     response_model=MatchResponse,
     summary="Rank conditions by symptoms",
     description=DESCRIPTION,
-    responses=problem_responses(422, 503),
+    responses={**problem_responses(422, 503), **NOT_MODIFIED},
 )
 def match_get(
+    request: Request,
     session: SessionDep,
+    policy: CachePolicyDep,
     symptoms: Annotated[
         str,
         Query(
@@ -38,10 +41,10 @@ def match_get(
         ),
     ],
     limit: Annotated[int, Query(ge=1, le=50)] = 10,
-) -> MatchResponse:
+) -> Response:
     codes = [code.strip() for code in symptoms.split(",") if code.strip()]
     try:
-        request = MatchRequest(symptoms=codes, limit=limit)
+        body = MatchRequest(symptoms=codes, limit=limit)
     except ValidationError as exc:
         raise InvalidParameter(
             f"symptoms must be 1 to {MAX_TERMS} HPO ids such as HP:0012078, comma-separated.",
@@ -50,7 +53,8 @@ def match_get(
                 for error in exc.errors()
             ],
         ) from exc
-    return service.match(session, request.symptoms, request.limit, where="query")
+    result = service.match(session, body.symptoms, body.limit, where="query")
+    return json_representation(request, result, policy)
 
 
 @router.post(

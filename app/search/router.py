@@ -2,13 +2,14 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy import Connection
 
 from app.conditions.kinds import CodeSystem, SectionKind
 from app.conditions.repository import CONTENT_VERSION
+from app.core.conditional import NOT_MODIFIED, json_representation
 from app.core.db import session_on
-from app.core.deps import SessionDep, reads_of
+from app.core.deps import CachePolicyDep, SessionDep, reads_of
 from app.core.errors import problem_responses
 from app.search import service
 from app.search.repository import SearchFilters
@@ -35,11 +36,12 @@ def _snapshots(request: Request) -> SnapshotCache:
         "unknown word is corrected to the nearest known one and `corrected_query` says so. "
         "Facets count all matches per source and per section."
     ),
-    responses=problem_responses(422, 503),
+    responses={**problem_responses(422, 503), **NOT_MODIFIED},
 )
 def search(
     request: Request,
     session: SessionDep,
+    policy: CachePolicyDep,
     q: Annotated[
         str,
         Query(min_length=1, max_length=200, pattern=TEXT, examples=["multifocal motor neuropathy"]),
@@ -58,13 +60,14 @@ def search(
     ] = None,
     limit: Annotated[int, Query(ge=1, le=50)] = 10,
     offset: Annotated[int, Query(ge=0, le=1000)] = 0,
-) -> SearchResponse:
+) -> Response:
     filters = SearchFilters(
         section=section.value if section else None,
         source=source,
         code_system=code_system.value if code_system else None,
     )
-    return service.search(session, _snapshots(request), request, q, filters, limit, offset)
+    result = service.search(session, _snapshots(request), request, q, filters, limit, offset)
+    return json_representation(request, result, policy)
 
 
 @router.get(
@@ -75,13 +78,13 @@ def search(
         "Condition names, synonyms and symptom terms that start with `q` (shortest first), then "
         "those with a later word starting with it; each typed by kind, with its link."
     ),
-    responses=problem_responses(422, 503),
+    responses={**problem_responses(422, 503), **NOT_MODIFIED},
 )
 async def autocomplete(
     request: Request,
     q: Annotated[str, Query(min_length=1, max_length=100, pattern=TEXT, examples=["multif"])],
     limit: Annotated[int, Query(ge=1, le=50)] = 10,
-) -> AutocompleteResponse:
+) -> Response:
     # Answered from memory: one version check (see core.db.Reader), and a rebuild on the thread
     # pool only when the content changed.
     reads, cache = reads_of(request), _snapshots(request)
@@ -89,7 +92,7 @@ async def autocomplete(
     snapshot = cache.current(version)
     if snapshot is None:
         snapshot = cache.store(await reads.read.build(_build_snapshot, version))
-    return service.autocomplete(snapshot, q, limit)
+    return json_representation(request, service.autocomplete(snapshot, q, limit), reads.policy)
 
 
 def _build_snapshot(connection: Connection, version: int) -> Snapshot:

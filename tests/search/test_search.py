@@ -137,3 +137,19 @@ def test_autocomplete_by_kind(corpus: TestClient) -> None:
     item = corpus.get("/v1/autocomplete", params={"q": "muscle w"}).json()["items"][0]
     assert item["links"]["self"].startswith("/v1/symptoms/")
     assert corpus.get("/v1/autocomplete", params={"q": ""}).status_code == 422
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/v1/search?q=weakness",
+        "/v1/autocomplete?q=mu",
+        "/v1/conditions/match?symptoms=HP:0001324",
+    ],
+)
+def test_answers_revalidate_with_their_etag(corpus: TestClient, path: str) -> None:
+    first = corpus.get(path)
+    assert first.headers["cache-control"].startswith("public, max-age=")
+    again = corpus.get(path, headers={"If-None-Match": first.headers["etag"]})
+    assert again.status_code == 304
+    assert again.content == b""
