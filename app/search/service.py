@@ -137,11 +137,8 @@ def search(
             if code.system == "hpo"
             else repository.conditions_with_code(session, code.system, code.code)
         )
-        hits = [
-            Hit(condition_id, 1.0)
-            for condition_id in ids
-            if snapshot.facts.passes(condition_id, filters)
-        ]
+        allowed = snapshot.facts.allowed(filters)
+        hits = [Hit(id_, 1.0) for id_ in ids if allowed is None or id_ in allowed]
         total, scored, facets = _page(snapshot, hits, limit, offset)
         if total:
             match = "code"

@@ -19,16 +19,19 @@ from app.search.vocabulary import Vocabulary
 class Facts:
     by: dict[str, dict[int, set[str]]]  # section / source / code_system -> condition -> values
 
-    def passes(self, condition_id: int, filters: SearchFilters) -> bool:
+    def allowed(self, filters: SearchFilters) -> set[int] | None:
+        """The conditions that pass the filters; None when there are none (all pass)."""
         wanted = {
             "section": filters.section,
             "source": filters.source,
             "code_system": filters.code_system,
         }
-        return all(
-            value is None or value in self.by[name].get(condition_id, ())
-            for name, value in wanted.items()
-        )
+        allowed: set[int] | None = None
+        for name, value in wanted.items():
+            if value is not None:
+                having = {id_ for id_, values in self.by[name].items() if value in values}
+                allowed = having if allowed is None else allowed & having
+        return allowed
 
     def facets(self, ids: Sequence[int]) -> dict[str, dict[str, int]]:
         result = {}
@@ -65,25 +68,30 @@ class Snapshot:
         bm25 and ts_rank_cd alone favour short documents, so a record with many phenotypes
         would rank below its own variants."""
         slug = "-".join(token for token in tokens if len(token) > 1) or "-".join(tokens)
-        phrase = " ".join(tokens)
-        ranked = []
+        prefix, phrase = f"{slug}-", " ".join(tokens)
+        allowed, names = self.facts.allowed(filters), self.names
+        named: list[tuple[int, int, float, str, int]] = []  # whole-name matches: few
+        others: list[tuple[float, str, int]] = []
         for condition_id, score in matches:
-            names = self.names.get(condition_id)
-            if names is None or not self.facts.passes(condition_id, filters):
+            entry = names.get(condition_id)
+            if entry is None or (allowed is not None and condition_id not in allowed):
                 continue
-            own_slug, synonyms = names
+            own_slug, synonyms = entry
             boost = (
                 3 if own_slug == slug
                 else 2 if phrase in synonyms
-                else 1 if own_slug.startswith(f"{slug}-")
+                else 1 if own_slug.startswith(prefix)
                 else 0
             )  # fmt: skip
-            closeness = len(own_slug) if boost else 0
-            ranked.append(((-boost, closeness, -score, own_slug), condition_id, score, boost))
-        ranked.sort()
+            if boost:
+                named.append((-boost, len(own_slug), -score, own_slug, condition_id))
+            else:
+                others.append((-score, own_slug, condition_id))
+        named.sort()
+        others.sort()
         return [
-            Hit(condition_id, score, NAME_MATCHES[boost])
-            for _, condition_id, score, boost in ranked
+            *(Hit(row[4], -row[2], NAME_MATCHES[-row[0]]) for row in named),
+            *(Hit(row[2], -row[0]) for row in others),
         ]
 
 
