@@ -1,18 +1,35 @@
-"""Information content of phenotype terms, computed from the annotations at each HPO import:
-IC(t) = -ln(n(t) / N), n(t) the annotated conditions having t or a more specific term (the
-closure includes each term itself), N all annotated conditions."""
+"""Derived at each HPO import from the annotations: which terms each condition covers (its
+annotated terms and their ancestors; the closure includes each term itself), and each term's
+information content IC(t) = -ln(n(t) / N), n(t) the conditions covering t, N all annotated
+conditions."""
 
 import math
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, case, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from app.models import PhenotypeAnnotation, Term, term_ancestors
+from app.models import PhenotypeAnnotation, PhenotypeCoverage, Term, term_ancestors
+
+
+def _cover(session: Session) -> None:
+    session.execute(delete(PhenotypeCoverage))
+    exact = func.max(
+        case((PhenotypeAnnotation.term_id == term_ancestors.c.ancestor_id, 1), else_=0)
+    )
+    pairs = (
+        select(term_ancestors.c.ancestor_id, PhenotypeAnnotation.condition_id, exact == 1)
+        .join(term_ancestors, term_ancestors.c.term_id == PhenotypeAnnotation.term_id)
+        .where(PhenotypeAnnotation.excluded.is_(False))
+        .group_by(term_ancestors.c.ancestor_id, PhenotypeAnnotation.condition_id)
+    )
+    columns = ["term_id", "condition_id", "exact"]
+    session.execute(insert(PhenotypeCoverage).from_select(columns, pairs))
 
 
 def compute(session: Session) -> int:
-    """Stores every term's information content (None where nothing is annotated with it or
-    below it); returns how many terms got one."""
+    """Stores the coverage, and every term's information content (None where no condition
+    covers it); returns how many terms got one."""
+    _cover(session)
     present = PhenotypeAnnotation.excluded.is_(False)
     total = session.scalar(
         select(func.count(func.distinct(PhenotypeAnnotation.condition_id))).where(present)
@@ -21,13 +38,7 @@ def compute(session: Session) -> int:
     if not total:
         return 0
     counts = session.execute(
-        select(
-            term_ancestors.c.ancestor_id,
-            func.count(func.distinct(PhenotypeAnnotation.condition_id)),
-        )
-        .join(term_ancestors, term_ancestors.c.term_id == PhenotypeAnnotation.term_id)
-        .where(present)
-        .group_by(term_ancestors.c.ancestor_id)
+        select(PhenotypeCoverage.term_id, func.count()).group_by(PhenotypeCoverage.term_id)
     ).all()
     values = [{"term_id": term_id, "ic": -math.log(count / total)} for term_id, count in counts]
     statement = (

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, aliased
 
-from app.models import Condition, PhenotypeAnnotation, Term, term_ancestors
+from app.models import Condition, PhenotypeAnnotation, PhenotypeCoverage, Term, term_ancestors
 
 
 def terms_by_code(session: Session, codes: Sequence[str]) -> dict[str, Term]:
@@ -28,30 +28,37 @@ class AnnotationHit:
 
 
 @dataclass(frozen=True)
-class Covered:
+class Ranked:
     condition_id: int
-    given_id: int
-    exact: bool  # annotated with the given term itself, not only with a more specific one
+    covered: float  # the information content of the given terms it covers
+    matched: int  # how many given terms it covers
+    exact: int  # how many of those with the term itself, not only a more specific one
 
 
-def covered(session: Session, given_ids: Sequence[int]) -> list[Covered]:
-    """Which published conditions cover which given terms: one row per pair, aggregated in the
-    database, so a broad term costs a count and not thousands of annotation rows."""
-    exact = func.max(
-        case((PhenotypeAnnotation.term_id == term_ancestors.c.ancestor_id, 1), else_=0)
+def ranked(session: Session, weights: dict[int, float], limit: int) -> tuple[int, list[Ranked]]:
+    """The published conditions covering any given term (by id, with its weight), best
+    first, and how many there are: summed in the database from the coverage derived at
+    import, so a broad term costs one row per condition, not every annotation below it."""
+    weight = case(
+        *((PhenotypeCoverage.term_id == term_id, value) for term_id, value in weights.items()),
+        else_=0.0,
     )
-    query = (
-        select(PhenotypeAnnotation.condition_id, term_ancestors.c.ancestor_id, exact)
-        .join(term_ancestors, term_ancestors.c.term_id == PhenotypeAnnotation.term_id)
-        .join(Condition, Condition.id == PhenotypeAnnotation.condition_id)
-        .where(
-            term_ancestors.c.ancestor_id.in_(given_ids),
-            PhenotypeAnnotation.excluded.is_(False),
-            Condition.status == "published",
-        )
-        .group_by(PhenotypeAnnotation.condition_id, term_ancestors.c.ancestor_id)
+    covered = func.sum(weight).label("covered")
+    matched = func.count().label("matched")
+    exact = func.sum(case((PhenotypeCoverage.exact, 1), else_=0)).label("exact")
+    everyone = func.count().over().label("total")  # before LIMIT: one pass gives both
+    grouped = (
+        select(PhenotypeCoverage.condition_id, covered, matched, exact, everyone)
+        .join(Condition, Condition.id == PhenotypeCoverage.condition_id)
+        .where(PhenotypeCoverage.term_id.in_(list(weights)), Condition.status == "published")
+        .group_by(PhenotypeCoverage.condition_id)
     )
-    return [Covered(row[0], row[1], bool(row[2])) for row in session.execute(query)]
+    top = grouped.order_by(
+        covered.desc(), matched.desc(), exact.desc(), PhenotypeCoverage.condition_id
+    ).limit(limit)
+    rows = session.execute(top).all()
+    total = rows[0][4] if rows else 0
+    return total, [Ranked(row[0], float(row[1]), row[2], row[3]) for row in rows]
 
 
 def annotations_under(

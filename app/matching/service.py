@@ -58,23 +58,11 @@ def _best(hits: list[AnnotationHit], given_id: int) -> AnnotationHit:
 def match(session: Session, codes: Sequence[str], limit: int, where: str) -> MatchResponse:
     """`where` the codes came from (query or body), for error locations."""
     given = _given_terms(session, codes, where)
-    by_id = {term.id: term for term in given}
     total_weight = sum(_weight(term) for term in given) or 1.0
-    looked_up = [term.id for term in given if _weight(term) >= MIN_LOOKED_UP_IC]
-    by_condition: dict[int, list[repository.Covered]] = defaultdict(list)
-    for pair in repository.covered(session, looked_up) if looked_up else []:
-        by_condition[pair.condition_id].append(pair)
-    scored = [
-        (
-            sum(_weight(by_id[pair.given_id]) for pair in pairs) / total_weight,
-            len(pairs),
-            sum(pair.exact for pair in pairs),
-            condition_id,
-        )
-        for condition_id, pairs in by_condition.items()
-    ]
-    scored.sort(key=lambda row: (-row[0], -row[1], -row[2], row[3]))
-    top = scored[:limit]
+    weights = {term.id: _weight(term) for term in given if _weight(term) >= MIN_LOOKED_UP_IC}
+    looked_up = list(weights)
+    total, ranked = repository.ranked(session, weights, limit) if weights else (0, [])
+    top = [(row.covered / total_weight, row.matched, row.exact, row.condition_id) for row in ranked]
     # The annotations behind each match, for the page only.
     per_condition: dict[int, dict[int, list[AnnotationHit]]] = defaultdict(
         lambda: defaultdict(list)
@@ -124,6 +112,6 @@ def match(session: Session, codes: Sequence[str], limit: int, where: str) -> Mat
             for term in given
         ],
         items=items,
-        total=len(scored),
+        total=total,
         limit=limit,
     )

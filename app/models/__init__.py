@@ -1,6 +1,6 @@
 """All ORM models, imported together so Alembic sees one metadata."""
 
-from app.models.annotation import PhenotypeAnnotation
+from app.models.annotation import PhenotypeAnnotation, PhenotypeCoverage
 from app.models.base import Base
 from app.models.code import Code
 from app.models.code_entry import CodeEntry, SourceImport
@@ -17,6 +17,7 @@ __all__ = [
     "Condition",
     "ContentVersion",
     "PhenotypeAnnotation",
+    "PhenotypeCoverage",
     "Section",
     "SectionItem",
     "Source",

@@ -31,3 +31,20 @@ class PhenotypeAnnotation(Base):
     sex: Mapped[str | None] = mapped_column(String(10))
     modifiers: Mapped[list[Any]] = mapped_column(JSONType)
     source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="RESTRICT"))
+
+
+class PhenotypeCoverage(Base):
+    """Which phenotype terms each condition's present annotations cover: every annotated term
+    and all its ancestors, with whether the term itself is annotated. Derived at each HPO
+    import (app/matching/information.py), so ranking by symptoms reads one row per condition
+    and given term instead of every annotation below a broad term."""
+
+    __tablename__ = "phenotype_coverage"
+
+    term_id: Mapped[int] = mapped_column(
+        ForeignKey("terms.id", ondelete="CASCADE"), primary_key=True
+    )
+    condition_id: Mapped[int] = mapped_column(
+        ForeignKey("conditions.id", ondelete="CASCADE"), primary_key=True
+    )
+    exact: Mapped[bool] = mapped_column(Boolean)  # the term itself is annotated, not only below
