@@ -1,4 +1,4 @@
-"""Command line: `python -m app migrate | seed | import | serve`. All read DATABASE_URL."""
+"""Command line: `python -m app migrate | seed | import | keys | serve`. All read DATABASE_URL."""
 
 import argparse
 import logging
@@ -72,6 +72,44 @@ def _import(args: argparse.Namespace) -> int:
     return 0
 
 
+def _keys(args: argparse.Namespace) -> int:
+    from datetime import timedelta
+
+    from app.auth import keys
+    from app.core.db import session_factory_for, transaction
+
+    settings = get_settings()
+    with session_factory_for(settings.database_url) as factory, transaction(factory) as session:
+        try:
+            if args.action == "create":
+                scopes = keys.parse_scopes(args.scopes)
+                expires = timedelta(days=args.expires_days) if args.expires_days else None
+                made = keys.create(session, args.name, scopes, expires)
+                # The only time the secret is shown: it is not stored, and never logged.
+                print(made.key)
+                print(
+                    f"key {made.name!r}: scopes {','.join(made.scopes)}, expires "
+                    f"{made.expires_at.isoformat() if made.expires_at else 'never'}; "
+                    "store it now, it cannot be shown again",
+                    file=sys.stderr,
+                )
+            elif args.action == "revoke":
+                keys.revoke(session, args.name)
+                print(f"key {args.name!r} revoked")
+            else:
+                for row in keys.listing(session):
+                    state = "revoked" if row.revoked_at else "active"
+                    print(
+                        f"{row.name}\t{','.join(row.scopes)}\t{state}\t"
+                        f"expires={row.expires_at.isoformat() if row.expires_at else 'never'}\t"
+                        f"last_used={row.last_used_at.isoformat() if row.last_used_at else '-'}"
+                    )
+        except keys.KeyProblem as exc:
+            print(f"keys {args.action}: {exc}", file=sys.stderr)
+            return 1
+    return 0
+
+
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -100,6 +138,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     imports.add_argument("source", choices=["all", "hpo", "icd10cm"])
     imports.add_argument("--quiet", action="store_true", help="no progress bars")
+    api_keys = commands.add_parser("keys", help="create, revoke or list API keys")
+    api_keys.add_argument("action", choices=["create", "revoke", "list"])
+    api_keys.add_argument("--name", help="the key's name (create, revoke)")
+    api_keys.add_argument(
+        "--scopes", default="read", help="comma list of read, write, admin (default: read)"
+    )
+    api_keys.add_argument("--expires-days", type=int, help="valid for this many days")
     serve = commands.add_parser("serve", help="run the HTTP server")
     serve.add_argument("--host", help="interface to bind (default: API_HOST)")
     serve.add_argument("--port", type=int, help="port to listen on (default: API_PORT)")
@@ -112,7 +157,15 @@ def main(argv: list[str] | None = None) -> int:
 
     args = build_parser().parse_args(argv)
     configure_logging(get_settings().log_level)
-    handlers = {"migrate": _migrate, "seed": _seed, "import": _import, "serve": _serve}
+    if args.command == "keys" and args.action != "list" and not args.name:
+        build_parser().error("keys create and keys revoke need --name")
+    handlers = {
+        "migrate": _migrate,
+        "seed": _seed,
+        "import": _import,
+        "keys": _keys,
+        "serve": _serve,
+    }
     return handlers[args.command](args)
 
 

@@ -9,6 +9,7 @@ from fastapi.routing import APIRoute
 from starlette_compress import CompressMiddleware, add_compress_type
 
 from app.api import include_api
+from app.auth.middleware import ReadAccessMiddleware
 from app.core.cache import ResponseCache
 from app.core.conditional import CachePolicy
 from app.core.config import Settings, get_settings
@@ -86,6 +87,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # too; HEAD is answered as GET (same headers, no body) with the compression it would get.
     app.add_middleware(CompressMiddleware, minimum_size=settings.compress_minimum_size)
     app.add_middleware(HeadAsGetMiddleware)
+    if settings.reads_require_key:
+        app.add_middleware(ReadAccessMiddleware, factory=app.state.session_factory)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origin_list,

@@ -44,6 +44,10 @@ class Settings(BaseSettings):
         ge=0,
         description="Size of each worker's cache of serialized records and sections; 0 is off.",
     )
+    reads_require_key: bool = Field(
+        default=False,
+        description="Require an API key with the read scope on every /v1 read.",
+    )
     seed_dir: Path = Field(
         default=PROJECT_ROOT / "seed_data",
         description="Folder whose *.yaml files `seed` loads.",

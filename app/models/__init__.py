@@ -1,6 +1,7 @@
 """All ORM models, imported together so Alembic sees one metadata."""
 
 from app.models.annotation import PhenotypeAnnotation, PhenotypeCoverage
+from app.models.api_key import ApiKey
 from app.models.base import Base
 from app.models.code import Code
 from app.models.code_entry import CodeEntry, SourceImport
@@ -11,6 +12,7 @@ from app.models.source import Source, condition_sources, section_sources
 from app.models.term import Term, term_ancestors, term_parents
 
 __all__ = [
+    "ApiKey",
     "Base",
     "Code",
     "CodeEntry",

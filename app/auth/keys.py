@@ -1,0 +1,119 @@
+"""API keys: made, shown once, stored as a hash, checked in constant time.
+
+A key reads `cck_<prefix>_<secret>`. The prefix (not secret) finds the row; the stored value
+is the SHA-256 of the whole key. The secret is 32 random bytes, so a plain hash is as strong as
+a slow one here (nothing to guess), and checking costs microseconds per request."""
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.models import ApiKey
+from app.models.base import utcnow
+
+KEY_TAG = "cck"
+
+
+class Scope(StrEnum):
+    """Each scope includes the ones before it: write can read, admin can write."""
+
+    READ = "read"
+    WRITE = "write"
+    ADMIN = "admin"
+
+
+SCOPE_ORDER = {Scope.READ: 0, Scope.WRITE: 1, Scope.ADMIN: 2}
+LAST_USED_EVERY = timedelta(minutes=1)  # last_used_at is written at most this often
+
+
+class KeyProblem(Exception):
+    """A key that cannot be created or revoked, with the reason."""
+
+
+def parse_scopes(text: str) -> list[Scope]:
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    unknown = [name for name in names if name not in Scope._value2member_map_]
+    if unknown or not names:
+        valid = ", ".join(scope.value for scope in Scope)
+        raise KeyProblem(f"scopes must be some of {valid}; got {text!r}")
+    return [Scope(name) for name in names]
+
+
+def _hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class NewKey:
+    name: str
+    key: str  # shown once
+    scopes: list[str]
+    expires_at: datetime | None
+
+
+def create(
+    session: Session, name: str, scopes: list[Scope], expires_in: timedelta | None = None
+) -> NewKey:
+    if session.scalar(select(ApiKey.id).where(ApiKey.name == name)) is not None:
+        raise KeyProblem(f"a key named {name!r} exists already")
+    prefix = secrets.token_hex(6)
+    key = f"{KEY_TAG}_{prefix}_{secrets.token_urlsafe(32)}"
+    expires_at = utcnow() + expires_in if expires_in else None
+    values = sorted({scope.value for scope in scopes}, key=lambda s: SCOPE_ORDER[Scope(s)])
+    session.add(
+        ApiKey(
+            name=name,
+            prefix=prefix,
+            secret_hash=_hash(key),
+            scopes=values,
+            expires_at=expires_at,
+        )
+    )
+    session.flush()
+    return NewKey(name, key, values, expires_at)
+
+
+def revoke(session: Session, name: str) -> None:
+    row = session.scalar(select(ApiKey).where(ApiKey.name == name))
+    if row is None:
+        raise KeyProblem(f"no key is named {name!r}")
+    if row.revoked_at is None:
+        row.revoked_at = utcnow()
+
+
+def listing(session: Session) -> list[ApiKey]:
+    return list(session.scalars(select(ApiKey).order_by(ApiKey.name)))
+
+
+@dataclass(frozen=True)
+class Caller:
+    key_name: str
+    scopes: frozenset[str]
+
+    def may(self, scope: Scope) -> bool:
+        return any(SCOPE_ORDER[Scope(held)] >= SCOPE_ORDER[scope] for held in self.scopes)
+
+
+def verify(session: Session, key: str) -> Caller | None:
+    """The caller a key stands for, or None if it is unknown, wrong, expired or revoked. Also
+    notes when the key was last used (at most once a minute)."""
+    parts = key.split("_", 2)  # the secret may hold underscores itself
+    if len(parts) != 3 or parts[0] != KEY_TAG or not parts[1] or len(parts[1]) > 16:
+        return None
+    row = session.scalar(select(ApiKey).where(ApiKey.prefix == parts[1]))
+    # Compare even when no row matched, so timing does not tell a known prefix apart.
+    expected = row.secret_hash if row is not None else "0" * 64
+    if not hmac.compare_digest(expected, _hash(key)) or row is None:
+        return None
+    now = utcnow()
+    if row.revoked_at is not None or (row.expires_at is not None and row.expires_at <= now):
+        return None
+    if row.last_used_at is None or now - row.last_used_at >= LAST_USED_EVERY:
+        row.last_used_at = now
+    return Caller(row.name, frozenset(row.scopes))

@@ -1,0 +1,62 @@
+"""When READS_REQUIRE_KEY is on: every /v1 request must carry a key with the read scope.
+Plain ASGI, added only when the setting is on, so open reads pay nothing for it."""
+
+from http import HTTPStatus
+
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import Headers
+from starlette.requests import Request
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from app.auth import keys
+from app.core.db import transaction
+from app.core.errors import problem_response
+
+REALM = 'Bearer realm="condition-content-api"'
+
+
+def presented_key(headers: Headers) -> str | None:
+    """The key from `Authorization: Bearer …` or `X-API-Key`, if any."""
+    scheme, _, token = headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        return token.strip()
+    return headers.get("x-api-key", "").strip() or None
+
+
+class ReadAccessMiddleware:
+    def __init__(self, app: ASGIApp, factory: sessionmaker[Session]) -> None:
+        self.app = app
+        self.factory = factory
+
+    def _verify(self, key: str) -> keys.Caller | None:
+        with transaction(self.factory) as session:  # last_used_at is written with the check
+            return keys.verify(session, key)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith("/v1/"):
+            await self.app(scope, receive, send)
+            return
+        key = presented_key(Headers(scope=scope))
+        caller = await run_in_threadpool(self._verify, key) if key else None
+        if caller is not None and caller.may(keys.Scope.READ):
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        if caller is not None:
+            response = problem_response(
+                request, HTTPStatus.FORBIDDEN, "insufficient-scope", "Forbidden",
+                f"The key {caller.key_name!r} has no read scope.", required_scope="read",
+            )  # fmt: skip
+        else:
+            detail = (
+                "This key is unknown, expired or revoked."
+                if key
+                else "Reading needs an API key: send Authorization: Bearer <key>, or X-API-Key."
+            )
+            challenge = f'{REALM}, error="invalid_token"' if key else REALM
+            response = problem_response(
+                request, HTTPStatus.UNAUTHORIZED, "unauthorized", "Unauthorized", detail,
+                headers={"WWW-Authenticate": challenge},
+            )  # fmt: skip
+        await response(scope, receive, send)
