@@ -98,7 +98,7 @@ def test_compressed_variants_have_their_own_tag(client: TestClient, encoding: st
     packed = client.get(MMN, headers={"Accept-Encoding": encoding})
     assert packed.headers["content-encoding"] == encoding
     assert packed.json() == plain.json()  # httpx decodes all three
-    assert packed.headers["etag"] == plain.headers["etag"][:-1] + f'-{encoding}"'
+    assert packed.headers["etag"] == plain.headers["etag"][:-1] + f'.{encoding}"'
     assert "Accept-Encoding" in packed.headers["vary"]
     # Either tag revalidates: the content is the same.
     for tag in (packed.headers["etag"], plain.headers["etag"]):
@@ -159,3 +159,22 @@ def test_cached_list_pages_follow_every_change(fresh_db: str, tmp_path: Path) ->
         assert [item["slug"] for item in client.get("/v1/conditions").json()["items"]] == [
             "alpha-disease"
         ]
+
+
+def test_a_304_carries_the_headers_of_its_200(client: TestClient) -> None:
+    packed = client.get(MMN, headers={"Accept-Encoding": "gzip"})
+    revalidated = client.get(
+        MMN, headers={"Accept-Encoding": "gzip", "If-None-Match": packed.headers["etag"]}
+    )
+    assert revalidated.status_code == 304
+    assert revalidated.headers["vary"] == packed.headers["vary"]
+    assert revalidated.headers["vary"].startswith("Accept, Accept-Encoding")
+    # A weak or unquoted form of a tag is answered with the strong tag, quoted.
+    held = client.get(MMN).headers["etag"]
+    for sent in (f"W/{held}", held.strip('"')):
+        answer = client.get(MMN, headers={"If-None-Match": sent})
+        assert answer.status_code == 304
+        assert answer.headers["etag"] == held
+    everything = client.get(MMN, headers={"If-None-Match": "*"})
+    assert everything.status_code == 304
+    assert held.startswith(everything.headers["etag"][:-1])  # the identity tag

@@ -5,9 +5,9 @@ from http import HTTPStatus
 
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import Headers
+from starlette.datastructures import Headers, MutableHeaders
 from starlette.requests import Request
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.auth import keys
 from app.core.db import transaction
@@ -22,6 +22,20 @@ def presented_key(headers: Headers) -> str | None:
     if scheme.lower() == "bearer" and token.strip():
         return token.strip()
     return headers.get("x-api-key", "").strip() or None
+
+
+def _private(send: Send) -> Send:
+    """Answers to keyed reads are for that client only: no shared cache may keep them."""
+
+    async def send_private(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            headers = MutableHeaders(scope=message)
+            if "cache-control" in headers:
+                headers["Cache-Control"] = headers["cache-control"].replace("public", "private")
+            headers.add_vary_header("Authorization")
+        await send(message)
+
+    return send_private
 
 
 class ReadAccessMiddleware:
@@ -40,7 +54,7 @@ class ReadAccessMiddleware:
         key = presented_key(Headers(scope=scope))
         caller = await run_in_threadpool(self._verify, key) if key else None
         if caller is not None and caller.may(keys.Scope.READ):
-            await self.app(scope, receive, send)
+            await self.app(scope, receive, _private(send))
             return
         request = Request(scope)
         if caller is not None:

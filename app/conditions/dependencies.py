@@ -53,14 +53,21 @@ SECTION_FIELDS = {"sections": [kind.value for kind in SectionKind]}
 RECORD_FIELDS_PARAMETER = query_parameter(
     "fields",
     {"type": "string", "maxLength": MAX_FIELDS_LENGTH},
-    "Comma-separated fields to include (sparse fieldset); `slug` is always included. Unknown "
+    "Comma-separated fields to include (sparse fieldset); `slug` and `disclaimer` are always "
+    "included. Unknown "
     "names answer 422 with the valid ones. E.g. `name,codes,sections.symptoms`.",
 )
 
 
 def record_include(request: Request) -> Include | None:
     """The `fields` of a record request, read from the query (see RECORD_FIELDS_PARAMETER)."""
-    return parse_fields(request.query_params.get("fields"), ConditionRecord, SECTION_FIELDS)
+    # The disclaimer goes with any part of a record, as the content may not be shown without it.
+    return parse_fields(
+        request.query_params.get("fields"),
+        ConditionRecord,
+        SECTION_FIELDS,
+        always=("slug", "disclaimer"),
+    )
 
 
 def summary_include(fields: str | None) -> Include | None:

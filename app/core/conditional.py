@@ -3,6 +3,7 @@ If-Modified-Since answered with 304, and the caching headers every cacheable res
 
 import base64
 import hashlib
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
@@ -11,8 +12,19 @@ from fastapi import Request, Response
 from pydantic import BaseModel
 
 # A compressed response gets its encoding appended to the ETag (as Apache does), so gzip and
-# identity bytes never share a strong validator; matching ignores the suffix.
-ENCODING_SUFFIXES = ("-gzip", "-br", "-zstd")
+# identity bytes never share a strong validator; matching ignores the suffix. The "." is not
+# in the digest's base64url alphabet, so a digest can never look like it has a suffix.
+ENCODING_SUFFIXES = (".gzip", ".br", ".zstd")
+
+
+_STRONG_TAG = re.compile(r'"[A-Za-z0-9_-]{16}(\.(gzip|br|zstd))?"')
+
+
+def _held(matched: str, etag: str) -> str:
+    """The strong tag the client holds, which may name an encoding, written as we write it
+    (a weak or unquoted form of it gets its quotes back); for `*`, the identity tag."""
+    candidate = matched.strip().removeprefix("W/").strip('"')
+    return f'"{candidate}"' if _STRONG_TAG.fullmatch(f'"{candidate}"') else etag
 
 
 def entity_tag(body: bytes) -> str:
@@ -95,15 +107,20 @@ def representation(
     """The response for one representation: 200 with the body and its validators, or 304 with
     no body when the client's copy is current (If-None-Match wins over If-Modified-Since)."""
     etag = etag or entity_tag(body)
-    out = {"ETag": etag, "Cache-Control": policy.cache_control, "Vary": "Accept", **(headers or {})}
+    out = {
+        "ETag": etag,
+        "Cache-Control": policy.cache_control,
+        # The same on the 304: a cache replaces the stored headers with the 304's.
+        "Vary": "Accept, Accept-Encoding",
+        **(headers or {}),
+    }
     if last_modified is not None:
         out["Last-Modified"] = http_date(last_modified)
     if_none_match = request.headers.get("if-none-match")
     if if_none_match is not None:
         matched = matching_tag(if_none_match, etag)
         if matched is not None:
-            # Echo the tag the client holds: it may carry an encoding suffix.
-            return Response(status_code=304, headers={**out, "ETag": matched})
+            return Response(status_code=304, headers={**out, "ETag": _held(matched, etag)})
     elif _not_modified_since(request, last_modified):
         return Response(status_code=304, headers=out)
     return Response(content=body, media_type=media_type, headers=out)

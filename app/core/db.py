@@ -74,7 +74,8 @@ class Check(Generic[T]):
 class Reader:
     """Runs the reads of the hot routes without a thread hop where it can.
 
-    `check` runs a Check. On SQLite it runs right on the event loop, outside any transaction:
+    `check` runs a Check. On SQLite it runs right on the event loop, outside any transaction,
+    on a connection kept for checks:
     WAL readers never wait for writers, and a thread hop costs more than the query. Its answers
     are also remembered until SQLite's `data_version` (asked on a connection kept for it, a few
     microseconds) says another connection, in any process, has committed. On PostgreSQL it runs
@@ -119,9 +120,9 @@ class Reader:
         if key in self._memo:
             remembered: T = self._memo[key]
             return remembered
-        with self._engine.connect() as connection:
-            connection = connection.execution_options(**{_SQLITE_BEGIN: ""})
-            answer = check.answer(connection.execute(check.statement, params).first())
+        # On the connection kept for the checks: never waiting for the pool, which the thread
+        # pool's builds may have emptied, with the event loop blocked meanwhile.
+        answer = check.answer(self._watch_connection().execute(check.statement, params).first())
         self._memo[key] = answer
         return answer
 
@@ -132,7 +133,9 @@ class Reader:
         except Exception:
             self.close()
             # Again through SQLAlchemy, on a new connection: it works, or raises the wrapped
-            # error that the handlers turn into a 503.
+            # error that the handlers turn into a 503. Versions compare within one connection
+            # only, so everything remembered goes.
+            self._data_version = None
             version = self._watch_connection().exec_driver_sql("PRAGMA data_version").scalar_one()
         changed = version != self._data_version
         self._data_version = version

@@ -26,13 +26,21 @@ DATA_CSP = "default-src 'none'; frame-ancestors 'none'"
 
 def _tag_encoding(headers: MutableHeaders) -> None:
     """A compressed body is different bytes, so its strong ETag gets the encoding appended
-    ("abc" becomes "abc-br"); conditional requests match either form."""
+    ("abc" becomes "abc.br"); conditional requests match either form."""
     encoding = headers.get("content-encoding")
     etag = headers.get("etag")
     if encoding and etag and not etag.startswith("W/") and etag.endswith('"'):
-        suffix = f"-{encoding}"
+        suffix = f".{encoding}"
         if suffix in ENCODING_SUFFIXES and not etag.endswith(f'{suffix}"'):
             headers["ETag"] = f'{etag[:-1]}{suffix}"'
+
+
+def _merge_vary(headers: MutableHeaders) -> None:
+    """One Vary field without repeats (the compression middleware appends its own)."""
+    vary = headers.get("vary")
+    if vary:
+        names = dict.fromkeys(part.strip() for part in vary.split(",") if part.strip())
+        headers["Vary"] = ", ".join(names)
 
 
 class HeadAsGetMiddleware:
@@ -84,6 +92,7 @@ class RequestContextMiddleware:
                     headers.setdefault(name, value)
                 headers.setdefault("Content-Security-Policy", DATA_CSP)
                 _tag_encoding(headers)
+                _merge_vary(headers)
             await send(message)
 
         try:

@@ -19,6 +19,7 @@ from app.models import (
     Condition,
     PhenotypeAnnotation,
     SectionItem,
+    Source,
     SourceImport,
     Term,
     term_ancestors,
@@ -191,12 +192,18 @@ def code_triples(session: Session) -> set[tuple[int, str, str]]:
     return {(row.condition_id, row.system, row.code) for row in session.execute(query)}
 
 
-def computed_links(session: Session, system: str) -> set[tuple[int, str]]:
-    """(condition id, code) of the links this service computed in a system."""
-    query = select(Code.condition_id, Code.code).where(
-        Code.system == system, Code.provenance == "computed"
+LinkState = tuple[int, str, str | None, str | None]
+
+
+def computed_links(session: Session, system: str) -> set[LinkState]:
+    """(condition id, code, display, source version) of the links this service computed in a
+    system: all that a record shows of them, so any change of it is a new revision."""
+    query = (
+        select(Code.condition_id, Code.code, Code.display, Source.version)
+        .outerjoin(Source, Source.id == Code.source_id)
+        .where(Code.system == system, Code.provenance == "computed")
     )
-    return {(row.condition_id, row.code) for row in session.execute(query)}
+    return {(row[0], row[1], row[2], row[3]) for row in session.execute(query)}
 
 
 def editors_fingerprint(session: Session) -> str:

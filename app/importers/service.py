@@ -562,7 +562,7 @@ def import_icd10cm(
     return _run_import(factory, "icd10cm", version, paths, ["code_entries", "codes"], load)
 
 
-def link_icd10cm_names(session: Session, before: set[tuple[int, str]]) -> int:
+def link_icd10cm_names(session: Session, before: set[repository.LinkState]) -> int:
     """Give each condition the ICD-10-CM codes whose description or inclusion term equals its
     name after normalisation, as computed `name-match` links. Replaces the previous links;
     a record whose links differ from `before` (as the import found them) gets a new revision."""
@@ -593,8 +593,9 @@ def link_icd10cm_names(session: Session, before: set[tuple[int, str]]) -> int:
                 }
             )
     repository.insert_rows(session, Code, rows)
-    after = {(row["condition_id"], row["code"]) for row in rows}
-    changed = {condition_id for condition_id, _ in before ^ after}
+    # Compared as the records show them: a new name or release of a code is a change too.
+    after = repository.computed_links(session, "icd10cm")
+    changed = {state[0] for state in before ^ after}
     changed -= session.info.get(FRESH_CONDITIONS, set())
     if changed:
         session.execute(

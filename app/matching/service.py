@@ -73,7 +73,9 @@ def match(session: Session, codes: Sequence[str], limit: int, where: str) -> Mat
     conditions = repository.conditions_by_id(session, [row[3] for row in top])
     items = []
     for score, matched, _, condition_id in top:
-        condition = conditions[condition_id]
+        condition = conditions.get(condition_id)
+        if condition is None:  # removed by an import committed since the ranking (PostgreSQL)
+            continue
         matches = []
         for term in given:
             hits = per_condition[condition_id].get(term.id)

@@ -90,7 +90,9 @@ def _hits(session: Session, scored: list[Hit], tokens: list[str]) -> list[Search
     stems = _stems(tokens)
     hits = []
     for hit in scored:
-        condition = conditions[hit.condition_id]
+        condition = conditions.get(hit.condition_id)
+        if condition is None:  # removed by an import committed since the match (PostgreSQL)
+            continue
         document = documents.get(hit.condition_id, {})
         matched = _matched(document, stems)
         best = document.get(matched[0]) if matched else None

@@ -96,7 +96,7 @@ class Snapshot:
 
 
 class SnapshotCache:
-    """One snapshot per worker; a newer content version replaces it."""
+    """One snapshot per worker, for the content version it was built at."""
 
     def __init__(self) -> None:
         self._current: Snapshot | None = None
@@ -107,9 +107,9 @@ class SnapshotCache:
         return snapshot if snapshot is not None and snapshot.version == version else None
 
     def store(self, snapshot: Snapshot) -> Snapshot:
+        # Any other version replaces it: the counter restarts when a database is restored.
         with self._lock:
-            if self._current is None or self._current.version <= snapshot.version:
-                self._current = snapshot
+            self._current = snapshot
         return snapshot
 
     def get(self, session: Session) -> Snapshot:

@@ -42,7 +42,10 @@ def test_reads_need_a_valid_key_when_required(gated: tuple[str, TestClient]) -> 
         wrong = client.get(MMN, headers={"Authorization": f"Bearer {key[:-2]}xx"})
         assert wrong.status_code == 401
         assert 'error="invalid_token"' in wrong.headers["www-authenticate"]
-        assert client.get(MMN, headers={"Authorization": f"Bearer {key}"}).status_code == 200
+        keyed = client.get(MMN, headers={"Authorization": f"Bearer {key}"})
+        assert keyed.status_code == 200
+        assert keyed.headers["cache-control"].startswith("private")  # not for shared caches
+        assert "Authorization" in keyed.headers["vary"]
         assert client.get(MMN, headers={"X-API-Key": key}).status_code == 200
         # Liveness, docs and browsers' preflights stay open.
         assert client.get("/healthz").status_code == 200

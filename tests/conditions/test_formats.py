@@ -151,7 +151,7 @@ def test_export_refuses_a_backward_cursor(many: TestClient) -> None:
 
 def test_sparse_fields_on_a_record(client: TestClient) -> None:
     body = client.get(MMN, params={"fields": "name,codes,sections.symptoms"}).json()
-    assert set(body) == {"slug", "name", "codes", "sections"}
+    assert set(body) == {"slug", "disclaimer", "name", "codes", "sections"}
     assert set(body["sections"]) == {"symptoms"}
     assert body["sections"]["symptoms"]["items"]
     whole = client.get(MMN, params={"fields": "sections"}).json()

@@ -276,3 +276,32 @@ def test_changed_name_links_raise_the_revision(fresh_db: str, tmp_path: Path) ->
     # Unseeded, MMN's G61.82 is a computed link too: 8 links, and 7 once D66 loses its term.
     assert icd.counts["icd10cm_name_links"] == 7
     assert _scalar(fresh_db, revision) == before + 1  # type: ignore[operator]
+
+
+def test_a_renamed_code_reaches_a_running_worker(fresh_db: str, tmp_path: Path) -> None:
+    """A release that renames a linked code changes what the record shows: a new revision,
+    so a worker that cached the record serves the new name and a new ETag."""
+    run_imports(fresh_db)
+    folder = tmp_path / "icd"
+    folder.mkdir()
+    text = ICD_FILES.tabular.read_text(encoding="utf-8")
+    (folder / ICD_FILES.tabular.name).write_text(
+        text.replace(
+            "<desc>Hereditary factor VIII deficiency</desc>",
+            "<desc>Hereditary deficiency of factor VIII</desc>",
+        ),
+        encoding="utf-8",
+    )
+    shutil.copyfile(ICD_FILES.code_list, folder / ICD_FILES.code_list.name)
+    renamed = Icd10cmFiles(
+        tabular=folder / ICD_FILES.tabular.name, code_list=folder / ICD_FILES.code_list.name
+    )
+    path = "/v1/conditions/hemophilia-a"
+    with make_client(fresh_db) as client:
+        first = client.get(path)
+        assert "Hereditary factor VIII deficiency" in first.text
+        run_imports(fresh_db, icd=renamed)
+        after = client.get(path, headers={"If-None-Match": first.headers["etag"]})
+        assert after.status_code == 200
+        assert "Hereditary deficiency of factor VIII" in after.text
+        assert after.json()["revision"] == first.json()["revision"] + 1
