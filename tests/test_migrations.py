@@ -5,7 +5,7 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.operations import Operations
-from sqlalchemy import create_engine, func, inspect, select
+from sqlalchemy import create_engine, func, inspect, select, text
 
 from app.core import migrations
 from app.core.db import create_db_engine, exclusive_changes
@@ -86,3 +86,30 @@ def test_rebuilding_a_parent_table_keeps_child_rows(
     engine.dispose()
     loses_rows = databases.engine_name == "sqlite" and not defer_foreign_keys
     assert sections == (0 if loses_rows else 12)
+
+
+def test_every_change_to_conditions_raises_the_content_version(databases: Databases) -> None:
+    """The triggers of migration 0003 are there at head (a SQLite batch migration that rebuilt
+    `conditions` would drop them silently): insert, update and delete each raise the counter."""
+    url = databases.fresh()
+    engine = create_engine(url)
+    version = text("SELECT version FROM content_version WHERE id = 1")
+    try:
+        with engine.begin() as conn:
+            start = conn.scalar(version)
+            conn.execute(
+                text(
+                    "INSERT INTO conditions (slug, name, synonyms, status, disclaimer, revision,"
+                    " content_hash, created_at, updated_at, origin, annotation_count) VALUES"
+                    " ('x-disease', 'X', '[]', 'published', 'd', 1, 'h', CURRENT_TIMESTAMP,"
+                    " CURRENT_TIMESTAMP, 'seed', 0)"
+                )
+            )
+            after_insert = conn.scalar(version)
+            conn.execute(text("UPDATE conditions SET name = 'Y' WHERE slug = 'x-disease'"))
+            after_update = conn.scalar(version)
+            conn.execute(text("DELETE FROM conditions WHERE slug = 'x-disease'"))
+            after_delete = conn.scalar(version)
+    finally:
+        engine.dispose()
+    assert start < after_insert < after_update < after_delete

@@ -91,10 +91,10 @@ async def autocomplete(
     version = await reads.read.check(CONTENT_VERSION)
     snapshot = cache.current(version)
     if snapshot is None:
-        snapshot = cache.store(await reads.read.build(_build_snapshot, version))
+        snapshot = await reads.read.build(_build_snapshot, cache, version)
     return json_representation(request, service.autocomplete(snapshot, q, limit), reads.policy)
 
 
-def _build_snapshot(connection: Connection, version: int) -> Snapshot:
+def _build_snapshot(connection: Connection, cache: SnapshotCache, version: int) -> Snapshot:
     with session_on(connection) as session:
-        return Snapshot.build(session, version)
+        return cache.build(session, version)

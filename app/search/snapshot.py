@@ -101,6 +101,7 @@ class SnapshotCache:
     def __init__(self) -> None:
         self._current: Snapshot | None = None
         self._lock = threading.Lock()
+        self._building = threading.Lock()  # one build at a time: it takes about a second
 
     def current(self, version: int) -> Snapshot | None:
         snapshot = self._current
@@ -112,6 +113,13 @@ class SnapshotCache:
             self._current = snapshot
         return snapshot
 
+    def build(self, session: Session, version: int) -> Snapshot:
+        """The snapshot for `version`: built here, or by the request that was already building
+        it when this one arrived (requests after a write wait for one build, not each make
+        their own)."""
+        with self._building:
+            return self.current(version) or self.store(Snapshot.build(session, version))
+
     def get(self, session: Session) -> Snapshot:
         version = repository.content_version(session)
-        return self.current(version) or self.store(Snapshot.build(session, version))
+        return self.current(version) or self.build(session, version)
