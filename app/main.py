@@ -17,7 +17,11 @@ from app.core.db import Reader, create_db_engine, create_session_factory
 from app.core.deps import Reads
 from app.core.errors import install_error_handlers
 from app.core.logging import configure_logging
-from app.core.middleware import HeadAsGetMiddleware, RequestContextMiddleware
+from app.core.middleware import (
+    BodyLimitMiddleware,
+    HeadAsGetMiddleware,
+    RequestContextMiddleware,
+)
 from app.core.migrations import head_revision
 from app.core.openapi import install_openapi
 from app.docs.router import install_docs
@@ -87,6 +91,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # too; HEAD is answered as GET (same headers, no body) with the compression it would get.
     app.add_middleware(CompressMiddleware, minimum_size=settings.compress_minimum_size)
     app.add_middleware(HeadAsGetMiddleware)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     if settings.reads_require_key:
         app.add_middleware(ReadAccessMiddleware, factory=app.state.session_factory)
     app.add_middleware(

@@ -44,6 +44,11 @@ class Settings(BaseSettings):
         ge=0,
         description="Size of each worker's cache of serialized records and sections; 0 is off.",
     )
+    max_body_bytes: int = Field(
+        default=1024 * 1024,
+        ge=0,
+        description="Larger request bodies are refused with 413 before they are parsed.",
+    )
     reads_require_key: bool = Field(
         default=False,
         description="Require an API key with the read scope on every /v1 read.",

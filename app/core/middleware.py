@@ -5,11 +5,14 @@ import logging
 import re
 import time
 import uuid
+from http import HTTPStatus
 
 from starlette.datastructures import Headers, MutableHeaders
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core.conditional import ENCODING_SUFFIXES
+from app.core.errors import problem_response
 
 access_log = logging.getLogger("app.access")
 
@@ -41,6 +44,62 @@ def _merge_vary(headers: MutableHeaders) -> None:
     if vary:
         names = dict.fromkeys(part.strip() for part in vary.split(",") if part.strip())
         headers["Vary"] = ", ".join(names)
+
+
+class BodyLimitMiddleware:
+    """Request bodies over the limit get a 413 problem: at once when Content-Length says so,
+    else as soon as a chunked body grows past it, before the route parses anything. (Starlette
+    and FastAPI have such a limit, but they answer it in plain text, not our problem shape.)"""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send, size: str) -> None:
+        response = problem_response(
+            Request(scope), HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "content-too-large",
+            "Content too large",
+            f"The request body is {size} bytes; at most {self.max_bytes} are accepted.",
+            max_bytes=self.max_bytes,
+        )  # fmt: skip
+        await response(scope, receive, send)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = Headers(scope=scope).get("content-length", "")
+        if declared.isdigit() and int(declared) > self.max_bytes:
+            await self._refuse(scope, receive, send, declared)
+            return
+        received = 0
+        too_large = started = False
+
+        async def counting_receive() -> Message:
+            nonlocal received, too_large
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    # End the body here; whatever the app then answers is replaced below.
+                    too_large = True
+                    return {"type": "http.disconnect"}
+            return message
+
+        async def watching_send(message: Message) -> None:
+            nonlocal started
+            if too_large and not started:
+                return  # the 413 goes instead
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, watching_send)
+        except Exception:
+            if not too_large or started:
+                raise
+        if too_large and not started:
+            await self._refuse(scope, receive, send, f"more than {self.max_bytes}")
 
 
 class HeadAsGetMiddleware:

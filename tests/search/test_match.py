@@ -66,3 +66,27 @@ def test_post_validates_the_body(corpus: TestClient) -> None:
     ok = corpus.post("/v1/conditions/match", json={"symptoms": ["hp:0012078"], "limit": 1})
     assert ok.status_code == 200
     assert len(ok.json()["items"]) == 1
+
+
+def test_an_oversized_body_is_413_before_parsing(corpus: TestClient) -> None:
+    huge = b'{"symptoms": ["' + b"x" * (1024 * 1024 + 1) + b'"]}'
+    response = corpus.post(
+        "/v1/conditions/match", content=huge, headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 413
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["status"] == 413
+
+
+def test_a_chunked_oversized_body_is_413_too(corpus: TestClient) -> None:
+    def chunks():  # type: ignore[no-untyped-def]
+        yield b'{"symptoms": ["'
+        for _ in range(17):
+            yield b"x" * 65536
+        yield b'"]}'
+
+    response = corpus.post(
+        "/v1/conditions/match", content=chunks(), headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 413
+    assert response.headers["content-type"] == "application/problem+json"
