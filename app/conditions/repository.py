@@ -168,6 +168,11 @@ def sources_by_key(session: Session, keys: Sequence[str]) -> dict[str, Source]:
     return {source.key: source for source in rows}
 
 
+def conditions_by_id(session: Session, ids: Sequence[int]) -> dict[int, Condition]:
+    rows = session.scalars(select(Condition).where(Condition.id.in_(ids)))
+    return {condition.id: condition for condition in rows}
+
+
 def conditions_by_slug(session: Session, slugs: Sequence[str]) -> dict[str, Condition]:
     rows = session.scalars(select(Condition).where(Condition.slug.in_(slugs))).all()
     return {condition.slug: condition for condition in rows}

@@ -98,10 +98,8 @@ class Reader:
         self._compiled: dict[int, tuple[str, dict[str, Any]]] = {}
 
     # -- the thread pool, either engine
-    def _run(self, work: Callable[..., T], args: tuple[Any, ...], begin: str = "BEGIN") -> T:
+    def _run(self, work: Callable[..., T], args: tuple[Any, ...]) -> T:
         with self._engine.connect() as connection:
-            if self._sqlite:
-                connection = connection.execution_options(**{_SQLITE_BEGIN: begin})
             return work(connection, *args)
 
     async def build(self, work: Callable[..., T], *args: Any) -> T:

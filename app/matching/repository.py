@@ -87,7 +87,3 @@ def annotations_under(
         )
     )
     return [AnnotationHit(*row) for row in session.execute(query)]
-
-
-def conditions_by_id(session: Session, ids: Sequence[int]) -> dict[int, Condition]:
-    return {row.id: row for row in session.scalars(select(Condition).where(Condition.id.in_(ids)))}

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from sqlalchemy.orm import Session
 
+from app.conditions import repository as conditions_repository
 from app.conditions.schemas import PhenotypeFrequency, SelfLink
 from app.conditions.service import condition_path
 from app.core.errors import InvalidParameter
@@ -70,7 +71,7 @@ def match(session: Session, codes: Sequence[str], limit: int, where: str) -> Mat
     top_ids = [row[3] for row in top]
     for hit in repository.annotations_under(session, looked_up, top_ids) if top_ids else []:
         per_condition[hit.condition_id][hit.given_id].append(hit)
-    conditions = repository.conditions_by_id(session, [row[3] for row in top])
+    conditions = conditions_repository.conditions_by_id(session, [row[3] for row in top])
     items = []
     for score, matched, _, condition_id in top:
         condition = conditions.get(condition_id)

@@ -16,11 +16,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from app.conditions.repository import CONTENT_VERSION
 from app.models import (
     Code,
     CodeEntry,
     Condition,
-    ContentVersion,
     PhenotypeAnnotation,
     Section,
     SectionItem,
@@ -58,7 +58,7 @@ class Hit:
 
 
 def content_version(session: Session) -> int:
-    return session.scalar(select(ContentVersion.version).where(ContentVersion.id == 1)) or 0
+    return CONTENT_VERSION.answer(session.execute(CONTENT_VERSION.statement).first())
 
 
 def words(query: str) -> list[str]:
@@ -168,11 +168,6 @@ def documents(session: Session, ids: Sequence[int]) -> dict[int, dict[str, str]]
     )
     rows = session.execute(statement, {"ids": list(ids)})
     return {row[0]: dict(zip(SEARCH_COLUMNS, row[1:], strict=True)) for row in rows}
-
-
-def conditions_by_id(session: Session, ids: Sequence[int]) -> dict[int, Condition]:
-    rows = session.scalars(select(Condition).where(Condition.id.in_(ids)))
-    return {condition.id: condition for condition in rows}
 
 
 def conditions_with_code(session: Session, system: str, code: str) -> list[int]:

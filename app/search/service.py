@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from fastapi import Request
 from sqlalchemy.orm import Session
 
+from app.conditions import repository as conditions_repository
 from app.conditions.schemas import SelfLink
 from app.conditions.service import condition_path
 from app.core.pagination import page_links
@@ -85,7 +86,7 @@ def _snippet(text: str, stems: list[re.Pattern[str]]) -> str:
 
 def _hits(session: Session, scored: list[Hit], tokens: list[str]) -> list[SearchHit]:
     ids = [hit.condition_id for hit in scored]
-    conditions = repository.conditions_by_id(session, ids)
+    conditions = conditions_repository.conditions_by_id(session, ids)
     documents = repository.documents(session, ids)
     stems = _stems(tokens)
     hits = []

@@ -55,7 +55,7 @@ class Snapshot:
     def build(cls, session: Session, version: int) -> "Snapshot":
         return cls(
             version,
-            Vocabulary.build(version, repository.vocabulary_rows(session)),
+            Vocabulary.build(repository.vocabulary_rows(session)),
             Facts(repository.condition_facts(session)),
             repository.published_names(session),
         )

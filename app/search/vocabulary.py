@@ -26,7 +26,6 @@ class Entry:
 
 @dataclass
 class Vocabulary:
-    version: int
     entries: list[Entry] = field(default_factory=list)
     keys: list[str] = field(default_factory=list)  # casefolded labels, sorted, with entries
     word_keys: list[tuple[str, int]] = field(default_factory=list)  # (word, entry index)
@@ -34,12 +33,12 @@ class Vocabulary:
     by_length: dict[int, list[str]] = field(default_factory=dict)
 
     @classmethod
-    def build(cls, version: int, rows: list[tuple[str, str, str]]) -> "Vocabulary":
+    def build(cls, rows: list[tuple[str, str, str]]) -> "Vocabulary":
         ordered = sorted(
             {Entry(label, kind, slug) for label, kind, slug in rows},
             key=lambda entry: (entry.label.casefold(), entry.kind, entry.slug),
         )
-        vocabulary = cls(version, ordered, [entry.label.casefold() for entry in ordered])
+        vocabulary = cls(ordered, [entry.label.casefold() for entry in ordered])
         for index, entry in enumerate(ordered):
             for word in WORD.findall(entry.label.casefold()):
                 vocabulary.words[word] += 1
