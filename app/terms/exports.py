@@ -1,5 +1,7 @@
 """Term lists and reverse look-ups as CSV or NDJSON exports, in offset batches."""
 
+from collections.abc import Callable
+
 from fastapi import Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
@@ -14,9 +16,20 @@ from app.terms import repository, service
 from app.terms.schemas import TermCondition, TermSummary
 
 
-def _start(page: PageParams) -> list[int]:
+def _from_offset(
+    page: PageParams, fetch: Callable[[Session, int, int], list[BaseModel]]
+) -> exports.BatchReader:
+    """A batch reader that pages `fetch(session, size, offset)` on from the page's offset."""
     service.check_offset_paging(page)
-    return [page.offset or 0]  # a cell the batch readers advance
+    position = page.offset or 0
+
+    def read(session: Session, _: BaseModel | None, size: int) -> list[BaseModel]:
+        nonlocal position
+        items = fetch(session, size, position)
+        position += len(items)
+        return items
+
+    return read
 
 
 def terms_export(
@@ -27,15 +40,14 @@ def terms_export(
     fmt: Format,
     policy: CachePolicy,
 ) -> StreamingResponse:
-    position = _start(page)
-
-    def read(session: Session, _: BaseModel | None, size: int) -> list[BaseModel]:
-        rows = repository.list_terms(session, kind, q, size, position[0])
-        position[0] += len(rows)
+    def fetch(session: Session, size: int, offset: int) -> list[BaseModel]:
+        rows = repository.list_terms(session, kind, q, size, offset)
         return [service.term_summary(row) for row in rows]
 
     limit, name = explicit_limit(request, page), service.COLLECTIONS[kind]
-    return exports.export_response(request, read, limit, TermSummary, fmt, None, name, policy)
+    return exports.export_response(
+        request, _from_offset(page, fetch), limit, TermSummary, fmt, None, name, policy
+    )
 
 
 def term_conditions_export(
@@ -46,13 +58,13 @@ def term_conditions_export(
     fmt: Format,
     policy: CachePolicy,
 ) -> StreamingResponse:
-    position = _start(page)
-
-    def read(session: Session, _: BaseModel | None, size: int) -> list[BaseModel]:
-        batch = PageParams(limit=size, cursor=None, offset=position[0])
-        items = service.conditions_page(session, request, term, include_descendants, batch).items
-        position[0] += len(items)
-        return list(items)
+    def fetch(session: Session, size: int, offset: int) -> list[BaseModel]:
+        batch = PageParams(limit=size, cursor=None, offset=offset)
+        return list(
+            service.conditions_page(session, request, term, include_descendants, batch).items
+        )
 
     limit, name = explicit_limit(request, page), f"{term.slug}-conditions"
-    return exports.export_response(request, read, limit, TermCondition, fmt, None, name, policy)
+    return exports.export_response(
+        request, _from_offset(page, fetch), limit, TermCondition, fmt, None, name, policy
+    )
