@@ -68,7 +68,11 @@ class BodyLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = Headers(scope=scope).get("content-length", "")
+        headers = Headers(scope=scope)
+        declared = headers.get("content-length", "")
+        if declared in ("", "0") and "transfer-encoding" not in headers:
+            await self.app(scope, receive, send)  # no body (every GET): nothing to count
+            return
         if declared.isdigit() and int(declared) > self.max_bytes:
             await self._refuse(scope, receive, send, declared)
             return
