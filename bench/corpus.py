@@ -305,16 +305,21 @@ def running_server(engine: str, env: dict[str, str], log: IO[bytes]) -> Iterator
         progress(f"{engine}: server ready")
         yield ServerInfo(pid=proc.pid, base_url=base)
     finally:
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(STOP_TIMEOUT_S)
-            except subprocess.TimeoutExpired:
-                progress(f"{engine}: server ignored SIGTERM for {STOP_TIMEOUT_S:.0f} s; killing")
-                proc.kill()
-                proc.wait()
-        # uvicorn re-raises the SIGTERM it caught once its graceful shutdown is done: -15 is normal.
-        progress(f"{engine}: server stopped (exit {proc.returncode})")
+        stop_server(proc, f"{engine}: server")
+
+
+def stop_server(proc: subprocess.Popen[bytes], label: str) -> None:
+    """SIGTERM, then SIGKILL if it has not stopped after STOP_TIMEOUT_S (also bench/wire.py)."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(STOP_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            progress(f"{label} ignored SIGTERM for {STOP_TIMEOUT_S:.0f} s; killing")
+            proc.kill()
+            proc.wait()
+    # uvicorn re-raises the SIGTERM it caught once its graceful shutdown is done: -15 is normal.
+    progress(f"{label} stopped (exit {proc.returncode})")
 
 
 def memory_of(pid: int) -> tuple[float, float]:

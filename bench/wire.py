@@ -19,7 +19,6 @@ import re
 import secrets
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -38,6 +37,14 @@ from app.core import migrations
 from app.core.config import get_settings
 from app.core.db import session_factory_for
 from app.seeding.loader import seed, seed_files
+from bench.corpus import (
+    BenchError,
+    Terminated,
+    free_port,
+    memory_of,
+    progress,
+    stop_server,
+)
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 HOST = "127.0.0.1"  # the only address this harness talks to, besides --database-url
@@ -45,7 +52,6 @@ BARE_PATH = "/bench/bare"  # served by bench/wire_app.py (not imported here: it 
 MMN = "/v1/conditions/multifocal-motor-neuropathy"
 IMPORT_TIMEOUT_S = 900.0
 READY_TIMEOUT_S = 60.0
-STOP_TIMEOUT_S = 15.0
 WRK_SLACK_S = 30.0  # beyond --duration, before a wrk run counts as hung
 WRK_INSTALL = "apt-get install wrk (Debian/Ubuntu), brew install wrk (macOS)"
 RESULT_LINE = re.compile(r"^WIRE_RESULT (\{.*\})$", re.MULTILINE)
@@ -61,7 +67,6 @@ done = function(summary, latency, requests)
     e.status, e.connect, e.read, e.write, e.timeout))
 end
 """
-STARTED = time.monotonic()
 
 
 @dataclass(frozen=True)
@@ -79,18 +84,6 @@ TARGETS = (
     Target("list", "/v1/conditions?limit=50", 0.3),
     Target("304", MMN, 0.8, conditional=True),
 )
-
-
-class BenchError(Exception):
-    """A step failed; the run stops there and cleans up."""
-
-
-class Terminated(BaseException):
-    """SIGTERM: clean up and leave, as on Ctrl-C."""
-
-
-def progress(message: str) -> None:
-    print(f"[{time.monotonic() - STARTED:6.1f}s] {message}", file=sys.stderr, flush=True)
 
 
 # --- database ------------------------------------------------------------------------------
@@ -163,13 +156,6 @@ class Server:
     log: Path
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind((HOST, 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 def fetch(port: int, path: str, headers: dict[str, str] | None = None) -> tuple[int, str, bytes]:
     """One GET: (status, ETag header or "", body)."""
     connection = http.client.HTTPConnection(HOST, port, timeout=10)
@@ -218,24 +204,7 @@ def running_server(url: str, log: Path) -> Iterator[Server]:
         progress("server ready")
         yield Server(proc.pid, port, log)
     finally:
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(STOP_TIMEOUT_S)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-        progress(f"server stopped (exit {proc.returncode})")
-
-
-def memory_mb(pid: int) -> tuple[float, float]:
-    """(VmRSS, VmHWM) of a live process, in MiB, from /proc/<pid>/status."""
-    values = {}
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        key, _, rest = line.partition(":")
-        if key in ("VmRSS", "VmHWM"):
-            values[key] = int(rest.split()[0]) / 1024
-    return values.get("VmRSS", 0.0), values.get("VmHWM", 0.0)
+        stop_server(proc, "server")
 
 
 def log_problems(log: Path) -> list[str]:
@@ -539,7 +508,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             except BenchError:
                 progress(f"server log, last lines:\n{log_tail(server.log)}")
                 raise
-            rss_mb, hwm_mb = memory_mb(server.pid)
+            rss_mb, hwm_mb = memory_of(server.pid)
             problems = log_problems(server.log)
             for problem in problems[:5]:
                 progress(f"server log: {problem[:300]}")
