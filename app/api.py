@@ -2,8 +2,10 @@
 
 from fastapi import FastAPI
 
+from app.changes.router import router as changes_router
 from app.codes.router import router as codes_router
 from app.conditions.router import router as conditions_router
+from app.editing.router import router as editing_router
 from app.matching.router import router as matching_router
 from app.search.router import router as search_router
 from app.terms.router import router as terms_router
@@ -16,7 +18,11 @@ def include_api(app: FastAPI) -> None:
     # matching on every request.
     # Before the conditions router: /conditions/match is not a condition's slug.
     app.include_router(matching_router, prefix=API_PREFIX, tags=["search"])
+    # Before the conditions router too: its catch-all /conditions/{slug}/{section} would take
+    # /document and /revisions.
+    app.include_router(editing_router, prefix=API_PREFIX, tags=["editing"])
     app.include_router(conditions_router, prefix=API_PREFIX, tags=["conditions"])
+    app.include_router(changes_router, prefix=API_PREFIX, tags=["editing"])
     app.include_router(terms_router, prefix=API_PREFIX, tags=["terms"])
     app.include_router(codes_router, prefix=API_PREFIX, tags=["codes"])
     app.include_router(search_router, prefix=API_PREFIX, tags=["search"])

@@ -24,7 +24,9 @@ from app.core.middleware import (
 )
 from app.core.migrations import head_revision
 from app.core.openapi import install_openapi
+from app.core.ratelimit import RateLimits, ReadRateLimitMiddleware
 from app.docs.router import install_docs
+from app.editing.redirects import install_redirects
 from app.health.router import router as health_router
 from app.search.snapshot import SnapshotCache
 
@@ -71,6 +73,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         generate_unique_id_function=_operation_id,
         openapi_tags=[
             {"name": "conditions", "description": "Condition records and their sections."},
+            {
+                "name": "editing",
+                "description": "Writing records (a key with the write scope and If-Match), "
+                "their revisions, and the feed of changes.",
+            },
             {"name": "health", "description": "Probes for load balancers and orchestrators."},
         ],
     )
@@ -84,7 +91,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         policy=CachePolicy(max_age=settings.cache_max_age),
     )
     app.state.search = SnapshotCache()
+    app.state.rate_limits = RateLimits(
+        settings.rate_limit_storage, settings.write_rate_limit, settings.read_rate_limit
+    )
     install_error_handlers(app)
+    install_redirects(app)
     install_openapi(app)
     install_docs(app)
     # Outermost last: the request id and headers apply to every response, CORS and compression
@@ -94,12 +105,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     if settings.reads_require_key:
         app.add_middleware(ReadAccessMiddleware, factory=app.state.session_factory)
+    if app.state.rate_limits.reads is not None:
+        app.add_middleware(ReadRateLimitMiddleware, limits=app.state.rate_limits)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origin_list,
-        allow_methods=["GET", "HEAD", "OPTIONS"],
-        allow_headers=["If-None-Match", "X-Request-ID", "Accept", "Accept-Encoding"],
-        expose_headers=["Link", "X-Request-ID", "ETag", "Retry-After"],
+        allow_methods=["GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE"],
+        allow_headers=[
+            "If-None-Match",
+            "If-Match",
+            "X-Request-ID",
+            "Accept",
+            "Accept-Encoding",
+            "Authorization",
+            "X-API-Key",
+            "Content-Type",
+        ],
+        expose_headers=["Link", "X-Request-ID", "ETag", "Retry-After", "Location"],
         max_age=600,
     )
     app.add_middleware(RequestContextMiddleware)

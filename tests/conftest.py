@@ -7,15 +7,20 @@ tests that write get a fresh copy of it (`fresh_db`), read-only API tests share 
 
 import os
 import shutil
+import threading
+import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+import uvicorn
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
+from starlette.types import ASGIApp
 
 from app.core import migrations
 from app.core.config import PROJECT_ROOT, Settings
@@ -133,6 +138,24 @@ def fresh_db(databases: Databases) -> str:
 
 def make_client(database_url: str) -> TestClient:
     return TestClient(create_app(Settings(database_url=database_url)))
+
+
+@contextmanager
+def live_server(app: ASGIApp) -> Iterator[str]:
+    """`app` under uvicorn on a port the OS picks, in a background thread: real sockets and
+    real concurrency, for the tests that need them. Yields the base URL."""
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_config=None))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        assert thread.is_alive(), "uvicorn did not start"
+        time.sleep(0.02)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
 
 
 def seed_database(database_url: str, *paths: Path) -> None:

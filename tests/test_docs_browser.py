@@ -2,18 +2,16 @@
 pages' CSP blocks nothing they need, and no request leaves the machine."""
 
 import os
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, Page, Route, expect, sync_playwright
 
 from app.core.config import Settings
 from app.main import create_app
+from tests.conftest import live_server
 
 CHROMIUM = Path("/usr/bin/chromium")
 # In CI a missing browser fails the run instead of skipping it, as PostgreSQL does (conftest).
@@ -26,22 +24,8 @@ pytestmark = pytest.mark.parametrize("databases", ["sqlite"], indirect=True)
 @pytest.fixture(scope="module")
 def base_url(seeded_url: str) -> Iterator[str]:
     """The real app under uvicorn, on a port the OS picks, in a background thread."""
-    config = uvicorn.Config(
-        create_app(Settings(database_url=seeded_url)),
-        host="127.0.0.1",
-        port=0,
-        log_config=None,
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        assert thread.is_alive(), "uvicorn did not start"
-        time.sleep(0.02)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with live_server(create_app(Settings(database_url=seeded_url))) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -18,8 +18,11 @@ ERROR_REQUESTS = [
     ("GET", "/v1/conditions?limit=1000", 422),
     ("GET", "/v1/conditions?cursor=%00%01", 422),
     ("GET", "/v1/conditions/BAD_SLUG", 422),
-    ("POST", "/v1/conditions", 405),
-    ("DELETE", "/v1/conditions/multifocal-motor-neuropathy", 405),
+    ("POST", "/v1/conditions/multifocal-motor-neuropathy", 405),
+    ("DELETE", "/v1/sections", 405),
+    ("POST", "/v1/conditions", 401),
+    ("DELETE", "/v1/conditions/multifocal-motor-neuropathy", 401),
+    ("PUT", "/v1/conditions/multifocal-motor-neuropathy/horoscope", 404),
 ]
 
 
@@ -39,8 +42,8 @@ def test_error_shape(client: TestClient, method: str, path: str, status: int) ->
 
 
 def test_405_says_which_methods_are_allowed(client: TestClient) -> None:
-    response = client.post("/v1/conditions")
-    assert response.headers["allow"] == "GET"
+    response = client.post("/v1/conditions/multifocal-motor-neuropathy")
+    assert response.headers["allow"] == "GET, HEAD, PUT, PATCH, DELETE"
 
 
 def test_internal_error_hides_the_trace(seeded_url: str) -> None:

@@ -54,9 +54,21 @@ def test_cors_for_browsers(client: TestClient) -> None:
     )
     assert preflight.status_code == 200
     assert "GET" in preflight.headers["access-control-allow-methods"]
+    # Browser apps may write too: with a key, If-Match and a JSON body.
+    write = client.options(
+        MMN,
+        headers={
+            "Origin": "https://app.example",
+            "Access-Control-Request-Method": "PATCH",
+            "Access-Control-Request-Headers": "authorization, if-match, content-type",
+        },
+    )
+    assert write.status_code == 200
+    assert "PATCH" in write.headers["access-control-allow-methods"]
+    assert "Location" in simple.headers["access-control-expose-headers"]
     refused = client.options(
         MMN,
-        headers={"Origin": "https://app.example", "Access-Control-Request-Method": "DELETE"},
+        headers={"Origin": "https://app.example", "Access-Control-Request-Method": "TRACE"},
     )
     assert refused.status_code == 400
 

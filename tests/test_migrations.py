@@ -17,7 +17,8 @@ TABLES = {
     "conditions", "codes", "sections", "section_items", "terms", "sources",
     "condition_sources", "section_sources", "alembic_version", "term_parents",
     "term_ancestors", "phenotype_annotations", "code_entries", "source_imports", "content_version",
-    "condition_search", "phenotype_coverage", "api_keys",
+    "condition_search", "phenotype_coverage", "api_keys", "condition_revisions",
+    "condition_changes", "slug_redirects",
 }  # fmt: skip
 
 

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, sessionmaker
 
 from app.models import ApiKey
 from app.models.base import utcnow
@@ -95,14 +95,16 @@ def listing(session: Session) -> list[ApiKey]:
 class Caller:
     key_name: str
     scopes: frozenset[str]
+    key_id: int = 0
+    use_to_record: bool = False  # last_used_at is older than LAST_USED_EVERY
 
     def may(self, scope: Scope) -> bool:
         return any(SCOPE_ORDER[Scope(held)] >= SCOPE_ORDER[scope] for held in self.scopes)
 
 
 def verify(session: Session, key: str) -> Caller | None:
-    """The caller a key stands for, or None if it is unknown, wrong, expired or revoked. Also
-    notes when the key was last used (at most once a minute)."""
+    """The caller a key stands for, or None if it is unknown, wrong, expired or revoked. Reads
+    only: `record_use` writes last_used_at apart (see `authenticate`)."""
     parts = key.split("_", 2)  # the secret may hold underscores itself
     if len(parts) != 3 or parts[0] != KEY_TAG or not parts[1] or len(parts[1]) > 16:
         return None
@@ -114,6 +116,20 @@ def verify(session: Session, key: str) -> Caller | None:
     now = utcnow()
     if row.revoked_at is not None or (row.expires_at is not None and row.expires_at <= now):
         return None
-    if row.last_used_at is None or now - row.last_used_at >= LAST_USED_EVERY:
-        row.last_used_at = now
-    return Caller(row.name, frozenset(row.scopes))
+    stale = row.last_used_at is None or now - row.last_used_at >= LAST_USED_EVERY
+    return Caller(row.name, frozenset(row.scopes), row.id, stale)
+
+
+def authenticate(factory: sessionmaker[Session], key: str) -> Caller | None:
+    """`verify`, then (at most once a minute per key) last_used_at written in a transaction
+    of its own whose first statement is the write. On SQLite a transaction that read first
+    could not take the write lock once another connection had written since; this one waits
+    for it (busy timeout) instead of failing."""
+    with factory() as session:
+        caller = verify(session, key)
+    if caller is not None and caller.use_to_record:
+        with factory() as session, session.begin():
+            session.execute(
+                update(ApiKey).where(ApiKey.id == caller.key_id).values(last_used_at=utcnow())
+            )
+    return caller

@@ -10,7 +10,6 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.auth import keys
-from app.core.db import transaction
 from app.core.errors import problem_response
 
 REALM = 'Bearer realm="condition-content-api"'
@@ -43,16 +42,12 @@ class ReadAccessMiddleware:
         self.app = app
         self.factory = factory
 
-    def _verify(self, key: str) -> keys.Caller | None:
-        with transaction(self.factory) as session:  # last_used_at is written with the check
-            return keys.verify(session, key)
-
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not scope["path"].startswith("/v1/"):
             await self.app(scope, receive, send)
             return
         key = presented_key(Headers(scope=scope))
-        caller = await run_in_threadpool(self._verify, key) if key else None
+        caller = await run_in_threadpool(keys.authenticate, self.factory, key) if key else None
         if caller is not None and caller.may(keys.Scope.READ):
             await self.app(scope, receive, _private(send))
             return

@@ -93,12 +93,13 @@ def _section_model(kind: SectionKind, item_type: type[FactItem]) -> type[Section
     return create_model(name, __base__=SectionIn, items=(list[item_type], []))  # type: ignore[valid-type]
 
 
+# Each kind's section schema: a seed file's sections, and the body of a section PUT.
+SECTION_INPUT_MODELS: dict[SectionKind, type[SectionIn]] = {
+    info.kind: _section_model(info.kind, ITEM_TYPES[info.item_type]) for info in SECTION_KINDS
+}
+
 _SECTION_FIELDS: dict[str, Any] = {
-    info.kind.value: (
-        _section_model(info.kind, ITEM_TYPES[info.item_type]) | None,
-        Field(default=None),
-    )
-    for info in SECTION_KINDS
+    kind.value: (model | None, Field(default=None)) for kind, model in SECTION_INPUT_MODELS.items()
 }
 
 SectionsIn: type[BaseModel] = create_model("SectionsIn", __base__=InputSchema, **_SECTION_FIELDS)
@@ -143,6 +144,12 @@ class ConditionIn(InputSchema):
         if self.last_reviewed and self.review_due and self.review_due < self.last_reviewed:
             raise ValueError("review_due must not be before last_reviewed")
         return self
+
+    def as_document(self) -> dict[str, Any]:
+        """As JSON, with only the sections present (absent kinds are left out, not null)."""
+        data = self.model_dump(mode="json")
+        data["sections"] = {kind: s for kind, s in data["sections"].items() if s is not None}
+        return data
 
     def section_items(self) -> dict[SectionKind, SectionIn]:
         """The sections present, in vocabulary order."""

@@ -129,19 +129,18 @@ CONTENT_VERSION = Check(
 """Raised by trigger with every change to the conditions table (migration 0003)."""
 
 
+# Everything a condition's whole record shows.
+RECORD_LOADS = (
+    selectinload(Condition.codes).selectinload(Code.source),
+    selectinload(Condition.sources),
+    selectinload(Condition.sections).selectinload(Section.items),
+    selectinload(Condition.sections).selectinload(Section.sources),
+)
+
+
 def get_condition_record(session: Session, slug: str) -> Condition | None:
     """The condition with everything its whole record shows."""
-    query = (
-        select(Condition)
-        .where(Condition.slug == slug)
-        .options(
-            selectinload(Condition.codes).selectinload(Code.source),
-            selectinload(Condition.sources),
-            selectinload(Condition.sections).selectinload(Section.items),
-            selectinload(Condition.sections).selectinload(Section.sources),
-        )
-    )
-    return session.scalar(query)
+    return session.scalar(select(Condition).where(Condition.slug == slug).options(*RECORD_LOADS))
 
 
 def get_condition(session: Session, slug: str) -> Condition | None:

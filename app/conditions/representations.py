@@ -62,15 +62,22 @@ def _render(model: BaseModel, fmt: Format, include: Include | None) -> Rendered:
     return Rendered.of(json_bytes(model, include), MEDIA_TYPES[fmt])
 
 
+def record_rendered(
+    session: Session, slug: str, fmt: Format = Format.JSON, include: Include | None = None
+) -> Rendered:
+    """The record as GET serves it, read in `session` (so a write can answer what it wrote)."""
+    condition = repository.get_condition_record(session, slug)
+    if condition is None:  # deleted since the version check
+        raise _not_found(slug)
+    annotations = service.load_annotations(session, condition)
+    return _render(service.condition_record(condition, annotations), fmt, include)
+
+
 def _build_record(
     connection: Connection, slug: str, fmt: Format, include: Include | None
 ) -> Rendered:
     with session_on(connection) as session:
-        condition = repository.get_condition_record(session, slug)
-        if condition is None:  # deleted since the version check
-            raise _not_found(slug)
-        annotations = service.load_annotations(session, condition)
-        return _render(service.condition_record(condition, annotations), fmt, include)
+        return record_rendered(session, slug, fmt, include)
 
 
 async def record(reads: Reads, slug: str, fmt: Format, include: Include | None) -> Served:
@@ -105,9 +112,15 @@ def section_model(session: Session, slug: str, kind: SectionKind) -> SectionResp
     return service.section_response(condition, kind, section, annotations)
 
 
+def section_rendered(
+    session: Session, slug: str, kind: SectionKind, fmt: Format = Format.JSON
+) -> Rendered:
+    return _render(section_model(session, slug, kind), fmt, None)
+
+
 def _build_section(connection: Connection, slug: str, kind: SectionKind, fmt: Format) -> Rendered:
     with session_on(connection) as session:
-        return _render(section_model(session, slug, kind), fmt, None)
+        return section_rendered(session, slug, kind, fmt)
 
 
 async def section(reads: Reads, slug: str, kind: SectionKind, fmt: Format) -> Served:

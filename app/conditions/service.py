@@ -34,7 +34,7 @@ from app.conditions.schemas import (
     SourceOut,
     TermLinks,
 )
-from app.core.pagination import Cursor, PageParams, page_links
+from app.core.pagination import Cursor, LinkParams, PageParams, offset_links, page_links
 from app.core.schemas import Page
 from app.models import Code, Condition, Section, SectionItem, Source
 
@@ -283,7 +283,7 @@ def condition_page(
     limit = page.limit
     if page.offset is not None:
         rows = list(repository.list_conditions(session, filters, limit, offset=page.offset))
-        links = _offset_links(page.offset, limit, total)
+        links = offset_links(page.offset, limit, total)
     else:
         rows, links = _cursor_page(session, filters, limit, page.cursor)
     next_params, prev_params = links
@@ -293,24 +293,6 @@ def condition_page(
         limit=limit,
         links=page_links(request, next_params, prev_params),
     )
-
-
-LinkParams = dict[str, str | int | None] | None
-
-
-def _offset_links(offset: int, limit: int, total: int) -> tuple[LinkParams, LinkParams]:
-    next_params: LinkParams = None
-    prev_params: LinkParams = None
-    if offset + limit < total:
-        next_params = {"offset": offset + limit, "cursor": None}
-    if offset >= total > 0:
-        # Past the end: back to the last page that has rows.
-        prev_params = {"offset": max(total - limit, 0), "cursor": None}
-    elif offset > 0:
-        prev_params = {"offset": max(offset - limit, 0), "cursor": None}
-        if offset < limit:  # a shorter first page, so it does not overlap this one
-            prev_params["limit"] = offset
-    return next_params, prev_params
 
 
 def _cursor_page(

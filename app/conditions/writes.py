@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import delete, insert, tuple_, update
 from sqlalchemy.orm import Session
 
+from app.changes import log
 from app.conditions import repository
 from app.conditions.input_schemas import ConditionIn, SectionIn, SourceIn
 from app.conditions.kinds import SECTION_INFO, CodeProvenance, ConditionOrigin, SectionKind
@@ -16,6 +17,7 @@ from app.conditions.names import slug_for
 from app.models import (
     Code,
     Condition,
+    ConditionRevision,
     Section,
     SectionItem,
     Source,
@@ -141,7 +143,7 @@ def build_codes(record: ConditionIn) -> list[Code]:
     ]
 
 
-def _write_children(
+def write_children(
     session: Session, condition: Condition, record: ConditionIn, sources: dict[str, Source]
 ) -> None:
     terms = _terms_for(session, record)
@@ -178,7 +180,7 @@ def _write_children(
         session.execute(insert(section_sources), section_rows)
 
 
-def _clear_children(session: Session, condition: Condition) -> None:
+def clear_children(session: Session, condition: Condition) -> None:
     # Bulk deletes: sections' items and source links go with them through ON DELETE CASCADE.
     session.execute(delete(Section).where(Section.condition_id == condition.id))
     # Only the codes editors wrote: codes from imports belong to their import.
@@ -192,10 +194,47 @@ def _clear_children(session: Session, condition: Condition) -> None:
     )
 
 
+EDITABLE_FIELDS = {
+    "name",
+    "synonyms",
+    "summary",
+    "status",
+    "last_reviewed",
+    "review_due",
+    "disclaimer",
+}
+
+
+def add_revision(
+    session: Session,
+    condition: Condition,
+    record: ConditionIn,
+    *,
+    action: str,
+    author: str,
+    change: object = None,
+    section: str | None = None,
+) -> None:
+    session.add(
+        ConditionRevision(
+            condition_id=condition.id,
+            number=condition.revision,
+            action=action,
+            section=section,
+            author=author,
+            change=change,
+            document=record.as_document(),
+        )
+    )
+
+
 def upsert_conditions(
     session: Session, records: Sequence[ConditionIn], sources: Sequence[SourceIn]
 ) -> UpsertReport:
+    """Write seed records. Each created or changed record gets a revision by the author
+    `seed`, and the change feed an entry."""
     report = UpsertReport()
+    before = log.states(session)
     source_rows, report.sources_written, changed_sources = upsert_sources(session, sources)
     existing = repository.conditions_by_slug(session, [record.slug for record in records])
     for record in records:
@@ -204,24 +243,14 @@ def upsert_conditions(
         if condition is not None and condition.content_hash == digest:
             report.unchanged.append(record.slug)
             continue
-        fields = record.model_dump(
-            include={
-                "name",
-                "synonyms",
-                "summary",
-                "status",
-                "last_reviewed",
-                "review_due",
-                "disclaimer",
-            }
-        )
+        fields = record.model_dump(include=EDITABLE_FIELDS)
         if condition is None:
             condition = Condition(slug=record.slug, content_hash=digest, revision=1, **fields)
             session.add(condition)
             session.flush()
             report.created.append(record.slug)
         else:
-            _clear_children(session, condition)
+            clear_children(session, condition)
             session.expire(condition, ["codes", "sections", "sources"])
             for name, value in fields.items():
                 setattr(condition, name, value)
@@ -230,7 +259,9 @@ def upsert_conditions(
             condition.revision += 1
             condition.updated_at = utcnow()
             report.updated.append(record.slug)
-        _write_children(session, condition, record, source_rows)
+        write_children(session, condition, record, source_rows)
+        action = "created" if condition.revision == 1 else "replaced"
+        add_revision(session, condition, record, action=action, author="seed")
     if changed_sources:
         written = {*report.created, *report.updated}
         bumped = _bump_citing(session, changed_sources, skip=written)
@@ -240,4 +271,5 @@ def upsert_conditions(
     # The search index follows in the same transaction.
     changed = repository.conditions_by_slug(session, [*report.created, *report.updated])
     indexer.rebuild(session, [condition.id for condition in changed.values()])
+    log.record_difference(session, before)
     return report

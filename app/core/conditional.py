@@ -54,6 +54,23 @@ def matching_tag(if_none_match: str, etag: str) -> str | None:
     return None
 
 
+_ANY_TAG = re.compile(r'\s*(W/)?"([^"]*)"\s*(?:,|$)')
+
+
+def strong_tags(if_match: str) -> list[str] | None:
+    """The strong tags of an If-Match value, without quotes or encoding suffix (weak tags never
+    match there, RFC 9110 §13.1.1); None when the value is not a list of entity tags."""
+    value, tags, position = if_match.strip(), [], 0
+    while position < len(value):
+        found = _ANY_TAG.match(value, position)
+        if found is None or found.end() == position:
+            return None
+        if not found.group(1):
+            tags.append(_opaque(found.group(2)))
+        position = found.end()
+    return tags if value else None
+
+
 def http_date(moment: datetime) -> str:
     return format_datetime(moment.astimezone(UTC).replace(microsecond=0), usegmt=True)
 

@@ -7,6 +7,8 @@ from typing import Literal
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from app.core.ratelimit import parse_limit
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_SQLITE_PATH = PROJECT_ROOT / "var" / "conditions.sqlite3"
 
@@ -53,6 +55,21 @@ class Settings(BaseSettings):
         default=False,
         description="Require an API key with the read scope on every /v1 read.",
     )
+    write_rate_limit: str = Field(
+        default="60/minute",
+        description="Writes allowed per API key and per client address, e.g. `60/minute`; "
+        "empty is no limit.",
+    )
+    read_rate_limit: str = Field(
+        default="",
+        description="Reads allowed per client address (or key, when one is sent), e.g. "
+        "`600/minute`; empty (the default) is no limit.",
+    )
+    rate_limit_storage: str = Field(
+        default="memory://",
+        description="Where rate limits are counted: `memory://` per worker, or a shared "
+        "`redis://host:6379` or `memcached://host:11211` for every worker and machine.",
+    )
     seed_dir: Path = Field(
         default=PROJECT_ROOT / "seed_data",
         description="Folder whose *.yaml files `seed` loads.",
@@ -62,6 +79,12 @@ class Settings(BaseSettings):
     @classmethod
     def _lowercase_level(cls, value: object) -> object:
         return value.lower() if isinstance(value, str) else value
+
+    @field_validator("write_rate_limit", "read_rate_limit")
+    @classmethod
+    def _valid_limit(cls, value: str) -> str:
+        parse_limit(value)  # a ValueError names the bad text
+        return value
 
     @property
     def cors_origin_list(self) -> list[str]:

@@ -236,14 +236,26 @@ def exclusive_changes(engine: Engine, *, defer_foreign_keys: bool = False) -> It
                 connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")  # type: ignore[union-attr]
 
 
+WRITE_LOCK_TIMEOUT_MS = 5000  # then 503 with Retry-After: another change holds the rows
+
+
 @contextmanager
-def transaction(factory: sessionmaker[Session], *, exclusive: bool = False) -> Iterator[Session]:
-    """One unit of work: commit when the block ends cleanly, roll back on any error. With
-    `exclusive`, it is also serialised against every other exclusive change (see module doc)."""
+def transaction(
+    factory: sessionmaker[Session], *, exclusive: bool = False, write: bool = False
+) -> Iterator[Session]:
+    """One unit of work: commit when the block ends cleanly, roll back on any error.
+
+    `exclusive`: also serialised against every other exclusive change (see module doc).
+    `write` (an API write): SQLite takes its write lock at BEGIN (BEGIN IMMEDIATE), so a write
+    never fails half-way on a snapshot another writer moved; PostgreSQL waits at most
+    WRITE_LOCK_TIMEOUT_MS for the row locks the write takes."""
     with factory() as session:
-        if exclusive:
+        if exclusive or write:
             connection = session.connection(execution_options={_SQLITE_BEGIN: "BEGIN IMMEDIATE"})
-            _lock_changes(connection)
+            if exclusive:
+                _lock_changes(connection)
+            elif connection.dialect.name == "postgresql":
+                connection.exec_driver_sql(f"SET LOCAL lock_timeout = {WRITE_LOCK_TIMEOUT_MS}")
         try:
             yield session
             session.commit()

@@ -8,10 +8,12 @@ import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from psycopg.errors import LockNotAvailable
 from psycopg_pool import PoolTimeout
 from pydantic import Field
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from app.core.schemas import Schema
 
@@ -49,9 +51,12 @@ class AppError(Exception):
     problem = "internal-error"
     title = "Internal server error"
 
-    def __init__(self, detail: str, **extensions: Any) -> None:
+    def __init__(
+        self, detail: str, *, headers: dict[str, str] | None = None, **extensions: Any
+    ) -> None:
         super().__init__(detail)
         self.detail = detail
+        self.headers = headers
         self.extensions = extensions
 
 
@@ -71,6 +76,11 @@ class SectionNotFound(NotFoundError):
     title = "Section not found"
 
 
+class RevisionNotFound(NotFoundError):
+    problem = "revision-not-found"
+    title = "Revision not found"
+
+
 class UnknownSectionKind(NotFoundError):
     problem = "unknown-section-kind"
     title = "Unknown section kind"
@@ -82,6 +92,48 @@ class InvalidParameter(AppError):
     status = HTTPStatus.UNPROCESSABLE_ENTITY
     problem = "validation-error"
     title = "Invalid request"
+
+
+class Unauthorized(AppError):
+    status = HTTPStatus.UNAUTHORIZED
+    problem = "unauthorized"
+    title = "Unauthorized"
+
+
+class InsufficientScope(AppError):
+    status = HTTPStatus.FORBIDDEN
+    problem = "insufficient-scope"
+    title = "Forbidden"
+
+
+class Conflict(AppError):
+    status = HTTPStatus.CONFLICT
+    problem = "conflict"
+    title = "Conflict"
+
+
+class PreconditionFailed(AppError):
+    status = HTTPStatus.PRECONDITION_FAILED
+    problem = "precondition-failed"
+    title = "Precondition failed"
+
+
+class PreconditionRequired(AppError):
+    status = HTTPStatus.PRECONDITION_REQUIRED
+    problem = "precondition-required"
+    title = "Precondition required"
+
+
+class UnsupportedMediaType(AppError):
+    status = HTTPStatus.UNSUPPORTED_MEDIA_TYPE
+    problem = "unsupported-media-type"
+    title = "Unsupported media type"
+
+
+class RateLimited(AppError):
+    status = HTTPStatus.TOO_MANY_REQUESTS
+    problem = "rate-limited"
+    title = "Too many requests"
 
 
 class DatabaseUnavailable(AppError):
@@ -116,10 +168,16 @@ def problem_response(
     return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
 
 
-async def _app_error(request: Request, exc: Exception) -> JSONResponse:
+async def app_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, AppError)
     return problem_response(
-        request, exc.status, exc.problem, exc.title, exc.detail, **exc.extensions
+        request,
+        exc.status,
+        exc.problem,
+        exc.title,
+        exc.detail,
+        headers=exc.headers,
+        **exc.extensions,
     )
 
 
@@ -144,16 +202,35 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     status = HTTPStatus(exc.status_code)
     detail = exc.detail if isinstance(exc.detail, str) else status.description
+    headers = getattr(exc, "headers", None)
     if status == HTTPStatus.NOT_FOUND and detail == "Not Found":
         detail = f"Nothing is served at {request.url.path}; see /docs for the endpoints."
+    if status == HTTPStatus.METHOD_NOT_ALLOWED:
+        # Starlette's Allow names the methods of the first route on the path only; a path
+        # served by several routes (GET here, PUT there) allows all of theirs.
+        headers = {**(headers or {}), "Allow": ", ".join(_allowed_methods(request))}
     return problem_response(
         request,
         status,
         status.phrase.lower().replace(" ", "-"),
         status.phrase,
         detail,
-        headers=getattr(exc, "headers", None),
+        headers=headers,
     )
+
+
+_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """The methods some route fully matches on this path, asked of the router itself (HEAD
+    with GET: the HEAD middleware answers it)."""
+    allowed = []
+    for method in _METHODS:
+        scope = {**request.scope, "method": method}
+        if any(route.matches(scope)[0] == Match.FULL for route in request.app.router.routes):
+            allowed += ["GET", "HEAD"] if method == "GET" else [method]
+    return allowed
 
 
 # SQLite reports schema mistakes as OperationalError too; those are bugs (500), not outages.
@@ -166,8 +243,15 @@ async def _database_error(request: Request, exc: Exception) -> JSONResponse:
     orig = exc.orig if isinstance(exc, OperationalError) else exc
     if any(marker in str(orig) for marker in _SQLITE_SCHEMA_ERRORS):
         return await _unhandled_error(request, exc)
-    logger.error("database unavailable", extra={"error": type(orig).__name__})
-    error = DatabaseUnavailable("The database cannot be reached; try again shortly.")
+    busy = isinstance(orig, LockNotAvailable) or "database is locked" in str(orig)
+    logger.error(
+        "database busy" if busy else "database unavailable", extra={"error": type(orig).__name__}
+    )
+    error = DatabaseUnavailable(
+        "Another change holds the data this request needs; try again shortly."
+        if busy
+        else "The database cannot be reached; try again shortly."
+    )
     return problem_response(
         request,
         error.status,
@@ -191,7 +275,7 @@ async def _unhandled_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    app.add_exception_handler(AppError, _app_error)
+    app.add_exception_handler(AppError, app_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     for error in (OperationalError, psycopg.OperationalError, PoolTimeout):

@@ -134,3 +134,21 @@ def link_header(links: PageLinks) -> dict[str, str]:
 
 def set_link_header(response: Response, links: PageLinks) -> None:
     response.headers.update(link_header(links))
+
+
+LinkParams = dict[str, str | int | None] | None
+
+
+def offset_links(offset: int, limit: int, total: int) -> tuple[LinkParams, LinkParams]:
+    next_params: LinkParams = None
+    prev_params: LinkParams = None
+    if offset + limit < total:
+        next_params = {"offset": offset + limit, "cursor": None}
+    if offset >= total > 0:
+        # Past the end: back to the last page that has rows.
+        prev_params = {"offset": max(total - limit, 0), "cursor": None}
+    elif offset > 0:
+        prev_params = {"offset": max(offset - limit, 0), "cursor": None}
+        if offset < limit:  # a shorter first page, so it does not overlap this one
+            prev_params["limit"] = offset
+    return next_params, prev_params

@@ -207,14 +207,21 @@ def computed_links(session: Session, system: str) -> set[LinkState]:
 
 
 def editors_fingerprint(session: Session) -> str:
-    """Changes whenever editors' records change (their seed content hashes and slugs)."""
-    query = (
-        select(Condition.slug, Condition.content_hash)
+    """Changes whenever what imports join editors' records by changes: their slugs, names,
+    statuses and the codes editors gave them (by seed file or over the API)."""
+    records = session.execute(
+        select(Condition.slug, Condition.name, Condition.status)
         .where(Condition.origin == "seed")
         .order_by(Condition.slug)
     )
-    rows = ";".join(f"{row.slug}={row.content_hash}" for row in session.execute(query))
-    return hashlib.sha256(rows.encode()).hexdigest()
+    codes = session.execute(
+        select(Condition.slug, Code.system, Code.code)
+        .join(Code, Code.condition_id == Condition.id)
+        .where(Condition.origin == "seed", Code.provenance == "curated")
+        .order_by(Condition.slug, Code.system, Code.code)
+    )
+    text = ";".join("|".join(map(str, row)) for row in [*records, *codes])
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def code_pairs(session: Session, system: str) -> set[tuple[int, str]]:

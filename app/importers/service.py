@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import delete, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.changes import log
 from app.conditions.input_schemas import SourceIn
 from app.conditions.kinds import CodeProvenance, CodeRelation, ConditionOrigin
 from app.conditions.names import normalised_name, slug_for
@@ -492,9 +493,11 @@ def _run_import(
             report.skipped = True
             return report
         links_before = repository.computed_links(session, "icd10cm")
+        states_before = log.states(session)
         counts = load(session)
         counts["icd10cm_name_links"] = link_icd10cm_names(session, links_before)
         counts["search_documents"] = indexer.rebuild(session)
+        counts["feed_changes"] = log.record_difference(session, states_before)
         repository.analyze(session, tables)
         _record_import(session, source, version, digest, counts)
     repository.vacuum(factory, tables)

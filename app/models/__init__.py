@@ -7,6 +7,7 @@ from app.models.code import Code
 from app.models.code_entry import CodeEntry, SourceImport
 from app.models.condition import Condition
 from app.models.content_version import ContentVersion
+from app.models.history import ConditionChange, ConditionRevision, SlugRedirect
 from app.models.section import Section, SectionItem
 from app.models.source import Source, condition_sources, section_sources
 from app.models.term import Term, term_ancestors, term_parents
@@ -17,11 +18,14 @@ __all__ = [
     "Code",
     "CodeEntry",
     "Condition",
+    "ConditionChange",
+    "ConditionRevision",
     "ContentVersion",
     "PhenotypeAnnotation",
     "PhenotypeCoverage",
     "Section",
     "SectionItem",
+    "SlugRedirect",
     "Source",
     "SourceImport",
     "Term",

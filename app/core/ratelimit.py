@@ -1,0 +1,79 @@
+"""Rate limits per API key and per client address, counted by the `limits` library in the
+storage its URI names: `memory://` counts per worker process; `redis://…` or `memcached://…`
+share one count between every worker and machine."""
+
+import hashlib
+import math
+import time
+
+from limits import RateLimitItem, parse
+from limits.storage import storage_from_string
+from limits.strategies import MovingWindowRateLimiter
+from starlette.datastructures import Headers
+from starlette.requests import Request
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from app.core.errors import RateLimited, problem_response
+
+
+def parse_limit(text: str) -> RateLimitItem | None:
+    """`60/minute`, `10 per second`…; an empty text is no limit. Raises ValueError."""
+    return parse(text) if text.strip() else None
+
+
+class RateLimits:
+    def __init__(self, storage_uri: str, writes: str, reads: str) -> None:
+        self._limiter = MovingWindowRateLimiter(storage_from_string(storage_uri))
+        self.writes = parse_limit(writes)
+        self.reads = parse_limit(reads)
+
+    def hit(self, limit: RateLimitItem | None, kind: str, who: str) -> None:
+        """Count one request of `who` (a key name or an address); 429 past the limit, with
+        Retry-After the seconds until the oldest counted request leaves the window."""
+        if limit is None or self._limiter.hit(limit, kind, who):
+            return
+        reset = self._limiter.get_window_stats(limit, kind, who).reset_time
+        retry_after = max(1, math.ceil(reset - time.time()))
+        raise RateLimited(
+            f"More than {limit} for this {kind.split('-')[-1]}; retry in {retry_after} s.",
+            headers={"Retry-After": str(retry_after)},
+            limit=str(limit),
+            retry_after=retry_after,
+        )
+
+
+class ReadRateLimitMiddleware:
+    """READ_RATE_LIMIT on GET and HEAD under /v1: per key when one is sent (by its hash: a
+    shared storage never sees a secret), else per client address. Added only when set."""
+
+    def __init__(self, app: ASGIApp, limits: RateLimits) -> None:
+        self.app = app
+        self.limits = limits
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] != "http"
+            or scope["method"] not in ("GET", "HEAD")
+            or not scope["path"].startswith("/v1/")
+        ):
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        scheme, _, token = headers.get("authorization", "").partition(" ")
+        key = token.strip() if scheme.lower() == "bearer" else headers.get("x-api-key", "")
+        if key:
+            kind, who = "read-key", hashlib.sha256(key.encode()).hexdigest()[:32]
+        else:
+            client = scope.get("client")
+            kind, who = "read-address", client[0] if client else "unknown"
+        try:
+            self.limits.hit(self.limits.reads, kind, who)
+        except RateLimited as exc:
+            request = Request(scope)
+            response = problem_response(
+                request, exc.status, exc.problem, exc.title, exc.detail,
+                headers=exc.headers, **exc.extensions,
+            )  # fmt: skip
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)

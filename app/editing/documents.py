@@ -1,0 +1,80 @@
+"""A record as editors write it (the seed files' schema), read back from the database; and
+JSON Merge Patch (RFC 7396) applied to it."""
+
+from typing import Any
+
+from pydantic import Field
+
+from app.conditions.input_schemas import ConditionIn
+from app.conditions.kinds import SECTION_INFO, CodeProvenance, SectionKind
+from app.models import Condition
+
+
+class ConditionDocument(ConditionIn):
+    """The record in the form PUT and PATCH take: its own fields, the codes editors gave it,
+    its sources by key, and each section's title, summary, items and sources. What imports
+    add (their codes, the phenotype annotations) is not part of it."""
+
+    # Records built from open data alone have no summary and cite no source of their own;
+    # a write must give both.
+    summary: str | None = None  # type: ignore[assignment]
+    sources: list[str] = Field(default_factory=list)
+
+
+def document_of(condition: Condition) -> ConditionDocument:
+    """`condition` must be loaded with its codes, sources and sections (as
+    repository.get_condition_record loads it)."""
+    record_sources = [source.key for source in condition.sources]
+    sections: dict[str, Any] = {}
+    for section in condition.sections:
+        keys = [source.key for source in section.sources]
+        standard_title = SECTION_INFO[SectionKind(section.kind)].title
+        sections[section.kind] = {
+            # Written as the kind's standard title when the section gave none.
+            "title": None if section.title == standard_title else section.title,
+            "summary": section.summary,
+            "items": [
+                {"name": item.name, "description": item.description, **item.attributes}
+                for item in section.items
+            ],
+            # Written as the record's sources when the section named none.
+            "sources": [] if keys == record_sources else keys,
+        }
+    return ConditionDocument.model_validate(
+        {
+            "slug": condition.slug,
+            "name": condition.name,
+            "synonyms": condition.synonyms,
+            "summary": condition.summary,
+            "status": condition.status,
+            "last_reviewed": condition.last_reviewed,
+            "review_due": condition.review_due,
+            "disclaimer": condition.disclaimer,
+            "codes": [
+                {
+                    "system": code.system,
+                    "code": code.code,
+                    "display": code.display,
+                    "relation": code.relation,
+                }
+                for code in condition.codes
+                if code.provenance == CodeProvenance.CURATED
+            ],
+            "sources": record_sources,
+            "sections": sections,
+        }
+    )
+
+
+def merge_patch(target: Any, patch: Any) -> Any:
+    """RFC 7396 §2: an object patch merges member by member, null removes a member, and any
+    other value (arrays included) replaces the target whole."""
+    if not isinstance(patch, dict):
+        return patch
+    result = dict(target) if isinstance(target, dict) else {}
+    for name, value in patch.items():
+        if value is None:
+            result.pop(name, None)
+        else:
+            result[name] = merge_patch(result.get(name), value)
+    return result

@@ -1,0 +1,81 @@
+"""Queries of the write API: locking a record, its revisions, and renamed slugs."""
+
+from collections.abc import Sequence
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from app.conditions.repository import RECORD_LOADS
+from app.models import Condition, ConditionRevision, SlugRedirect, Source
+
+
+def lock_condition(session: Session, slug: str) -> Condition | None:
+    """The record with all it shows, its row locked until the transaction ends (PostgreSQL;
+    SQLite's write transaction holds the whole database already)."""
+    locked = session.scalar(select(Condition.id).where(Condition.slug == slug).with_for_update())
+    if locked is None:
+        return None
+    return session.scalar(
+        select(Condition)
+        .where(Condition.id == locked)
+        .options(*RECORD_LOADS)
+        .execution_options(populate_existing=True)
+    )
+
+
+def slug_in_use(session: Session, slug: str) -> bool:
+    return session.scalar(select(Condition.id).where(Condition.slug == slug)) is not None
+
+
+def unknown_source_keys(session: Session, keys: set[str]) -> set[str]:
+    if not keys:
+        return set()
+    known = set(session.scalars(select(Source.key).where(Source.key.in_(keys))))
+    return keys - known
+
+
+def redirect_target(session: Session, slug: str) -> str | None:
+    """The current slug of the record once called `slug`."""
+    return session.scalar(
+        select(Condition.slug)
+        .join(SlugRedirect, SlugRedirect.condition_id == Condition.id)
+        .where(SlugRedirect.slug == slug)
+    )
+
+
+def add_redirect(session: Session, old_slug: str, condition_id: int) -> None:
+    session.execute(delete(SlugRedirect).where(SlugRedirect.slug == old_slug))
+    session.add(SlugRedirect(slug=old_slug, condition_id=condition_id))
+
+
+def drop_redirect(session: Session, slug: str) -> None:
+    """A slug that names a record again redirects no more."""
+    session.execute(delete(SlugRedirect).where(SlugRedirect.slug == slug))
+
+
+def revision_count(session: Session, condition_id: int) -> int:
+    return (
+        session.scalar(select(func.count()).where(ConditionRevision.condition_id == condition_id))
+        or 0
+    )
+
+
+def revisions(
+    session: Session, condition_id: int, limit: int, offset: int
+) -> Sequence[ConditionRevision]:
+    """Newest first."""
+    return session.scalars(
+        select(ConditionRevision)
+        .where(ConditionRevision.condition_id == condition_id)
+        .order_by(ConditionRevision.number.desc())
+        .limit(limit)
+        .offset(offset)
+    ).all()
+
+
+def revision(session: Session, condition_id: int, number: int) -> ConditionRevision | None:
+    return session.scalar(
+        select(ConditionRevision).where(
+            ConditionRevision.condition_id == condition_id, ConditionRevision.number == number
+        )
+    )

@@ -1,0 +1,299 @@
+"""The write API (create, replace, patch, retire; sections) and each record's history.
+Routes are thin: the checks are dependencies, the work is app.editing.service."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Path, Query, Request, Response
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.auth.dependencies import WriterDep
+from app.conditions import repository as conditions
+from app.conditions.dependencies import SlugPath
+from app.conditions.input_schemas import SECTION_INPUT_MODELS, ConditionIn
+from app.conditions.kinds import SECTION_INFO, SECTION_KINDS, SectionKind
+from app.conditions.schemas import SECTION_RESPONSE_MODELS, ConditionRecord
+from app.conditions.service import condition_path, section_path
+from app.core.conditional import CachePolicy, representation
+from app.core.deps import SessionDep
+from app.core.errors import (
+    ConditionNotFound,
+    RevisionNotFound,
+    UnknownSectionKind,
+    problem_responses,
+)
+from app.core.openapi import merge_responses
+from app.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, offset_links, page_links
+from app.core.schemas import Page
+from app.editing import repository, service
+from app.editing.dependencies import MERGE_PATCH, IfMatchDep, JsonBody, MergePatchBody
+from app.editing.documents import ConditionDocument, document_of
+from app.editing.schemas import RevisionLinks, RevisionOut, RevisionSummary
+from app.models import Condition, ConditionRevision
+
+router = APIRouter()
+VALID_KINDS = [kind.value for kind in SectionKind]
+# Editors read what they are about to change from the origin, never from a stale cache.
+REVALIDATE = CachePolicy(max_age=0)
+WRITE_PROBLEMS = problem_responses(401, 403, 404, 409, 412, 413, 415, 422, 428, 429, 503)
+ETAG_HEADER = {"ETag": {"description": "The new ETag: send it in If-Match to write again."}}
+
+
+def _factory(request: Request) -> sessionmaker[Session]:
+    factory: sessionmaker[Session] = request.app.state.session_factory
+    return factory
+
+
+def _answer(written: service.Written, status: int = 200, **headers: str) -> Response:
+    return Response(
+        written.rendered.body,
+        status_code=status,
+        media_type=written.rendered.media_type,
+        headers={"ETag": written.rendered.etag, "Cache-Control": "no-store", **headers},
+    )
+
+
+@router.post(
+    "/conditions",
+    status_code=201,
+    response_model=ConditionRecord,
+    summary="Create a condition",
+    description="Creates a record from the same schema as the seed files. Sources are cited "
+    "by the key of a source the service has. Answers 201 with the record, its `Location` and "
+    "its `ETag`; 409 if the slug is taken. Needs a key with the write scope.",
+    responses=merge_responses(
+        problem_responses(401, 403, 409, 413, 415, 422, 429, 503),
+        {201: {"headers": {"Location": {"description": "The new record's URL."}, **ETAG_HEADER}}},
+    ),
+)
+def create_condition(
+    request: Request, caller: WriterDep, _json: JsonBody, record: ConditionIn
+) -> Response:
+    written = service.create(_factory(request), record, caller)
+    return _answer(written, 201, Location=condition_path(written.slug))
+
+
+@router.put(
+    "/conditions/{slug}",
+    response_model=ConditionRecord,
+    summary="Replace a condition",
+    description="Replaces the record with the one sent (the schema of `/document`). A new "
+    "`slug` renames it; the old slug then redirects (308) to the new one. Needs `If-Match`.",
+    responses=merge_responses(WRITE_PROBLEMS, {200: {"headers": ETAG_HEADER}}),
+)
+def replace_condition(
+    request: Request,
+    slug: SlugPath,
+    caller: WriterDep,
+    tags: IfMatchDep,
+    _json: JsonBody,
+    record: ConditionIn,
+) -> Response:
+    return _answer(service.replace(_factory(request), slug, record, tags, caller))
+
+
+@router.patch(
+    "/conditions/{slug}",
+    response_model=ConditionRecord,
+    summary="Change part of a condition",
+    description="A JSON Merge Patch (RFC 7396) of the record's `/document`: members sent "
+    "replace those there, `null` removes one, arrays are replaced whole, and everything not "
+    "named stays. The result is validated whole. Needs `If-Match`.",
+    responses=merge_responses(WRITE_PROBLEMS, {200: {"headers": ETAG_HEADER}}),
+)
+def patch_condition(
+    request: Request,
+    slug: SlugPath,
+    caller: WriterDep,
+    tags: IfMatchDep,
+    _json: MergePatchBody,
+    body: Annotated[
+        dict[str, Any],
+        Body(
+            media_type=MERGE_PATCH,
+            examples=[{"summary": "A rewritten summary.", "synonyms": ["MMN"]}],
+        ),
+    ],
+) -> Response:
+    return _answer(service.patch(_factory(request), slug, body, tags, caller))
+
+
+@router.delete(
+    "/conditions/{slug}",
+    response_model=ConditionRecord,
+    summary="Retire a condition",
+    description="Soft delete: the record stays readable with status `retired` and its "
+    "history, and leaves the default lists and search. Needs `If-Match`.",
+    responses=merge_responses(WRITE_PROBLEMS, {200: {"headers": ETAG_HEADER}}),
+)
+def retire_condition(
+    request: Request, slug: SlugPath, caller: WriterDep, tags: IfMatchDep
+) -> Response:
+    return _answer(service.retire(_factory(request), slug, tags, caller))
+
+
+@router.get(
+    "/conditions/{slug}/document",
+    response_model=ConditionDocument,
+    summary="Get a condition as editors write it",
+    description="The record in the schema PUT takes and PATCH patches: its own fields, the "
+    "codes editors gave it and its sources by key (not what imports add). Its `ETag` is "
+    "accepted by `If-Match` as the record's.",
+    responses=problem_responses(404, 422, 503),
+)
+def get_document(slug: SlugPath, request: Request, session: SessionDep) -> Response:
+    condition = conditions.get_condition_record(session, slug)
+    if condition is None:
+        raise ConditionNotFound(f"No condition has the slug {slug!r}.", slug=slug)
+    rendered = service.document_rendered(document_of(condition))
+    return representation(
+        request,
+        rendered.body,
+        media_type=rendered.media_type,
+        policy=REVALIDATE,
+        etag=rendered.etag,
+        last_modified=condition.updated_at,
+    )
+
+
+def _condition(session: Session, slug: str) -> Condition:
+    condition = conditions.get_condition(session, slug)
+    if condition is None:
+        raise ConditionNotFound(f"No condition has the slug {slug!r}.", slug=slug)
+    return condition
+
+
+def _links(slug: str, number: int) -> RevisionLinks:
+    return RevisionLinks(
+        self=f"{condition_path(slug)}/revisions/{number}", condition=condition_path(slug)
+    )
+
+
+def _summary(slug: str, row: ConditionRevision) -> dict[str, Any]:
+    return {
+        "number": row.number,
+        "action": row.action,
+        "section": row.section,
+        "author": row.author,
+        "created_at": row.created_at,
+        "links": _links(slug, row.number),
+    }
+
+
+@router.get(
+    "/conditions/{slug}/revisions",
+    response_model=Page[RevisionSummary],
+    summary="List a condition's revisions",
+    description="Every write by an editor (over this API, or a seed file), newest first. "
+    "Revision numbers an import raised have no entry: the change feed lists those.",
+    responses=problem_responses(404, 422, 503),
+)
+def list_revisions(
+    slug: SlugPath,
+    request: Request,
+    session: SessionDep,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size.")] = DEFAULT_LIMIT,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Skip this many.")] = 0,
+) -> Page[RevisionSummary]:
+    condition = _condition(session, slug)
+    total = repository.revision_count(session, condition.id)
+    rows = repository.revisions(session, condition.id, limit, offset)
+    next_params, prev_params = offset_links(offset, limit, total)
+    return Page[RevisionSummary](
+        items=[RevisionSummary.model_validate(_summary(condition.slug, row)) for row in rows],
+        total=total,
+        limit=limit,
+        links=page_links(request, next_params, prev_params),
+    )
+
+
+@router.get(
+    "/conditions/{slug}/revisions/{number}",
+    response_model=RevisionOut,
+    summary="Get one revision",
+    description="Who wrote it and when, what they sent, and the whole record after it.",
+    responses=problem_responses(404, 422, 503),
+)
+def get_revision(
+    slug: SlugPath,
+    number: Annotated[int, Path(ge=1, le=2**31 - 1)],
+    session: SessionDep,
+) -> RevisionOut:
+    condition = _condition(session, slug)
+    row = repository.revision(session, condition.id, number)
+    if row is None:
+        raise RevisionNotFound(
+            f"{condition.name} has no revision {number} written by an editor.",
+            slug=condition.slug,
+            revision=number,
+        )
+    return RevisionOut.model_validate(
+        {**_summary(condition.slug, row), "change": row.change, "document": row.document}
+    )
+
+
+def _section_routes(kind: SectionKind) -> None:
+    info = SECTION_INFO[kind]
+    body_model = SECTION_INPUT_MODELS[kind]
+    name = kind.value.replace("-", "_")
+
+    def put_section(
+        request: Request,
+        slug: SlugPath,
+        caller: WriterDep,
+        tags: IfMatchDep,
+        _json: JsonBody,
+        section: body_model,  # type: ignore[valid-type]
+    ) -> Response:
+        written = service.put_section(_factory(request), slug, kind, section, tags, caller)
+        if written.created:
+            return _answer(written, 201, Location=section_path(written.slug, kind.value))
+        return _answer(written)
+
+    def delete_section(
+        request: Request, slug: SlugPath, caller: WriterDep, tags: IfMatchDep
+    ) -> Response:
+        service.delete_section(_factory(request), slug, kind, tags, caller)
+        return Response(status_code=204, headers={"Cache-Control": "no-store"})
+
+    put_section.__name__ = f"put_{name}"
+    delete_section.__name__ = f"delete_{name}"
+    path = f"/conditions/{{slug}}/{kind.value}"
+    router.add_api_route(
+        path,
+        put_section,
+        methods=["PUT"],
+        response_model=SECTION_RESPONSE_MODELS[kind],
+        summary=f"Write a condition's {info.title.lower()}",
+        description=f"Replaces (or adds) the section; items are `{info.item_type}` items. "
+        "Answers the section as GET serves it, 201 when it is new. Needs `If-Match`: the "
+        "ETag of the record or of this section.",
+        responses=merge_responses(
+            WRITE_PROBLEMS, {200: {"headers": ETAG_HEADER}, 201: {"headers": ETAG_HEADER}}
+        ),
+    )
+    router.add_api_route(
+        path,
+        delete_section,
+        methods=["DELETE"],
+        status_code=204,
+        summary=f"Remove a condition's {info.title.lower()}",
+        description="Removes the section editors wrote. Needs `If-Match`.",
+        responses=WRITE_PROBLEMS,
+    )
+
+
+for _info in SECTION_KINDS:
+    _section_routes(_info.kind)
+
+
+@router.api_route(
+    "/conditions/{slug}/{section}",
+    methods=["PUT", "DELETE"],
+    include_in_schema=False,
+)
+def unknown_section_write(section: Annotated[str, Path(max_length=200)]) -> None:
+    raise UnknownSectionKind(
+        f"{section!r} is not a section kind. Valid kinds: {', '.join(VALID_KINDS)}.",
+        section=section,
+        valid_kinds=VALID_KINDS,
+    )

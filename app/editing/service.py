@@ -1,0 +1,302 @@
+"""The write API's unit of work. Each write is one transaction: lock the record, check the
+client's If-Match against the record as it is now, validate the new record whole, write it,
+and record a revision, the search index and the change feed, or roll everything back."""
+
+import json
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.auth.keys import Caller
+from app.changes import log
+from app.changes.log import Change, ChangeAction
+from app.conditions import repository as conditions
+from app.conditions import service as condition_service
+from app.conditions.input_schemas import ConditionIn, SectionIn
+from app.conditions.kinds import ConditionOrigin, ConditionStatus, SectionKind
+from app.conditions.representations import record_rendered, section_rendered
+from app.conditions.writes import EDITABLE_FIELDS, add_revision, clear_children, write_children
+from app.core.conditional import Rendered
+from app.core.db import transaction
+from app.core.errors import (
+    ConditionNotFound,
+    Conflict,
+    PreconditionFailed,
+    SectionNotFound,
+)
+from app.editing import repository
+from app.editing.documents import ConditionDocument, document_of, merge_patch
+from app.models import Condition
+from app.models.base import utcnow
+from app.search import indexer
+
+Loc = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Written:
+    """What a write answers: the resource after the write, as GET serves it."""
+
+    slug: str
+    rendered: Rendered
+    created: bool = False
+
+
+def document_rendered(document: ConditionDocument) -> Rendered:
+    body = json.dumps(document.as_document(), ensure_ascii=False, separators=(",", ":"))
+    return Rendered.of(body.encode(), "application/json")
+
+
+def _validated(data: Any, at: Loc) -> ConditionIn:
+    try:
+        return ConditionIn.model_validate(data)
+    except ValidationError as exc:
+        raise RequestValidationError(
+            [{**error, "loc": (*at, *error["loc"])} for error in exc.errors()]
+        ) from None
+
+
+def _check_sources(session: Session, record: ConditionIn, at: Loc) -> None:
+    """Every cited source key must name a source the service has."""
+    cited: list[tuple[Loc, str]] = [((*at, "sources", i), k) for i, k in enumerate(record.sources)]
+    for kind, section in record.section_items().items():
+        cited += [
+            ((*at, "sections", kind.value, "sources", i), key)
+            for i, key in enumerate(section.sources)
+        ]
+    unknown = repository.unknown_source_keys(session, {key for _, key in cited})
+    if unknown:
+        raise RequestValidationError(
+            [
+                {"loc": loc, "msg": f"no source has the key {key!r}", "type": "unknown_source"}
+                for loc, key in cited
+                if key in unknown
+            ]
+        )
+
+
+def _require_current(
+    session: Session, condition: Condition, tags: Sequence[str], kind: SectionKind | None = None
+) -> None:
+    """412 unless the client's If-Match names the record as it is now: the ETag of its JSON,
+    of its document, or (for a section write) of that section."""
+    current = {
+        record_rendered(session, condition.slug).etag,
+        document_rendered(document_of(condition)).etag,
+    }
+    if kind is not None:
+        with suppress(SectionNotFound):  # a section PUT may add it
+            current.add(section_rendered(session, condition.slug, kind).etag)
+    if not {f'"{tag}"' for tag in tags} & current:
+        raise PreconditionFailed(
+            f"{condition.slug!r} has changed since the ETag sent in If-Match was read (or the "
+            "tag is not one of its ETags). Read it again, apply the change, and send its new "
+            "ETag.",
+            slug=condition.slug,
+        )
+
+
+@contextmanager
+def _editing(
+    factory: sessionmaker[Session], slug: str, tags: Sequence[str], kind: SectionKind | None = None
+) -> Iterator[tuple[Session, Condition]]:
+    """The write transaction, with the record locked and the client's If-Match checked."""
+    with transaction(factory, write=True) as session:
+        condition = repository.lock_condition(session, slug)
+        if condition is None:
+            raise ConditionNotFound(f"No condition has the slug {slug!r}.", slug=slug)
+        _require_current(session, condition, tags, kind)
+        yield session, condition
+
+
+def _write(
+    session: Session,
+    condition: Condition,
+    record: ConditionIn,
+    *,
+    caller: Caller,
+    action: str,
+    change: Any,
+    section: SectionKind | None = None,
+    at: Loc = ("body",),
+) -> None:
+    """`at` is where validation errors point: the body, or ("record",) when the body was one
+    section and the fault is elsewhere in the record (a summary it lacks, say)."""
+    _check_sources(session, record, at)
+    before = (condition.revision, condition.status)
+    old_slug = condition.slug
+    if record.slug != old_slug:
+        if repository.slug_in_use(session, record.slug):
+            raise Conflict(
+                f"Cannot rename to {record.slug!r}: another condition has that slug.",
+                slug=record.slug,
+            )
+        repository.drop_redirect(session, record.slug)
+        repository.add_redirect(session, old_slug, condition.id)
+    keys = {*record.sources, *(k for s in record.section_items().values() for k in s.sources)}
+    sources = conditions.sources_by_key(session, list(keys))
+    clear_children(session, condition)
+    session.expire(condition, ["codes", "sections", "sources"])
+    for name, value in record.model_dump(include=EDITABLE_FIELDS).items():
+        setattr(condition, name, value)
+    condition.slug = record.slug
+    condition.origin = ConditionOrigin.SEED  # editors own it now: imports only add to it
+    condition.revision += 1
+    condition.updated_at = utcnow()
+    write_children(session, condition, record, sources)
+    add_revision(
+        session, condition, record, action=action, author=caller.key_name, change=change,
+        section=section.value if section else None,
+    )  # fmt: skip
+    indexer.rebuild(session, [condition.id])
+    changes = [
+        Change(
+            record.slug,
+            log.action_for(before, condition.status),
+            condition.revision,
+            previous_slug=old_slug if record.slug != old_slug else None,
+        )
+    ]
+    if record.slug != old_slug:
+        changes.append(Change(old_slug, ChangeAction.MOVED, moved_to=record.slug))
+    log.record(session, changes)
+    session.flush()
+    session.expire_all()  # the answer is read back as GET would read it
+
+
+def create(factory: sessionmaker[Session], record: ConditionIn, caller: Caller) -> Written:
+    with transaction(factory, write=True) as session:
+        if repository.slug_in_use(session, record.slug):
+            raise Conflict(
+                f"A condition with the slug {record.slug!r} exists already; change it with "
+                "PUT or PATCH.",
+                slug=record.slug,
+            )
+        _check_sources(session, record, ("body",))
+        repository.drop_redirect(session, record.slug)
+        condition = Condition(
+            slug=record.slug,
+            content_hash="",  # not from a seed file: see Condition.content_hash
+            revision=1,
+            origin=ConditionOrigin.SEED,
+            **record.model_dump(include=EDITABLE_FIELDS),
+        )
+        session.add(condition)
+        try:
+            session.flush()
+        except IntegrityError:  # created by a concurrent request since the check above
+            raise Conflict(
+                f"A condition with the slug {record.slug!r} exists already.", slug=record.slug
+            ) from None
+        keys = {*record.sources, *(k for s in record.section_items().values() for k in s.sources)}
+        write_children(session, condition, record, conditions.sources_by_key(session, list(keys)))
+        add_revision(
+            session, condition, record, action="created", author=caller.key_name,
+            change=record.as_document(),
+        )  # fmt: skip
+        indexer.rebuild(session, [condition.id])
+        log.record(session, [Change(record.slug, ChangeAction.CREATED, 1)])
+        session.flush()
+        session.expire_all()
+        return Written(record.slug, record_rendered(session, record.slug), created=True)
+
+
+def replace(
+    factory: sessionmaker[Session],
+    slug: str,
+    record: ConditionIn,
+    tags: Sequence[str],
+    caller: Caller,
+) -> Written:
+    with _editing(factory, slug, tags) as (session, condition):
+        change = record.as_document()
+        _write(session, condition, record, caller=caller, action="replaced", change=change)
+        return Written(record.slug, record_rendered(session, record.slug))
+
+
+def patch(
+    factory: sessionmaker[Session],
+    slug: str,
+    body: dict[str, Any],
+    tags: Sequence[str],
+    caller: Caller,
+) -> Written:
+    with _editing(factory, slug, tags) as (session, condition):
+        current = document_of(condition).as_document()
+        record = _validated(merge_patch(current, body), ("body",))
+        _write(session, condition, record, caller=caller, action="patched", change=body)
+        return Written(record.slug, record_rendered(session, record.slug))
+
+
+def put_section(
+    factory: sessionmaker[Session],
+    slug: str,
+    kind: SectionKind,
+    section: SectionIn,
+    tags: Sequence[str],
+    caller: Caller,
+) -> Written:
+    with _editing(factory, slug, tags, kind) as (session, condition):
+        existed = any(row.kind == kind.value for row in condition.sections)
+        document = document_of(condition).as_document()
+        change = section.model_dump(mode="json")
+        document["sections"][kind.value] = change
+        record = _validated(document, ("record",))
+        _write(
+            session, condition, record, caller=caller, action="section-replaced",
+            change=change, section=kind, at=("record",),
+        )  # fmt: skip
+        return Written(record.slug, section_rendered(session, record.slug, kind), not existed)
+
+
+def delete_section(
+    factory: sessionmaker[Session],
+    slug: str,
+    kind: SectionKind,
+    tags: Sequence[str],
+    caller: Caller,
+) -> None:
+    with _editing(factory, slug, tags, kind) as (session, condition):
+        document = document_of(condition).as_document()
+        if document["sections"].get(kind.value) is None:
+            available = [k.value for k in condition_service.section_kinds_of(condition)]
+            raise SectionNotFound(
+                f"{condition.name} has no {kind.value!r} section written by editors; it has: "
+                f"{', '.join(available) or 'none'}.",
+                slug=slug,
+                section=kind.value,
+                available=available,
+            )
+        document["sections"].pop(kind.value)
+        record = _validated(document, ("record",))
+        _write(
+            session, condition, record, caller=caller, action="section-deleted",
+            change=None, section=kind, at=("record",),
+        )  # fmt: skip
+
+
+def retire(
+    factory: sessionmaker[Session], slug: str, tags: Sequence[str], caller: Caller
+) -> Written:
+    """Soft delete: the record stays, with status retired, its history and its URL."""
+    with _editing(factory, slug, tags) as (session, condition):
+        if condition.status != ConditionStatus.RETIRED:
+            condition.status = ConditionStatus.RETIRED
+            condition.origin = ConditionOrigin.SEED  # an import must not bring it back
+            condition.revision += 1
+            condition.updated_at = utcnow()
+            add_revision(
+                session, condition, document_of(condition), action="retired",
+                author=caller.key_name,
+            )  # fmt: skip
+            indexer.rebuild(session, [condition.id])
+            log.record(session, [Change(slug, ChangeAction.RETIRED, condition.revision)])
+            session.flush()
+            session.expire_all()
+        return Written(slug, record_rendered(session, slug))

@@ -1,0 +1,50 @@
+"""Editing a record that an import made: the write must give what editors' records need, and
+what it writes survives the next import (the record is the editors' from then on)."""
+
+from pathlib import Path
+
+from app.core.db import session_factory_for
+from app.importers.service import import_hpo
+from tests.editing.conftest import Editing
+from tests.importers.conftest import HPO_FILES, run_imports
+
+CF = "/v1/conditions/cystic-fibrosis"
+
+
+def test_an_edit_of_an_imported_record_survives_the_next_import(
+    editing: Editing, tmp_path: Path
+) -> None:
+    run_imports(editing.url)
+    record = editing.client.get(CF)
+    assert record.status_code == 200
+    phenotypes = len(record.json()["sections"]["symptoms"]["annotations"])
+    assert phenotypes > 0
+    # A section alone is not enough: an imported record has no summary or source of its own.
+    refused = editing.client.put(
+        f"{CF}/overview",
+        json={"summary": "Test text."},
+        headers=editing.headers(record.headers["etag"]),
+    )
+    assert refused.status_code == 422
+    where = {tuple(error["loc"]) for error in refused.json()["errors"]}
+    assert where == {("record", "summary"), ("record", "sources")}
+    patched = editing.patch(
+        CF,
+        {"summary": "Test summary.", "sources": ["test-source"],
+         "sections": {"overview": {"summary": "Test text."}}},
+        record.headers["etag"],
+    )  # fmt: skip
+    assert patched.status_code == 200, patched.text
+
+    # A new release (here: the same one with one line fewer) is imported again.
+    cut = tmp_path / "phenotype.hpoa"
+    lines = HPO_FILES.annotations.read_text("utf-8").splitlines(keepends=True)
+    cut.write_text("".join(lines[:-1]), "utf-8")
+    with session_factory_for(editing.url) as factory:
+        report = import_hpo(factory, HPO_FILES.__class__(HPO_FILES.ontology, cut))
+    assert not report.skipped
+    after = editing.client.get(CF).json()
+    assert after["summary"] == "Test summary."
+    assert after["sections"]["overview"]["summary"] == "Test text."
+    assert len(after["sections"]["symptoms"]["annotations"]) == phenotypes  # still joined
+    assert after["revision"] > patched.json()["revision"]  # the import's change is a revision

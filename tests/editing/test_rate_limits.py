@@ -1,0 +1,44 @@
+"""Rate limits: writes per key and per client address, reads when configured; 429 problem
+bodies with Retry-After."""
+
+from fastapi.testclient import TestClient
+
+from app.auth.keys import Scope
+from tests.editing.conftest import MMN, Editing, editing_client, new_key
+
+
+def _bad_create(client: TestClient, headers: dict[str, str]) -> int:
+    # An invalid body: counted against the limit, answered 422, and nothing is written.
+    status: int = client.post("/v1/conditions", json={}, headers=headers).status_code
+    return status
+
+
+def test_writes_are_limited_per_key_and_per_address(editing: Editing) -> None:
+    other = {"Authorization": f"Bearer {new_key(editing.url, 'second', Scope.WRITE)}"}
+    with editing_client(editing.url, write_rate_limit="3/minute") as client:
+        assert [_bad_create(client, editing.writer) for _ in range(3)] == [422] * 3
+        limited = client.post("/v1/conditions", json={}, headers=editing.writer)
+        assert limited.status_code == 429
+        assert limited.json()["type"] == "urn:problem:rate-limited"
+        retry_after = int(limited.headers["retry-after"])
+        assert 1 <= retry_after <= 60
+        assert limited.json()["retry_after"] == retry_after
+        # The address is spent too: another key from the same client is refused, and so is a
+        # request with no key at all (guessing keys is limited as well).
+        assert _bad_create(client, other) == 429
+        assert _bad_create(client, {}) == 429
+        assert client.get(MMN).status_code == 200  # reads are not limited by default
+    with editing_client(editing.url, write_rate_limit="") as client:
+        assert [_bad_create(client, editing.writer) for _ in range(5)] == [422] * 5
+
+
+def test_reads_can_be_limited(editing: Editing) -> None:
+    with editing_client(editing.url, read_rate_limit="2/minute") as client:
+        assert [client.get(MMN).status_code for _ in range(2)] == [200, 200]
+        limited = client.get(MMN)
+        assert limited.status_code == 429
+        assert "retry-after" in limited.headers
+        assert client.get("/healthz").status_code == 200  # probes are never limited
+        # A key is its own bucket.
+        keyed = client.get(MMN, headers=editing.reader)
+        assert keyed.status_code == 200
