@@ -36,6 +36,10 @@ def _seed(args: argparse.Namespace) -> int:
     print(
         f"seeded {len(paths)} file(s): {len(report.created)} created, "
         f"{len(report.updated)} updated, {len(report.unchanged)} unchanged"
+        + "".join(
+            f"; {old!r} was renamed {new!r} by editors: change the file's slug to apply it"
+            for old, new in report.renamed.items()
+        )
         + ("" if report.changed else " (nothing to do)")
     )
     return 0

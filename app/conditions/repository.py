@@ -16,6 +16,7 @@ from app.models import (
     ContentVersion,
     PhenotypeAnnotation,
     Section,
+    SlugRedirect,
     Source,
     Term,
     condition_sources,
@@ -226,3 +227,12 @@ def sources_by_id(session: Session, ids: set[int]) -> dict[int, Source]:
     return {
         source.id: source for source in session.scalars(select(Source).where(Source.id.in_(ids)))
     }
+
+
+def redirect_target(session: Session, slug: str) -> str | None:
+    """The current slug of the record once called `slug`."""
+    return session.scalar(
+        select(Condition.slug)
+        .join(SlugRedirect, SlugRedirect.condition_id == Condition.id)
+        .where(SlugRedirect.slug == slug)
+    )

@@ -34,6 +34,8 @@ class UpsertReport:
     created: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
+    # Seed slugs that editors have renamed since (seed slug: slug now); left as they are.
+    renamed: dict[str, str] = field(default_factory=dict)
     sources_written: int = 0
 
     @property
@@ -242,6 +244,11 @@ def upsert_conditions(
         condition = existing.get(record.slug)
         if condition is not None and condition.content_hash == digest:
             report.unchanged.append(record.slug)
+            continue
+        if condition is None and (now := repository.redirect_target(session, record.slug)):
+            # Renamed over the API: the seed file must follow (its slug) before it applies
+            # again, or it would make a second record of the same content.
+            report.renamed[record.slug] = now
             continue
         fields = record.model_dump(include=EDITABLE_FIELDS)
         if condition is None:

@@ -8,9 +8,9 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
+from app.conditions import repository
 from app.conditions.service import condition_path
 from app.core.errors import ConditionNotFound, app_error, problem_response
-from app.editing import repository
 
 
 def _target(factory: sessionmaker[Session], slug: str) -> str | None:

@@ -34,15 +34,6 @@ def unknown_source_keys(session: Session, keys: set[str]) -> set[str]:
     return keys - known
 
 
-def redirect_target(session: Session, slug: str) -> str | None:
-    """The current slug of the record once called `slug`."""
-    return session.scalar(
-        select(Condition.slug)
-        .join(SlugRedirect, SlugRedirect.condition_id == Condition.id)
-        .where(SlugRedirect.slug == slug)
-    )
-
-
 def add_redirect(session: Session, old_slug: str, condition_id: int) -> None:
     session.execute(delete(SlugRedirect).where(SlugRedirect.slug == old_slug))
     session.add(SlugRedirect(slug=old_slug, condition_id=condition_id))

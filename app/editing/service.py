@@ -3,6 +3,7 @@ client's If-Match against the record as it is now, validate the new record whole
 and record a revision, the search index and the change feed, or roll everything back."""
 
 import json
+import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -37,6 +38,13 @@ from app.models.base import utcnow
 from app.search import indexer
 
 Loc = tuple[str | int, ...]
+logger = logging.getLogger("app.editing")
+
+
+def _log(slug: str, action: str, caller: Caller) -> None:
+    """The audit line of a committed write (the key's name, never the key)."""
+    details = {"slug": slug, "action": action, "author": caller.key_name}
+    logger.info("condition written", extra=details)
 
 
 @dataclass(frozen=True)
@@ -204,7 +212,9 @@ def create(factory: sessionmaker[Session], record: ConditionIn, caller: Caller) 
         log.record(session, [Change(record.slug, ChangeAction.CREATED, 1)])
         session.flush()
         session.expire_all()
-        return Written(record.slug, record_rendered(session, record.slug), created=True)
+        written = Written(record.slug, record_rendered(session, record.slug), created=True)
+    _log(written.slug, "created", caller)
+    return written
 
 
 def replace(
@@ -217,7 +227,9 @@ def replace(
     with _editing(factory, slug, tags) as (session, condition):
         change = record.as_document()
         _write(session, condition, record, caller=caller, action="replaced", change=change)
-        return Written(record.slug, record_rendered(session, record.slug))
+        written = Written(record.slug, record_rendered(session, record.slug))
+    _log(written.slug, "replaced", caller)
+    return written
 
 
 def patch(
@@ -231,7 +243,9 @@ def patch(
         current = document_of(condition).as_document()
         record = _validated(merge_patch(current, body), ("body",))
         _write(session, condition, record, caller=caller, action="patched", change=body)
-        return Written(record.slug, record_rendered(session, record.slug))
+        written = Written(record.slug, record_rendered(session, record.slug))
+    _log(written.slug, "patched", caller)
+    return written
 
 
 def put_section(
@@ -252,7 +266,9 @@ def put_section(
             session, condition, record, caller=caller, action="section-replaced",
             change=change, section=kind, at=("record",),
         )  # fmt: skip
-        return Written(record.slug, section_rendered(session, record.slug, kind), not existed)
+        written = Written(record.slug, section_rendered(session, record.slug, kind), not existed)
+    _log(written.slug, "section-replaced", caller)
+    return written
 
 
 def delete_section(
@@ -279,6 +295,7 @@ def delete_section(
             session, condition, record, caller=caller, action="section-deleted",
             change=None, section=kind, at=("record",),
         )  # fmt: skip
+    _log(slug, "section-deleted", caller)
 
 
 def retire(
@@ -299,4 +316,6 @@ def retire(
             log.record(session, [Change(slug, ChangeAction.RETIRED, condition.revision)])
             session.flush()
             session.expire_all()
-        return Written(slug, record_rendered(session, slug))
+        written = Written(slug, record_rendered(session, slug))
+    _log(slug, "retired", caller)
+    return written

@@ -165,6 +165,11 @@ def seed(factory: sessionmaker[Session], paths: Sequence[Path]) -> UpsertReport:
     logger.info("seed files valid", extra={"files": len(paths), "conditions": len(records)})
     with transaction(factory, exclusive=True) as session:
         report = upsert_conditions(session, records, sources)
+    for seed_slug, now in report.renamed.items():
+        logger.warning(
+            "seed record renamed by editors; not applied",
+            extra={"seed_slug": seed_slug, "slug": now},
+        )
     logger.info(
         "seed applied",
         extra={

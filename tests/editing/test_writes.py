@@ -9,8 +9,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, func, select, text
 
 from app.conditions.input_schemas import ConditionIn
+from app.core.db import session_factory_for
 from app.models import ConditionChange, ConditionRevision
 from app.search import indexer
+from app.seeding.loader import seed
+from tests.conftest import MMN_SEED
 from tests.editing.conftest import MMN, Editing, editing_client, new_record
 
 NEW = "/v1/conditions/test-condition"
@@ -298,6 +301,8 @@ def test_delete_retires_and_revisions_list_every_change(editing: Editing) -> Non
     assert editing.client.get(NEW).json()["status"] == "retired"  # still readable
     listed = editing.client.get("/v1/conditions", params={"limit": 100}).json()["items"]
     assert "test-condition" not in [item["slug"] for item in listed]
+    found = editing.client.get("/v1/search", params={"q": "Test condition"}).json()["items"]
+    assert "test-condition" not in [item["slug"] for item in found]
     history = editing.client.get(f"{NEW}/revisions").json()
     assert history["total"] == 6
     assert [(r["number"], r["action"], r["section"]) for r in history["items"]] == [
@@ -385,3 +390,25 @@ def test_revisions_and_feed_rows_are_written_in_the_write_transaction(editing: E
             (changes or 0) + 1
         )
     engine.dispose()
+
+
+def test_a_seed_run_leaves_a_record_editors_renamed(editing: Editing) -> None:
+    etag = editing.etag(MMN)
+    assert editing.patch(MMN, {"slug": "mmn-renamed"}, etag).status_code == 200
+    with session_factory_for(editing.url) as factory:
+        report = seed(factory, [MMN_SEED])
+    assert report.renamed == {"multifocal-motor-neuropathy": "mmn-renamed"}
+    assert report.created == []
+    # No second record of the same content: the old slug still redirects.
+    assert editing.client.get(MMN, follow_redirects=False).status_code == 308
+
+
+def test_writes_are_logged_with_the_key_name(
+    editing: Editing, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="app.editing")
+    assert editing.patch(MMN, {"synonyms": ["MMN"]}, editing.etag(MMN)).status_code == 200
+    written = [r for r in caplog.records if r.name == "app.editing"]
+    assert [(r.getMessage(), r.slug, r.action, r.author) for r in written] == [  # type: ignore[attr-defined]
+        ("condition written", "multifocal-motor-neuropathy", "patched", "editor")
+    ]
