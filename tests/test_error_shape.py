@@ -23,6 +23,7 @@ ERROR_REQUESTS = [
     ("POST", "/v1/conditions", 401),
     ("DELETE", "/v1/conditions/multifocal-motor-neuropathy", 401),
     ("PUT", "/v1/conditions/multifocal-motor-neuropathy/horoscope", 404),
+    ("PUT", "/v1/conditions/multifocal-motor-neuropathy/document", 405),
 ]
 
 
@@ -44,6 +45,9 @@ def test_error_shape(client: TestClient, method: str, path: str, status: int) ->
 def test_405_says_which_methods_are_allowed(client: TestClient) -> None:
     response = client.post("/v1/conditions/multifocal-motor-neuropathy")
     assert response.headers["allow"] == "GET, HEAD, PUT, PATCH, DELETE"
+    # The record's read-only sub-resources are not taken for unknown section kinds.
+    document = client.put("/v1/conditions/multifocal-motor-neuropathy/document")
+    assert document.headers["allow"] == "GET, HEAD"
 
 
 def test_internal_error_hides_the_trace(seeded_url: str) -> None:

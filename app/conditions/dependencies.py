@@ -3,6 +3,7 @@
 from typing import Annotated
 
 from fastapi import Depends, Path, Query, Request
+from starlette.convertors import StringConvertor, register_url_convertor
 
 from app.conditions import repository
 from app.conditions.input_schemas import SLUG_PATTERN
@@ -24,6 +25,17 @@ SlugPath = Annotated[
         examples=["multifocal-motor-neuropathy"],
     ),
 ]
+
+
+class SubResourceName(StringConvertor):
+    """`{section:unknown_section}` in the catch-all routes of unknown section kinds: any name
+    but the record's other sub-resources (document, revisions), which have routes of their
+    own, so a wrong method on those is a 405 naming their methods, not an unknown kind."""
+
+    regex = "(?!(?:document|revisions)$)[^/]+"
+
+
+register_url_convertor("unknown_section", SubResourceName())
 
 
 def _not_found(slug: str) -> ConditionNotFound:

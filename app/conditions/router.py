@@ -142,7 +142,7 @@ def list_section_kinds() -> list[SectionKindOut]:
         "JSON-LD (`Accept: application/ld+json` or `format=jsonld`)."
     ),
     responses=merge_responses(
-        problem_responses(404, 422, 503),
+        problem_responses(308, 404, 422, 503),
         format_responses(RECORD_FORMATS),
         example_response("get_condition", EXAMPLES.get("record")),
     ),
@@ -174,7 +174,7 @@ def _section_route(kind: SectionKind) -> None:
         description=f"{info.description} Items are `{info.item_type}` items. Also as schema.org "
         "JSON-LD (`Accept: application/ld+json` or `format=jsonld`).",
         responses=merge_responses(
-            problem_responses(404, 422, 503),
+            problem_responses(308, 404, 422, 503),
             format_responses(RECORD_FORMATS),
             example_response(get_section.__name__, EXAMPLES.get("sections", {}).get(kind)),
         ),
@@ -187,7 +187,7 @@ for _info in SECTION_KINDS:
 
 
 @router.get(
-    "/conditions/{slug}/{section}",
+    "/conditions/{slug}/{section:unknown_section}",
     summary="Unknown section kind",
     description="Any other section name answers 404 with the list of valid kinds.",
     include_in_schema=False,

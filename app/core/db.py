@@ -237,6 +237,11 @@ def exclusive_changes(engine: Engine, *, defer_foreign_keys: bool = False) -> It
 
 
 WRITE_LOCK_TIMEOUT_MS = 5000  # then 503 with Retry-After: another change holds the rows
+# Every change of content (API writes, seed runs, imports) holds this row from its start to its
+# commit on PostgreSQL, as BEGIN IMMEDIATE holds SQLite's write lock: a writer checks slugs,
+# terms and revisions only once the previous writer has committed, and the change feed's seq
+# (taken from this row) follows commit order.
+_HOLD_CONTENT_VERSION = "SELECT version FROM content_version WHERE id = 1 FOR UPDATE"
 
 
 @contextmanager
@@ -245,17 +250,22 @@ def transaction(
 ) -> Iterator[Session]:
     """One unit of work: commit when the block ends cleanly, roll back on any error.
 
-    `exclusive`: also serialised against every other exclusive change (see module doc).
-    `write` (an API write): SQLite takes its write lock at BEGIN (BEGIN IMMEDIATE), so a write
-    never fails half-way on a snapshot another writer moved; PostgreSQL waits at most
-    WRITE_LOCK_TIMEOUT_MS for the row locks the write takes."""
+    Both flags make a change of content, which runs after any other has committed (SQLite:
+    BEGIN IMMEDIATE; PostgreSQL: the content_version row, held to the end).
+    `exclusive` (seed runs, imports): also serialised against every other exclusive change,
+    migrations included (see module doc).
+    `write` (an API write): on PostgreSQL it waits at most WRITE_LOCK_TIMEOUT_MS for that, so
+    during an import it answers 503 with Retry-After rather than hang."""
     with factory() as session:
         if exclusive or write:
             connection = session.connection(execution_options={_SQLITE_BEGIN: "BEGIN IMMEDIATE"})
             if exclusive:
                 _lock_changes(connection)
-            elif connection.dialect.name == "postgresql":
-                connection.exec_driver_sql(f"SET LOCAL lock_timeout = {WRITE_LOCK_TIMEOUT_MS}")
+            if connection.dialect.name == "postgresql":
+                if not exclusive:
+                    timeout = f"SET LOCAL lock_timeout = {WRITE_LOCK_TIMEOUT_MS}"
+                    connection.exec_driver_sql(timeout)
+                connection.exec_driver_sql(_HOLD_CONTENT_VERSION)
         try:
             yield session
             session.commit()

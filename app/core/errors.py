@@ -94,6 +94,12 @@ class InvalidParameter(AppError):
     title = "Invalid request"
 
 
+class BadRequest(AppError):
+    status = HTTPStatus.BAD_REQUEST
+    problem = "bad-request"
+    title = "Bad request"
+
+
 class Unauthorized(AppError):
     status = HTTPStatus.UNAUTHORIZED
     problem = "unauthorized"

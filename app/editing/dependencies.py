@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import Depends, Header, Request
 
 from app.core.conditional import strong_tags
-from app.core.errors import PreconditionRequired, UnsupportedMediaType
+from app.core.errors import BadRequest, PreconditionRequired, UnsupportedMediaType
 
 JSON = "application/json"
 MERGE_PATCH = "application/merge-patch+json"
@@ -37,9 +37,10 @@ def if_match_tags(
     if_match: Annotated[
         str | None,
         Header(
-            description="The ETag of the record as you last read it (from GET on the record, "
-            "its `/document`, or, for a section write, the section). Required: a write "
-            "without it is refused with 428, a stale one with 412.",
+            description="The ETag of the record as you last read it, from its JSON: GET on the "
+            "record, its `/document`, or, for a section write, the section (JSON-LD tags are "
+            "not accepted). Required: a write without it (or with `*`) is refused with 428, a "
+            "stale one with 412.",
         ),
     ] = None,
 ) -> list[str]:
@@ -48,10 +49,16 @@ def if_match_tags(
             "Writes need If-Match with the ETag of the record as you read it, so that no one's "
             "change is overwritten unseen: GET it, then send its ETag."
         )
+    if if_match.strip() == "*":
+        raise PreconditionRequired(
+            "If-Match: * would overwrite whatever is there unseen; send the record's ETag."
+        )
     tags = strong_tags(if_match)
     if tags is None:  # (weak tags parse, and then match nothing: 412)
-        why = "* would overwrite unseen" if "*" in if_match else "this value holds none"
-        raise PreconditionRequired(f"If-Match must hold the record's strong ETag; {why}.")
+        raise BadRequest(
+            'If-Match must be a list of entity tags, such as "l5rBgwxve6veb8JA".',
+            errors=[{"loc": ["header", "if-match"], "msg": "not entity tags", "type": "syntax"}],
+        )
     return tags
 
 

@@ -8,12 +8,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.auth.dependencies import WriterDep
 from app.conditions import repository as conditions
-from app.conditions.dependencies import SlugPath
+from app.conditions.dependencies import SlugPath  # also registers {…:unknown_section}
 from app.conditions.input_schemas import SECTION_INPUT_MODELS, ConditionIn
 from app.conditions.kinds import SECTION_INFO, SECTION_KINDS, SectionKind
 from app.conditions.schemas import SECTION_RESPONSE_MODELS, ConditionRecord
 from app.conditions.service import condition_path, section_path
-from app.core.conditional import CachePolicy, representation
+from app.core.conditional import NOT_MODIFIED, CachePolicy, representation
 from app.core.deps import SessionDep
 from app.core.errors import (
     ConditionNotFound,
@@ -34,7 +34,11 @@ router = APIRouter()
 VALID_KINDS = [kind.value for kind in SectionKind]
 # Editors read what they are about to change from the origin, never from a stale cache.
 REVALIDATE = CachePolicy(max_age=0)
-WRITE_PROBLEMS = problem_responses(401, 403, 404, 409, 412, 413, 415, 422, 428, 429, 503)
+# 308: a renamed record's old slug; 400: an If-Match that is not entity tags, or a body the
+# JSON parser gives up on (a number of thousands of digits).
+WRITE_PROBLEMS = problem_responses(308, 400, 401, 403, 404, 409, 412, 413, 415, 422, 428, 429, 503)
+DELETE_PROBLEMS = problem_responses(308, 400, 401, 403, 404, 409, 412, 413, 422, 428, 429, 503)
+READ_PROBLEMS = problem_responses(308, 404, 422, 503)
 ETAG_HEADER = {"ETag": {"description": "The new ETag: send it in If-Match to write again."}}
 
 
@@ -61,7 +65,7 @@ def _answer(written: service.Written, status: int = 200, **headers: str) -> Resp
     "by the key of a source the service has. Answers 201 with the record, its `Location` and "
     "its `ETag`; 409 if the slug is taken. Needs a key with the write scope.",
     responses=merge_responses(
-        problem_responses(401, 403, 409, 413, 415, 422, 429, 503),
+        problem_responses(400, 401, 403, 409, 413, 415, 422, 429, 503),
         {201: {"headers": {"Location": {"description": "The new record's URL."}, **ETAG_HEADER}}},
     ),
 )
@@ -138,7 +142,7 @@ def retire_condition(
     description="The record in the schema PUT takes and PATCH patches: its own fields, the "
     "codes editors gave it and its sources by key (not what imports add). Its `ETag` is "
     "accepted by `If-Match` as the record's.",
-    responses=problem_responses(404, 422, 503),
+    responses=merge_responses(READ_PROBLEMS, NOT_MODIFIED),
 )
 def get_document(slug: SlugPath, request: Request, session: SessionDep) -> Response:
     condition = conditions.get_condition_record(session, slug)
@@ -185,7 +189,7 @@ def _summary(slug: str, row: ConditionRevision) -> dict[str, Any]:
     summary="List a condition's revisions",
     description="Every write by an editor (over this API, or a seed file), newest first. "
     "Revision numbers an import raised have no entry: the change feed lists those.",
-    responses=problem_responses(404, 422, 503),
+    responses=READ_PROBLEMS,
 )
 def list_revisions(
     slug: SlugPath,
@@ -211,7 +215,7 @@ def list_revisions(
     response_model=RevisionOut,
     summary="Get one revision",
     description="Who wrote it and when, what they sent, and the whole record after it.",
-    responses=problem_responses(404, 422, 503),
+    responses=READ_PROBLEMS,
 )
 def get_revision(
     slug: SlugPath,
@@ -268,7 +272,15 @@ def _section_routes(kind: SectionKind) -> None:
         "Answers the section as GET serves it, 201 when it is new. Needs `If-Match`: the "
         "ETag of the record or of this section.",
         responses=merge_responses(
-            WRITE_PROBLEMS, {200: {"headers": ETAG_HEADER}, 201: {"headers": ETAG_HEADER}}
+            WRITE_PROBLEMS,
+            {
+                200: {"headers": ETAG_HEADER},
+                201: {
+                    "model": SECTION_RESPONSE_MODELS[kind],
+                    "description": "Created: the record had no such section.",
+                    "headers": {"Location": {"description": "The section's URL."}, **ETAG_HEADER},
+                },
+            },
         ),
     )
     router.add_api_route(
@@ -278,7 +290,7 @@ def _section_routes(kind: SectionKind) -> None:
         status_code=204,
         summary=f"Remove a condition's {info.title.lower()}",
         description="Removes the section editors wrote. Needs `If-Match`.",
-        responses=WRITE_PROBLEMS,
+        responses=DELETE_PROBLEMS,
     )
 
 
@@ -287,7 +299,7 @@ for _info in SECTION_KINDS:
 
 
 @router.api_route(
-    "/conditions/{slug}/{section}",
+    "/conditions/{slug}/{section:unknown_section}",
     methods=["PUT", "DELETE"],
     include_in_schema=False,
 )

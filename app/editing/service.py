@@ -120,7 +120,14 @@ def _editing(
         if condition is None:
             raise ConditionNotFound(f"No condition has the slug {slug!r}.", slug=slug)
         _require_current(session, condition, tags, kind)
-        yield session, condition
+        try:
+            yield session, condition
+        except IntegrityError:
+            # Writers run one after another (see core.db.transaction), so this is a backstop:
+            # a constraint the checks above did not foresee, answered as a conflict, not a 500.
+            raise Conflict(
+                f"The change to {slug!r} conflicts with the data as it is now; read it again."
+            ) from None
 
 
 def _write(

@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 
 from tests.conftest import live_server
-from tests.editing.conftest import MMN, Editing, editing_client
+from tests.editing.conftest import MMN, Editing, editing_client, new_record
 
 WRITERS = 8
 
@@ -69,3 +69,48 @@ def test_concurrent_creates_of_one_slug_make_one_record(editing: Editing) -> Non
             statuses = sorted(pool.map(create, range(WRITERS)))
     assert statuses == [201] + [409] * (WRITERS - 1)
     assert editing.client.get("/v1/conditions/raced-condition/revisions").json()["total"] == 1
+
+
+def _race(editing: Editing, requests: list[tuple[str, str, dict[str, object]]]) -> list[int]:
+    """Send PATCHes (path, etag, body) all at once over real connections; their statuses."""
+    start = threading.Barrier(len(requests))
+    with live_server(editing_client(editing.url).app) as base:
+
+        def send(request: tuple[str, str, dict[str, object]]) -> int:
+            path, etag, body = request
+            headers = editing.headers(etag, **{"Content-Type": "application/merge-patch+json"})
+            with httpx.Client(base_url=base, timeout=30) as client:
+                start.wait()
+                return client.patch(path, json=body, headers=headers).status_code
+
+        with ThreadPoolExecutor(len(requests)) as pool:
+            return list(pool.map(send, requests))
+
+
+def _records(editing: Editing, count: int) -> list[tuple[str, str]]:
+    made = []
+    for n in range(count):
+        response = editing.client.post(
+            "/v1/conditions", json=new_record(f"racer-{n}"), headers=editing.writer
+        )
+        assert response.status_code == 201
+        made.append((response.headers["location"], response.headers["etag"]))
+    return made
+
+
+def test_writers_of_different_records_do_not_trip_on_each_other(editing: Editing) -> None:
+    # Each adds the same new symptom, a term none had: every write creates it or finds it.
+    item = {"name": "Newly shared test sign"}
+    records = _records(editing, WRITERS)
+    patch = {"sections": {"symptoms": {"items": [item]}}}
+    statuses = _race(editing, [(path, etag, patch) for path, etag in records])
+    assert statuses == [200] * WRITERS
+    term = editing.client.get("/v1/symptoms/newly-shared-test-sign/conditions").json()
+    assert sorted(c["slug"] for c in term["items"]) == sorted(f"racer-{n}" for n in range(WRITERS))
+
+
+def test_renames_of_different_records_to_one_slug_leave_one_winner(editing: Editing) -> None:
+    records = _records(editing, WRITERS)
+    statuses = _race(editing, [(path, etag, {"slug": "the-one-name"}) for path, etag in records])
+    assert sorted(statuses) == [200] + [409] * (WRITERS - 1)
+    assert editing.client.get("/v1/conditions/the-one-name").status_code == 200

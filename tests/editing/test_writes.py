@@ -167,6 +167,9 @@ def test_writes_without_if_match_get_428_and_stale_ones_412(editing: Editing) ->
     assert "*" in star.json()["detail"]
     weak = editing.patch(MMN, {"synonyms": []}, f"W/{etag}")
     assert weak.status_code == 412  # If-Match compares strongly: a weak tag never matches
+    garbage = editing.patch(MMN, {"synonyms": []}, "not a tag")
+    assert garbage.status_code == 400
+    assert garbage.json()["errors"][0]["loc"] == ["header", "if-match"]
     stale = editing.patch(MMN, {"synonyms": []}, '"AAAAAAAAAAAAAAAA"')
     assert stale.status_code == 412
     assert stale.json()["type"] == "urn:problem:precondition-failed"
