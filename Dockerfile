@@ -16,11 +16,11 @@ RUN groupadd --system app && useradd --system --gid app --home-dir /app app \
 
 WORKDIR /app
 # Commands run from /app, where migrations/ and seed_data/ sit beside the package.
-COPY pyproject.toml README.md alembic.ini ./
+COPY pyproject.toml README.md alembic.ini constraints.txt ./
 COPY app app
 COPY migrations migrations
 COPY seed_data seed_data
-RUN pip install .
+RUN pip install -c constraints.txt .
 
 USER app
 VOLUME ["/data"]

@@ -2,8 +2,11 @@
 every setting is documented in README."""
 
 import re
+from importlib import metadata
 
 from fastapi.testclient import TestClient
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 from app.conditions.kinds import SectionKind
 from app.core.config import PROJECT_ROOT, Settings
@@ -93,3 +96,35 @@ def test_ci_runs_the_readme_test_command() -> None:
     test_command = next(command for command in commands if "pytest" in command)
     ci_lines = (PROJECT_ROOT / ".ci" / "run").read_text().splitlines()
     assert test_command in ci_lines
+
+
+def test_constraints_pin_every_installed_dependency() -> None:
+    """constraints.txt holds an exact version of each distribution the project needs, its
+    dependencies' dependencies included, so every install (CI, README, Dockerfile) is the one
+    that was tested."""
+    lines = (PROJECT_ROOT / "constraints.txt").read_text().splitlines()
+    pins = dict(line.split("==", 1) for line in lines if line and not line.startswith("#"))
+    pinned = {canonicalize_name(name) for name in pins}
+
+    def needed(name: str, extras: set[str], seen: set[str]) -> set[str]:
+        name = canonicalize_name(name)
+        if name in seen:
+            return seen
+        seen.add(name)
+        for requirement in map(Requirement, metadata.requires(name) or []):
+            marker = requirement.marker
+            if marker is None or any(marker.evaluate({"extra": e}) for e in extras | {""}):
+                needed(requirement.name, set(requirement.extras), seen)
+        return seen
+
+    required = needed("condition-content-api", {"dev"}, set()) - {"condition-content-api"}
+    assert required <= pinned, f"not pinned in constraints.txt: {sorted(required - pinned)}"
+    assert all(metadata.version(name) == pins[name] for name in pins if _installed(name))
+
+
+def _installed(name: str) -> bool:
+    try:
+        metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return False
+    return True
