@@ -11,7 +11,7 @@ from app.conditions.kinds import SectionKind
 from app.conditions.schemas import ConditionRecord, ConditionSummary
 from app.core.deps import SessionDep
 from app.core.errors import ConditionNotFound
-from app.core.fields import MAX_FIELDS_LENGTH, Include, parse_fields
+from app.core.fields import MAX_FIELDS_LENGTH, Include, fields_pattern, parse_fields
 from app.core.negotiation import query_parameter
 from app.models import Condition
 
@@ -52,19 +52,26 @@ def valid_condition(slug: SlugPath, session: SessionDep) -> Condition:
 ConditionDep = Annotated[Condition, Depends(valid_condition)]
 
 
+SECTION_FIELDS = {"sections": [kind.value for kind in SectionKind]}
 FieldsQuery = Annotated[
     str | None,
     Query(
         max_length=MAX_FIELDS_LENGTH,
+        # Documented, not enforced by FastAPI: parse_fields answers a bad name with the list
+        # of valid ones, which a bare pattern mismatch would not.
+        json_schema_extra={"pattern": fields_pattern(ConditionSummary)},
         description="Comma-separated fields to include (sparse fieldset); `slug` is always "
         "included. Unknown names answer 422 with the valid ones. Records: e.g. "
         "`name,codes,sections.symptoms`; lists: e.g. `name,section_kinds`.",
     ),
 ]
-SECTION_FIELDS = {"sections": [kind.value for kind in SectionKind]}
 RECORD_FIELDS_PARAMETER = query_parameter(
     "fields",
-    {"type": "string", "maxLength": MAX_FIELDS_LENGTH},
+    {
+        "type": "string",
+        "maxLength": MAX_FIELDS_LENGTH,
+        "pattern": fields_pattern(ConditionRecord, SECTION_FIELDS),
+    },
     "Comma-separated fields to include (sparse fieldset); `slug` and `disclaimer` are always "
     "included. Unknown "
     "names answer 422 with the valid ones. E.g. `name,codes,sections.symptoms`.",

@@ -1,6 +1,7 @@
 """Sparse fieldsets: `fields=name,codes,sections.symptoms` picks parts of a response, checked
 against the response model so an unknown name is a clear 422, never silently ignored."""
 
+import re
 from typing import Any
 
 from pydantic import BaseModel
@@ -26,6 +27,14 @@ def valid_field_names(model: type[BaseModel], nested: dict[str, list[str]]) -> l
     for parent, children in nested.items():
         names.extend(f"{parent}.{child}" for child in children)
     return names
+
+
+def fields_pattern(model: type[BaseModel], nested: dict[str, list[str]] | None = None) -> str:
+    """The regular expression of a valid `fields` value, for the OpenAPI document: clients and
+    generated tests see the names the API accepts."""
+    names = "|".join(re.escape(name) for name in valid_field_names(model, nested or {}))
+    one = rf" *(?:{names}) *"
+    return rf"^{one}(?:,{one})*$"
 
 
 def parse_fields(

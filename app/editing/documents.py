@@ -1,12 +1,14 @@
 """A record as editors write it (the seed files' schema), read back from the database; and
 JSON Merge Patch (RFC 7396) applied to it."""
 
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import Field
+from pydantic import Field, create_model
+from pydantic.fields import FieldInfo
 
-from app.conditions.input_schemas import ConditionIn
+from app.conditions.input_schemas import SECTION_INPUT_MODELS, ConditionIn, SectionIn
 from app.conditions.kinds import SECTION_INFO, CodeProvenance, SectionKind
+from app.core.schemas import InputSchema
 from app.models import Condition
 
 
@@ -78,3 +80,53 @@ def merge_patch(target: Any, patch: Any) -> Any:
         else:
             result[name] = merge_patch(result.get(name), value)
     return result
+
+
+def _patchable(field: FieldInfo, *, nullable: bool) -> tuple[Any, Any]:
+    """A field of a merge patch: optional; null (remove it) only where the record may lack it."""
+    annotation: Any = (
+        Annotated[field.annotation, *field.metadata] if field.metadata else field.annotation
+    )
+    if nullable:
+        return annotation | None, Field(default=None, description=field.description)
+    # Absent is allowed, null is not: no `default: null` in the schema either.
+    return annotation, Field(
+        default=None, description=field.description, json_schema_extra=_without_default
+    )
+
+
+def _without_default(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)
+
+
+def _section_patch(kind: SectionKind, model: type[SectionIn]) -> type[InputSchema]:
+    name = "".join(part.capitalize() for part in kind.value.split("-")) + "SectionPatch"
+    fields: dict[str, Any] = {
+        n: _patchable(f, nullable=True) for n, f in model.model_fields.items()
+    }
+    return create_model(name, __base__=InputSchema, **fields)
+
+
+_SECTION_PATCHES: dict[str, Any] = {
+    kind.value: (_section_patch(kind, model) | None, Field(default=None))
+    for kind, model in SECTION_INPUT_MODELS.items()
+}
+_SECTIONS_PATCH = create_model("SectionsPatch", __base__=InputSchema, **_SECTION_PATCHES)
+# Members every record has: a patch may change them, never remove them (null).
+_KEPT = {"slug", "name", "summary", "disclaimer", "sources", "sections"}
+
+_PATCH_FIELDS: dict[str, Any] = {
+    name: (
+        (_SECTIONS_PATCH, Field(default=None))
+        if name == "sections"
+        else _patchable(field, nullable=name not in _KEPT)
+    )
+    for name, field in ConditionIn.model_fields.items()
+}
+ConditionPatch = create_model(
+    "ConditionPatch",
+    __base__=InputSchema,
+    __doc__="A JSON Merge Patch (RFC 7396) of a record's document: members sent replace "
+    "theirs, null removes an optional one (or a section), arrays are replaced whole.",
+    **_PATCH_FIELDS,
+)

@@ -26,7 +26,7 @@ from app.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, offset_lin
 from app.core.schemas import Page
 from app.editing import repository, service
 from app.editing.dependencies import MERGE_PATCH, IfMatchDep, JsonBody, MergePatchBody
-from app.editing.documents import ConditionDocument, document_of
+from app.editing.documents import ConditionDocument, ConditionPatch, document_of
 from app.editing.schemas import RevisionLinks, RevisionOut, RevisionSummary
 from app.models import Condition, ConditionRevision
 
@@ -111,14 +111,16 @@ def patch_condition(
     tags: IfMatchDep,
     _json: MergePatchBody,
     body: Annotated[
-        dict[str, Any],
+        ConditionPatch,
         Body(
             media_type=MERGE_PATCH,
-            examples=[{"summary": "A rewritten summary.", "synonyms": ["MMN"]}],
+            examples=[{"review_due": "2027-06-01", "sections": {"prevention": None}}],
         ),
     ],
 ) -> Response:
-    return _answer(service.patch(_factory(request), slug, body, tags, caller))
+    # Members the client sent, explicit nulls included: that is the merge patch.
+    patch = body.model_dump(mode="json", exclude_unset=True)
+    return _answer(service.patch(_factory(request), slug, patch, tags, caller))
 
 
 @router.delete(
