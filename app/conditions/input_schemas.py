@@ -10,6 +10,7 @@ from typing import Annotated, Any, Self
 from pydantic import (
     AfterValidator,
     BaseModel,
+    ConfigDict,
     Field,
     HttpUrl,
     UrlConstraints,
@@ -27,7 +28,7 @@ from app.conditions.kinds import (
     ConditionStatus,
     SectionKind,
 )
-from app.core.schemas import InputSchema
+from app.core.schemas import InputSchema, text_rules
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 Slug = Annotated[str, Field(min_length=1, max_length=200, pattern=SLUG_PATTERN)]
@@ -60,7 +61,24 @@ class SourceIn(InputSchema):
     )
 
 
+def _code_patterns(schema: dict[str, Any]) -> None:
+    """Each system's code pattern in the JSON schema too, so clients (and generated tests) see
+    which codes a system takes: one alternative per system."""
+    text_rules(schema)
+    schema["anyOf"] = [
+        {
+            "properties": {
+                "system": {"const": system.value},
+                "code": {"pattern": f"^(?:{info.pattern.pattern})$"},
+            }
+        }
+        for system, info in CODE_SYSTEMS.items()
+    ]
+
+
 class CodeIn(InputSchema):
+    model_config = ConfigDict(json_schema_extra=_code_patterns)
+
     system: CodeSystem
     code: Annotated[str, Field(min_length=1, max_length=100)]
     display: Annotated[str | None, Field(max_length=500)] = None
@@ -116,7 +134,9 @@ class ConditionIn(InputSchema):
     last_reviewed: date | None = None
     review_due: date | None = None
     disclaimer: Annotated[str, Field(min_length=1)]
-    codes: list[CodeIn] = Field(default_factory=list)
+    codes: list[CodeIn] = Field(
+        default_factory=list, description="Codes in public systems; each (system, code) once."
+    )
     sources: SourceKeys = Field(min_length=1, description="Keys of the sources of this record.")
     sections: SectionsIn
 

@@ -3,14 +3,16 @@
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
+
+from app.core.schemas import TextModel
 
 Name = Annotated[str, Field(min_length=1, max_length=500)]
 Text = Annotated[str, Field(min_length=1, max_length=20_000)]
 
 
-class ItemSchema(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+class ItemSchema(TextModel):
+    pass
 
 
 class CodeRef(ItemSchema):

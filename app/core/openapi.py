@@ -5,6 +5,7 @@ examples would then stop looking like real responses, so they are put back verba
 the route name that ends each operation id.
 """
 
+import copy
 from typing import Any
 
 from fastapi import FastAPI
@@ -58,6 +59,65 @@ def _add_problem_schema(document: dict[str, Any]) -> None:
     schemas["Problem"] = schema
 
 
+# Members a sparse fieldset keeps whatever `fields` names (app.conditions.dependencies).
+_ALWAYS_KEPT = ("slug", "disclaimer")
+
+
+def _partial(schemas: dict[str, Any], name: str) -> str:
+    """A copy of schema `name` that requires only the members every sparse fieldset keeps."""
+    partial = f"{name}Fields"
+    if partial not in schemas:
+        schema = copy.deepcopy(schemas[name])
+        page = "items" in schema.get("properties", {})
+        if not page:
+            schema["required"] = [m for m in schema.get("required", []) if m in _ALWAYS_KEPT]
+        schema["title"] = partial
+        schema["description"] = (
+            f"{name} as `fields` shapes it: the members named, and `slug` (and a record's "
+            "`disclaimer`) always."
+        )
+        if page:  # a page whole, its items partial
+            item = schema["properties"]["items"]["items"]["$ref"].rsplit("/", 1)[1]
+            schema["properties"]["items"]["items"]["$ref"] = (
+                f"#/components/schemas/{_partial(schemas, item)}"
+            )
+        schemas[partial] = schema
+    return partial
+
+
+def _document_sparse_fieldsets(document: dict[str, Any]) -> None:
+    """An operation that takes `fields` answers either its schema whole or a partial copy."""
+    schemas = document["components"]["schemas"]
+    for operations in document["paths"].values():
+        for operation in operations.values():
+            if not any(p["name"] == "fields" for p in operation.get("parameters", [])):
+                continue
+            content = operation["responses"]["200"]["content"]["application/json"]
+            name = content["schema"]["$ref"].rsplit("/", 1)[1]
+            content["schema"] = {
+                "anyOf": [
+                    {"$ref": f"#/components/schemas/{name}"},
+                    {"$ref": f"#/components/schemas/{_partial(schemas, name)}"},
+                ]
+            }
+
+
+# One or more entity tags (RFC 9110 §8.8.3), weak or strong; `*` is refused with 428.
+_TAG = r'(?:W/)?"[\x21\x23-\x7e]*"'
+_ENTITY_TAGS = rf"^ *{_TAG}(?: *, *{_TAG})* *$"
+
+
+def _require_if_match(document: dict[str, Any]) -> None:
+    """If-Match is read by a dependency that answers its absence with 428 (not FastAPI's 422),
+    so it is declared optional there; the document says what clients must send."""
+    for operations in document["paths"].values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] == "header" and parameter["name"].lower() == "if-match":
+                    parameter["required"] = True
+                    parameter["schema"] = {"type": "string", "pattern": _ENTITY_TAGS}
+
+
 def install_openapi(app: FastAPI) -> None:
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
@@ -70,6 +130,8 @@ def install_openapi(app: FastAPI) -> None:
             )
             _restore_examples(document)
             _add_problem_schema(document)
+            _document_sparse_fieldsets(document)
+            _require_if_match(document)
             app.openapi_schema = document
         return app.openapi_schema
 
