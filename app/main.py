@@ -53,7 +53,7 @@ def _operation_id(route: APIRoute) -> str:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
-    engine = create_db_engine(settings.database_url)
+    engine = create_db_engine(settings.database_url, settings.statement_timeout_ms)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -86,7 +86,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.session_factory = create_session_factory(engine)
     app.state.schema_head = head_revision()
     app.state.reads = Reads(
-        read=Reader(engine),
+        read=Reader(engine, settings.statement_timeout_ms),
         cache=ResponseCache(settings.response_cache_mb * 1024 * 1024),
         policy=CachePolicy(max_age=settings.cache_max_age),
     )

@@ -55,6 +55,12 @@ class Settings(BaseSettings):
         default=False,
         description="Require an API key with the read scope on every /v1 read.",
     )
+    statement_timeout_ms: int = Field(
+        default=15_000,
+        ge=0,
+        description="PostgreSQL: the longest a statement of the serving app may run (0: no "
+        "limit). Connecting is bounded at 5 s, and a silent network at 5 s too.",
+    )
     write_rate_limit: str = Field(
         default="60/minute",
         description="Writes allowed per API key and per client address, e.g. `60/minute`; "

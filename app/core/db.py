@@ -48,14 +48,37 @@ def _sqlite_begin(connection: Connection) -> None:
         connection.exec_driver_sql(statement)
 
 
-def create_db_engine(url: str) -> Engine:
+CONNECT_TIMEOUT_S = 5
+
+
+def postgres_timeouts(statement_timeout_ms: int | None) -> dict[str, Any]:
+    """libpq settings that bound how long a request can wait on PostgreSQL: to connect, for
+    the server to run a statement, and for a network that stopped answering (unacknowledged
+    data, dead peers), so an outage is a quick 503, not a hung worker."""
+    settings: dict[str, Any] = {
+        "connect_timeout": CONNECT_TIMEOUT_S,
+        "tcp_user_timeout": CONNECT_TIMEOUT_S * 1000,
+        "keepalives": 1,
+        "keepalives_idle": 5,
+        "keepalives_interval": 2,
+        "keepalives_count": 2,
+    }
+    if statement_timeout_ms:
+        settings["options"] = f"-c statement_timeout={statement_timeout_ms}"
+    return settings
+
+
+def create_db_engine(url: str, statement_timeout_ms: int | None = None) -> Engine:
+    """`statement_timeout_ms` is for the serving app; commands (imports) run unbounded."""
     if url.startswith("sqlite"):
         _prepare_sqlite_file(url)
         engine = create_engine(url, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 5})
+    return create_engine(
+        url, pool_pre_ping=True, connect_args=postgres_timeouts(statement_timeout_ms)
+    )
 
 
 def create_session_factory(engine: Engine) -> sessionmaker[Session]:
@@ -88,8 +111,9 @@ class Reader:
     POOL_SIZE = 8
     POOL_TIMEOUT_S = 2.0  # then 503: a request does not wait long for a database that is gone
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, statement_timeout_ms: int | None = None) -> None:
         self._engine = engine
+        self._timeouts = postgres_timeouts(statement_timeout_ms)
         self._sqlite = engine.dialect.name == "sqlite"
         self._watch: Connection | None = None  # the connection that asks data_version
         self._data_version: int | None = None
@@ -172,7 +196,7 @@ class Reader:
             min_size=1,
             max_size=self.POOL_SIZE,
             timeout=self.POOL_TIMEOUT_S,
-            kwargs={"autocommit": True, "connect_timeout": 5},
+            kwargs={"autocommit": True, **self._timeouts},
             open=False,
         )
         await self._pool.open(wait=False)  # a database that is down now is tried again later
