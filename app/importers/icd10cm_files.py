@@ -2,6 +2,7 @@
 
 import re
 from dataclasses import dataclass
+from xml.etree import ElementTree
 from pathlib import Path
 
 from app.importers.files import Icd10cmFiles
@@ -15,6 +16,10 @@ _MONTHS = {
     )
 }  # fmt: skip
 _RELEASE_IN_NAME = re.compile(r"-([A-Z][a-z]+)-(\d{1,2})-(\d{4})\.xml$")
+
+
+class Icd10cmFileError(ValueError):
+    """A release file the reader cannot use, named with the line where it went wrong."""
 
 
 @dataclass(frozen=True)
@@ -55,13 +60,16 @@ def read_icd10cm(files: Icd10cmFiles) -> IcdRelease:
         _loaded = packaged
     if files != _loaded:
         _loaded = None  # the reader clears its data before it parses: unknown until it is done
-        if files == packaged:
-            cm.change_version()
-        else:
-            cm.change_version(
-                all_codes_file_path=str(files.code_list),
-                classification_data_file_path=str(files.tabular),
-            )
+        try:
+            if files == packaged:
+                cm.change_version()
+            else:
+                cm.change_version(
+                    all_codes_file_path=str(files.code_list),
+                    classification_data_file_path=str(files.tabular),
+                )
+        except ElementTree.ParseError as exc:  # its message has the line and column
+            raise Icd10cmFileError(f"{files.tabular}: not valid XML: {exc}") from exc
         _loaded = files
     entries: dict[str, IcdEntry] = {}
     for code in cm.get_all_codes(with_dots=True):
