@@ -5,10 +5,14 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.operations import Operations
+from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, func, inspect, select, text
 
+from app.auth import keys
 from app.core import migrations
-from app.core.db import create_db_engine, exclusive_changes
+from app.core.config import Settings
+from app.core.db import create_db_engine, exclusive_changes, session_factory_for, transaction
+from app.main import create_app
 from app.models import Base, Condition, Section
 from tests.conftest import Databases, seed_database
 from tests.importers.conftest import run_imports
@@ -32,12 +36,31 @@ def _tables(url: str) -> set[str]:
         engine.dispose()
 
 
+def _write_over_http(url: str) -> None:
+    with session_factory_for(url) as factory, transaction(factory) as session:
+        key = keys.create(session, "migrations", [keys.Scope.WRITE]).key
+    mmn = "/v1/conditions/multifocal-motor-neuropathy"
+    with TestClient(create_app(Settings(database_url=url))) as client:
+        renamed = client.patch(
+            mmn,
+            json={"slug": "mmn-renamed"},
+            headers={
+                "Authorization": f"Bearer {key}",
+                "If-Match": client.get(mmn).headers["etag"],
+                "Content-Type": "application/merge-patch+json",
+            },
+        )
+        assert renamed.status_code == 200
+        assert client.get(mmn, follow_redirects=False).status_code == 308
+
+
 def test_upgrade_downgrade_upgrade(databases: Databases) -> None:
     url = databases.create()
     migrations.upgrade(url)
     assert _tables(url) == TABLES
     seed_database(url)  # downgrade must cope with data present, imported data included
     run_imports(url)
+    _write_over_http(url)  # and the write API's revisions, feed entries, redirects and keys
     migrations.downgrade(url, "0001")
     engine = create_engine(url)
     with engine.connect() as conn:  # the editors' record survives; the imported corpus goes
