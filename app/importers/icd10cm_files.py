@@ -2,8 +2,8 @@
 
 import re
 from dataclasses import dataclass
-from xml.etree import ElementTree
 from pathlib import Path
+from xml.etree import ElementTree
 
 from app.importers.files import Icd10cmFiles
 

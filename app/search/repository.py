@@ -2,7 +2,7 @@
 ts_rank_cd on PostgreSQL), filters, facets, code look-ups and the vocabulary."""
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +21,7 @@ from app.models import (
     Code,
     CodeEntry,
     Condition,
+    ConditionChange,
     PhenotypeAnnotation,
     Section,
     SectionItem,
@@ -125,20 +126,26 @@ def match_all(
     return [(int(row[0]), float(row[1])) for row in rows]
 
 
-def published_names(session: Session) -> dict[int, tuple[str, frozenset[str]]]:
-    """Slug and casefolded synonyms of every published condition."""
+def published_names(
+    session: Session, ids: Collection[int] | None = None
+) -> dict[int, tuple[str, frozenset[str]]]:
+    """Slug and casefolded synonyms of every published condition (or of those in `ids`)."""
     query = select(Condition.id, Condition.slug, Condition.synonyms).where(
         Condition.status == "published"
     )
+    if ids is not None:
+        query = query.where(Condition.id.in_(ids))
     return {
         row[0]: (row[1], frozenset(synonym.casefold() for synonym in row[2] or []))
         for row in session.execute(query)
     }
 
 
-def condition_facts(session: Session) -> dict[str, dict[int, set[str]]]:
-    """For every condition: its section kinds, the keys of the sources it draws on, and its
-    code systems. Held in memory per content version (see snapshot.Snapshot)."""
+def condition_facts(
+    session: Session, ids: Collection[int] | None = None
+) -> dict[str, dict[int, set[str]]]:
+    """For every condition (or those in `ids`): its section kinds, the keys of the sources it
+    draws on, and its code systems. Held in memory per content version (see snapshot)."""
     facts: dict[str, dict[int, set[str]]] = {"section": {}, "source": {}, "code_system": {}}
     queries: dict[str, Select[*tuple[Any, ...]]] = {
         "section": _section_pairs(),
@@ -146,6 +153,9 @@ def condition_facts(session: Session) -> dict[str, dict[int, set[str]]]:
         "code_system": select(Code.condition_id, Code.system).distinct(),
     }
     for name, query in queries.items():
+        if ids is not None:
+            rows = query.subquery()
+            query = select(rows).where(rows.c[0].in_(ids))
         for row in session.execute(query):
             facts[name].setdefault(int(row[0]), set()).add(str(row[1]))
     return facts
@@ -207,6 +217,22 @@ def conditions_with_term(session: Session, hpo_id: str) -> list[int]:
         .order_by(Condition.slug)
     )
     return list(session.scalars(query))
+
+
+def changed_since(session: Session, version: int, limit: int) -> list[int] | None:
+    """Ids of the records the change feed lists after content version `version`; None when
+    more than `limit` changed, or a record was removed: then rebuild everything."""
+    rows = session.execute(
+        select(ConditionChange.slug, ConditionChange.action)
+        .where(ConditionChange.seq > version)
+        .limit(limit + 1)
+    ).all()
+    if len(rows) > limit or any(action == "removed" for _, action in rows):
+        return None
+    slugs = {slug for slug, _ in rows}
+    if not slugs:
+        return []
+    return list(session.scalars(select(Condition.id).where(Condition.slug.in_(slugs))))
 
 
 def vocabulary_rows(session: Session) -> list[tuple[str, str, str]]:

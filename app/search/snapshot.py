@@ -1,9 +1,16 @@
-"""What search keeps in memory per worker, rebuilt when the content version (raised by any
-change to conditions, imports included) moves: the vocabulary, and each condition's section
-kinds, sources and code systems, so filters and facets over thousands of matches cost no
-further query."""
+"""What search keeps in memory per worker: the vocabulary, and each condition's section kinds,
+sources and code systems, so filters and facets over thousands of matches cost no further
+query. It follows the content version (raised by any change to conditions):
+
+- the records the change feed lists since the snapshot's version are re-read at once (a few
+  milliseconds), so search results always reflect every write;
+- everything, vocabulary included (about a second with the open data), is rebuilt when more
+  than INCREMENTAL_LIMIT records changed (an import), or when the last whole build is older
+  than FULL_REBUILD_S: so completions and typo corrections follow writes within that time,
+  and a trickle of writes no longer makes every search wait for a whole build."""
 
 import threading
+import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -44,12 +51,17 @@ class Facts:
 NAME_MATCHES = {3: "exact", 2: "synonym", 1: "prefix", 0: None}
 
 
+INCREMENTAL_LIMIT = 500
+FULL_REBUILD_S = 30.0
+
+
 @dataclass(frozen=True)
 class Snapshot:
     version: int
     vocabulary: Vocabulary
     facts: Facts
     names: dict[int, tuple[str, frozenset[str]]]  # published: slug, casefolded synonyms
+    built_at: float  # time.monotonic() of the last whole build
 
     @classmethod
     def build(cls, session: Session, version: int) -> "Snapshot":
@@ -58,7 +70,20 @@ class Snapshot:
             Vocabulary.build(repository.vocabulary_rows(session)),
             Facts(repository.condition_facts(session)),
             repository.published_names(session),
+            time.monotonic(),
         )
+
+    def updated(self, session: Session, version: int, ids: list[int]) -> "Snapshot":
+        """This snapshot with the records `ids` read again (the vocabulary kept)."""
+        changed = set(ids)
+        fresh = repository.condition_facts(session, changed)
+        by = {
+            name: {i: v for i, v in values.items() if i not in changed} | fresh[name]
+            for name, values in self.facts.by.items()
+        }
+        names = {i: e for i, e in self.names.items() if i not in changed}
+        names |= repository.published_names(session, changed)
+        return Snapshot(version, self.vocabulary, Facts(by), names, self.built_at)
 
     def rank(
         self, matches: list[tuple[int, float]], tokens: Sequence[str], filters: SearchFilters
@@ -114,11 +139,19 @@ class SnapshotCache:
         return snapshot
 
     def build(self, session: Session, version: int) -> Snapshot:
-        """The snapshot for `version`: built here, or by the request that was already building
-        it when this one arrived (requests after a write wait for one build, not each make
-        their own)."""
+        """The snapshot for `version`: updated or built here, or by the request that was
+        already at it when this one arrived (requests after a write wait for one build, not
+        each make their own)."""
         with self._building:
-            return self.current(version) or self.store(Snapshot.build(session, version))
+            ready = self.current(version)
+            if ready is not None:
+                return ready
+            previous = self._current
+            if previous is not None and time.monotonic() - previous.built_at < FULL_REBUILD_S:
+                ids = repository.changed_since(session, previous.version, INCREMENTAL_LIMIT)
+                if ids is not None:
+                    return self.store(previous.updated(session, version, ids))
+            return self.store(Snapshot.build(session, version))
 
     def get(self, session: Session) -> Snapshot:
         version = repository.content_version(session)

@@ -415,3 +415,20 @@ def test_writes_are_logged_with_the_key_name(
     assert [(r.getMessage(), r.slug, r.action, r.author) for r in written] == [  # type: ignore[attr-defined]
         ("condition written", "multifocal-motor-neuropathy", "patched", "editor")
     ]
+
+
+def test_search_follows_each_write_at_once(editing: Editing) -> None:
+    def slugs(query: str) -> list[tuple[str, str | None]]:
+        found = editing.client.get("/v1/search", params={"q": query}).json()["items"]
+        return [(item["slug"], item["name_match"]) for item in found]
+
+    assert ("multifocal-motor-neuropathy", "exact") in slugs("multifocal motor neuropathy")
+    # The snapshot is warm now: later writes update it record by record.
+    etag = editing.patch(MMN, {"synonyms": ["Zebra test name"]}, editing.etag(MMN)).headers["etag"]
+    assert slugs("zebra test name") == [("multifocal-motor-neuropathy", "synonym")]
+    created = editing.client.post("/v1/conditions", json=new_record(), headers=editing.writer)
+    assert ("test-condition", "exact") in slugs("test condition")
+    editing.client.delete(NEW, headers=editing.headers(created.headers["etag"]))
+    assert "test-condition" not in [slug for slug, _ in slugs("test condition")]
+    editing.client.delete(MMN, headers=editing.headers(etag))
+    assert slugs("zebra test name") == []
