@@ -177,7 +177,11 @@ def _writer(base: str, key: str, tally: Tally, stop: Callable[[], bool]) -> None
             due = (date(2030, 1, 1) + timedelta(days=n)).isoformat()
             started = time.perf_counter()
             try:
-                etag = client.get(MMN, headers={"Cache-Control": "no-cache"}).headers["etag"]
+                read = client.get(MMN, headers={"Cache-Control": "no-cache"})
+                if read.status_code != 200:
+                    tally.note("write", time.perf_counter() - started, f"read {read.status_code}")
+                    continue
+                etag = read.headers["etag"]
                 response = client.patch(
                     MMN,
                     json={"review_due": due},

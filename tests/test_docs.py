@@ -2,8 +2,11 @@
 every setting is documented in README."""
 
 import re
+from collections.abc import Iterator
 from importlib import metadata
+from typing import Any
 
+import jsonschema_rs
 from fastapi.testclient import TestClient
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
@@ -128,3 +131,32 @@ def _installed(name: str) -> bool:
     except metadata.PackageNotFoundError:
         return False
     return True
+
+
+def _walk(node: object) -> Iterator[dict[str, Any]]:
+    if isinstance(node, dict):
+        yield node
+        for value in node.values():
+            yield from _walk(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _walk(value)
+
+
+def test_every_pattern_in_the_document_is_a_valid_json_schema_regex(client: TestClient) -> None:
+    """Clients and validators (jsonschema-rs here, as schemathesis uses) must be able to use
+    every pattern the document states; one they refuse is silently ignored by some tools."""
+    document = client.get("/openapi.json").json()
+    patterns = {node["pattern"] for node in _walk(document) if isinstance(node.get("pattern"), str)}
+    assert len(patterns) > 5
+    for pattern in patterns:
+        jsonschema_rs.validator_for({"type": "string", "pattern": pattern})
+
+
+def test_every_response_header_has_a_schema(client: TestClient) -> None:
+    document = client.get("/openapi.json").json()
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            for status, response in operation["responses"].items():
+                for name, header in response.get("headers", {}).items():
+                    assert "schema" in header, (method, path, status, name)

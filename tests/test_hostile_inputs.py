@@ -2,6 +2,7 @@
 5xx; no value ever reaches the database inside SQL text (only as a bound parameter); nothing
 changes."""
 
+import socket
 from collections.abc import Iterator
 from typing import Any
 
@@ -13,7 +14,7 @@ from app.auth import keys
 from app.core.config import Settings
 from app.core.db import session_factory_for, transaction
 from app.main import create_app
-from tests.conftest import seed_database
+from tests.conftest import live_server, seed_database
 
 MMN = "/v1/conditions/multifocal-motor-neuropathy"
 MARK = "zq9hostile"  # in every injected value, to find it in SQL text if it ever got there
@@ -192,3 +193,32 @@ def test_hostile_writes_change_nothing(
     assert not [s for s in statements if MARK in s]
     assert _counts(client) == before
     assert client.get(MMN).headers["etag"] == etag
+
+
+TRAVERSALS = [
+    "/v1/conditions/../../etc/passwd",
+    "/v1/conditions/multifocal-motor-neuropathy/../../../etc/passwd",
+    "/docs-assets/../../../etc/passwd",
+    "/docs-assets/1.7.7/../../../../app/main.py",
+    "/v1/symptoms/../../../etc/passwd",
+]
+
+
+def test_dot_segments_reach_the_server_and_are_refused(hostile: Any) -> None:
+    """Sent as raw bytes over a socket (HTTP clients remove dot segments before sending)."""
+    client, _, _ = hostile
+    with live_server(client.app) as base:
+        host, port = base.removeprefix("http://").split(":")
+        for path in TRAVERSALS:
+            with socket.create_connection((host, int(port)), timeout=10) as sock:
+                sock.sendall(
+                    f"GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode()
+                )
+                reply = b""
+                while chunk := sock.recv(65536):
+                    reply += chunk
+            head, _, body = reply.partition(b"\r\n\r\n")
+            status = int(head.split()[1])
+            assert status in (404, 422), (path, head[:200])
+            assert b"application/problem+json" in head.lower(), path
+            assert b"root:" not in body and b"create_app" not in body, path

@@ -118,6 +118,11 @@ class Conflict(AppError):
     title = "Conflict"
 
 
+class RecordIncomplete(Conflict):
+    problem = "record-incomplete"
+    title = "Record incomplete"
+
+
 class PreconditionFailed(AppError):
     status = HTTPStatus.PRECONDITION_FAILED
     problem = "precondition-failed"
@@ -209,6 +214,17 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     status = HTTPStatus(exc.status_code)
     detail = exc.detail if isinstance(exc.detail, str) else status.description
     headers = getattr(exc, "headers", None)
+    if status == HTTPStatus.BAD_REQUEST and detail == "There was an error parsing the body":
+        # FastAPI's answer to a body its JSON parser gives up on (invalid UTF-8, a number of
+        # thousands of digits): the same 422 as any other body that is not valid JSON.
+        return problem_response(
+            request,
+            HTTPStatus.UNPROCESSABLE_ENTITY,
+            "validation-error",
+            "Invalid request",
+            "The body is not valid JSON (UTF-8 text).",
+            errors=[{"loc": ["body"], "msg": detail, "type": "json_invalid"}],
+        )
     if status == HTTPStatus.NOT_FOUND and detail == "Not Found":
         detail = f"Nothing is served at {request.url.path}; see /docs for the endpoints."
     if status == HTTPStatus.METHOD_NOT_ALLOWED:

@@ -15,12 +15,14 @@ class Schema(BaseModel):
 
 
 # What text may hold: no NUL (PostgreSQL text and JSONB cannot store it) and no lone UTF-16
-# surrogate (not Unicode text at all, and not encodable as UTF-8).
-_BANNED = r"\x00\ud800-\udfff"
-_BANNED_RE = re.compile(f"[{_BANNED}]")
-# Python's whitespace, which str.strip() removes, spelled out: regex engines disagree on what
-# \s covers (U+0085, for one).
-_SPACE = r"\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+# surrogate (not Unicode text at all, and not encodable as UTF-8). The document's patterns
+# name NUL only: a surrogate range is not a valid pattern for JSON Schema validators
+# (jsonschema-rs refuses it), and JSON parsers refuse lone surrogates before us anyway.
+_BANNED = r"\x00"
+_BANNED_RE = re.compile(r"[\x00\ud800-\udfff]")
+# The whitespace the stripping removes (Unicode White_Space, as pydantic's Rust core trims),
+# spelled out: regex engines disagree on what \s covers.
+_SPACE = r"\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
 _TEXT = f"[^{_BANNED}]*"
 _TEXT_PATTERN = f"^{_TEXT}$"
 _NOT_BLANK_PATTERN = f"^{_TEXT}[^{_BANNED}{_SPACE}]{_TEXT}$"

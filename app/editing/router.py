@@ -39,7 +39,12 @@ REVALIDATE = CachePolicy(max_age=0)
 WRITE_PROBLEMS = problem_responses(308, 400, 401, 403, 404, 409, 412, 413, 415, 422, 428, 429, 503)
 DELETE_PROBLEMS = problem_responses(308, 400, 401, 403, 404, 409, 412, 413, 422, 428, 429, 503)
 READ_PROBLEMS = problem_responses(308, 404, 422, 503)
-ETAG_HEADER = {"ETag": {"description": "The new ETag: send it in If-Match to write again."}}
+ETAG_HEADER = {
+    "ETag": {
+        "description": "The new ETag: send it in If-Match to write again.",
+        "schema": {"type": "string"},
+    }
+}
 
 
 def _factory(request: Request) -> sessionmaker[Session]:
@@ -66,7 +71,17 @@ def _answer(written: service.Written, status: int = 200, **headers: str) -> Resp
     "its `ETag`; 409 if the slug is taken. Needs a key with the write scope.",
     responses=merge_responses(
         problem_responses(400, 401, 403, 409, 413, 415, 422, 429, 503),
-        {201: {"headers": {"Location": {"description": "The new record's URL."}, **ETAG_HEADER}}},
+        {
+            201: {
+                "headers": {
+                    "Location": {
+                        "description": "The new record's URL.",
+                        "schema": {"type": "string"},
+                    },
+                    **ETAG_HEADER,
+                }
+            }
+        },
     ),
 )
 def create_condition(
@@ -280,7 +295,13 @@ def _section_routes(kind: SectionKind) -> None:
                 201: {
                     "model": SECTION_RESPONSE_MODELS[kind],
                     "description": "Created: the record had no such section.",
-                    "headers": {"Location": {"description": "The section's URL."}, **ETAG_HEADER},
+                    "headers": {
+                        "Location": {
+                            "description": "The section's URL.",
+                            "schema": {"type": "string"},
+                        },
+                        **ETAG_HEADER,
+                    },
                 },
             },
         ),

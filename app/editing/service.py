@@ -4,7 +4,7 @@ and record a revision, the search index and the change feed, or roll everything 
 
 import json
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import Any
@@ -29,6 +29,7 @@ from app.core.errors import (
     ConditionNotFound,
     Conflict,
     PreconditionFailed,
+    RecordIncomplete,
     SectionNotFound,
 )
 from app.editing import repository
@@ -61,13 +62,25 @@ def document_rendered(document: ConditionDocument) -> Rendered:
     return Rendered.of(body.encode(), "application/json")
 
 
-def _validated(data: Any, at: Loc) -> ConditionIn:
+def _validated(data: Any, at: Loc, sent: Collection[str] = ()) -> ConditionIn:
+    """The record after the change, validated whole. Faults only in members the request did
+    not send (`sent`: the body's top-level members) are the record's, not the request's: an
+    imported record has no summary or source of its own yet. That is 409, with the fields."""
     try:
         return ConditionIn.model_validate(data)
     except ValidationError as exc:
-        raise RequestValidationError(
-            [{**error, "loc": (*at, *error["loc"])} for error in exc.errors()]
-        ) from None
+        errors = [
+            {"loc": [*at, *error["loc"]], "msg": error["msg"], "type": error["type"]}
+            for error in exc.errors()
+        ]
+        if all(error["loc"][len(at)] not in sent for error in errors if error["loc"][len(at) :]):
+            fields = ", ".join(".".join(map(str, e["loc"][len(at) :])) for e in errors)
+            raise RecordIncomplete(
+                f"The record as it is lacks what editors' records need ({fields}); send "
+                "those members too (PATCH or PUT), then write again.",
+                errors=[{**error, "loc": ["record", *error["loc"][len(at) :]]} for error in errors],
+            ) from None
+        raise RequestValidationError(errors) from None
 
 
 def _check_sources(session: Session, record: ConditionIn, at: Loc) -> None:
@@ -248,7 +261,7 @@ def patch(
 ) -> Written:
     with _editing(factory, slug, tags) as (session, condition):
         current = document_of(condition).as_document()
-        record = _validated(merge_patch(current, body), ("body",))
+        record = _validated(merge_patch(current, body), ("body",), sent=body.keys())
         _write(session, condition, record, caller=caller, action="patched", change=body)
         written = Written(record.slug, record_rendered(session, record.slug))
     _log(written.slug, "patched", caller)

@@ -62,6 +62,12 @@ class Snapshot:
     facts: Facts
     names: dict[int, tuple[str, frozenset[str]]]  # published: slug, casefolded synonyms
     built_at: float  # time.monotonic() of the last whole build
+    partial: bool = False  # records re-read since then: the vocabulary may lag
+
+    @property
+    def stale(self) -> bool:
+        """Updated record by record for longer than FULL_REBUILD_S: time for a whole build."""
+        return self.partial and time.monotonic() - self.built_at >= FULL_REBUILD_S
 
     @classmethod
     def build(cls, session: Session, version: int) -> "Snapshot":
@@ -83,7 +89,7 @@ class Snapshot:
         }
         names = {i: e for i, e in self.names.items() if i not in changed}
         names |= repository.published_names(session, changed)
-        return Snapshot(version, self.vocabulary, Facts(by), names, self.built_at)
+        return Snapshot(version, self.vocabulary, Facts(by), names, self.built_at, partial=True)
 
     def rank(
         self, matches: list[tuple[int, float]], tokens: Sequence[str], filters: SearchFilters
@@ -130,7 +136,9 @@ class SnapshotCache:
 
     def current(self, version: int) -> Snapshot | None:
         snapshot = self._current
-        return snapshot if snapshot is not None and snapshot.version == version else None
+        if snapshot is None or snapshot.version != version or snapshot.stale:
+            return None
+        return snapshot
 
     def store(self, snapshot: Snapshot) -> Snapshot:
         # Any other version replaces it: the counter restarts when a database is restored.
@@ -147,7 +155,11 @@ class SnapshotCache:
             if ready is not None:
                 return ready
             previous = self._current
-            if previous is not None and time.monotonic() - previous.built_at < FULL_REBUILD_S:
+            if (
+                previous is not None
+                and previous.version < version  # not a restored database, counting anew
+                and time.monotonic() - previous.built_at < FULL_REBUILD_S
+            ):
                 ids = repository.changed_since(session, previous.version, INCREMENTAL_LIMIT)
                 if ids is not None:
                     return self.store(previous.updated(session, version, ids))

@@ -25,9 +25,14 @@ def test_an_edit_of_an_imported_record_survives_the_next_import(
         json={"summary": "Test text."},
         headers=editing.headers(record.headers["etag"]),
     )
-    assert refused.status_code == 422
+    assert refused.status_code == 409  # the record's state, not the request, is at fault
+    assert refused.json()["type"] == "urn:problem:record-incomplete"
     where = {tuple(error["loc"]) for error in refused.json()["errors"]}
     assert where == {("record", "summary"), ("record", "sources")}
+    # The same from a PATCH that does not name them; one that does gets a 422 for its fault.
+    etag = record.headers["etag"]
+    assert editing.patch(CF, {"synonyms": ["Test"]}, etag).status_code == 409
+    assert editing.patch(CF, {"summary": "", "sources": ["test-source"]}, etag).status_code == 422
     patched = editing.patch(
         CF,
         {"summary": "Test summary.", "sources": ["test-source"],
