@@ -4,6 +4,7 @@ was, and running it again completes. On both engines."""
 
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -11,9 +12,10 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from app.core.config import PROJECT_ROOT
-from app.core.db import session_factory_for
+from app.core.db import CHANGES_LOCK_KEY, session_factory_for
 from app.importers.files import HpoFiles, Icd10cmFiles
 from app.importers.hpo_files import HpoFileError
 from app.importers.icd10cm_files import Icd10cmFileError
@@ -99,6 +101,41 @@ def _run_until(args: list[str], url: str, marker: str, log: Path) -> subprocess.
     return process
 
 
+def _holds_the_write_lock(url: str) -> bool:
+    """Whether some connection holds the lock a seed run or an import takes at the start of its
+    transaction (SQLite's write lock; PostgreSQL's advisory lock for changes)."""
+    if url.startswith("sqlite"):
+        probe = sqlite3.connect(make_url(url).database or "", timeout=0, isolation_level=None)
+        try:
+            probe.execute("BEGIN IMMEDIATE")
+            probe.execute("ROLLBACK")
+            return False
+        except sqlite3.OperationalError:
+            return True
+        finally:
+            probe.close()
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        held = connection.scalar(
+            text(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted "
+                "AND objid = :key"
+            ),
+            {"key": CHANGES_LOCK_KEY},
+        )
+    engine.dispose()
+    return bool(held)
+
+
+def _inside_its_transaction(process: subprocess.Popen[bytes], url: str) -> None:
+    deadline = time.monotonic() + 60
+    while not _holds_the_write_lock(url):
+        assert process.poll() is None, "finished before it could be killed midway"
+        assert time.monotonic() < deadline, "never took its lock"
+        time.sleep(0.02)
+    time.sleep(0.2)  # and into its writes
+
+
 def _kill(process: subprocess.Popen[bytes]) -> None:
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=30)
@@ -110,7 +147,7 @@ def test_a_seed_run_killed_midway_changes_nothing(fresh_db: str, tmp_path: Path)
     many = [condition(f"bulk-record-{n:04d}") for n in range(1500)]
     path = write_seed(tmp_path / "bulk.yaml", many)
     process = _run_until(["seed", str(path)], fresh_db, "seed files valid", tmp_path / "log")
-    time.sleep(0.3)  # into its transaction
+    _inside_its_transaction(process, fresh_db)
     _kill(process)
     assert _state(fresh_db) == before
     again = subprocess.run(
@@ -128,7 +165,7 @@ def test_an_import_killed_midway_keeps_the_previous_data(imported: str, tmp_path
     before = _state(imported)
     # The packaged release, far bigger than the fixtures: killed while it writes its terms.
     process = _run_until(["import", "hpo"], imported, "hpo terms", tmp_path / "log")
-    time.sleep(1.0)
+    _inside_its_transaction(process, imported)
     _kill(process)
     assert _state(imported) == before
     again = subprocess.run(
