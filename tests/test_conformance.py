@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import httpx
+import jsonschema_rs
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
@@ -34,6 +35,7 @@ class World:
         self.base_url = base_url
         self.client = httpx.Client(base_url=base_url, timeout=30)
         self.key = key
+        self.whole_checked = 0  # unshaped responses validated against the whole schema
         engine = create_engine(url)
         with engine.connect() as connection:
             self.sources = list(connection.scalars(text("SELECT key FROM sources ORDER BY key")))
@@ -159,8 +161,19 @@ def _realistic(case: Any, world: World) -> None:
     case.headers = headers
 
 
-def _check(operation: Any, world: World) -> str | None:
+def _whole_schema_validator(document: dict[str, Any], operation: Any) -> Any | None:
+    """For an operation that takes `fields`, a validator of its whole response schema: the
+    document allows a partial copy too (anyOf), but only when `fields` was sent."""
+    spec = document["paths"][operation.path][operation.method.lower()]
+    if not any(p["name"] == "fields" for p in spec.get("parameters", [])):
+        return None
+    whole = spec["responses"]["200"]["content"]["application/json"]["schema"]["anyOf"][0]
+    return jsonschema_rs.validator_for({**whole, "components": document["components"]})
+
+
+def _check(operation: Any, world: World, document: dict[str, Any]) -> str | None:
     """Run schemathesis's cases for one operation; its first failure, described, or None."""
+    whole = _whole_schema_validator(document, operation)
 
     @given(case=operation.as_strategy())
     @settings(
@@ -173,7 +186,18 @@ def _check(operation: Any, world: World) -> str | None:
     def run(case: Any) -> None:
         _realistic(case, world)
         auth = {"Authorization": f"Bearer {world.key}"}
-        case.call_and_validate(headers={**(case.headers or {}), **auth})
+        response = case.call_and_validate(headers={**(case.headers or {}), **auth})
+        unshaped = not (case.query or {}).get("fields")
+        types = [v for k, v in response.headers.items() if k.lower() == "content-type"]
+        content_type = types[0][0] if types else ""
+        if (
+            whole is not None
+            and unshaped
+            and response.status_code == 200
+            and content_type.startswith("application/json")
+        ):
+            whole.validate(response.json())
+            world.whole_checked += 1
 
     try:
         run()
@@ -186,5 +210,7 @@ def test_the_api_keeps_to_its_document(world: World) -> None:
     schema = schemathesis.openapi.from_url(f"{world.base_url}/openapi.json")
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) > 40
-    failures = [failure for op in operations if (failure := _check(op, world))]
+    document = world.client.get("/openapi.json").json()
+    failures = [failure for op in operations if (failure := _check(op, world, document))]
     assert not failures, "\n\n".join(failures)
+    assert world.whole_checked > 10
