@@ -12,11 +12,13 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 from app.auth import keys
 from app.core.config import Settings
-from app.core.db import session_factory_for, transaction
+from app.core.db import create_db_engine, session_factory_for, transaction
 from app.main import create_app
 from app.search import indexer
 from tests.conftest import Databases, seed_database
@@ -169,3 +171,25 @@ def test_a_write_cut_mid_transaction_leaves_nothing(
     assert after.json()["synonyms"] == before.json()["synonyms"]
     assert "overview" in after.json()["sections"]
     assert client.get(f"{MMN}/revisions").json()["total"] == history
+
+
+def test_statements_of_the_serving_app_are_bounded(databases: Databases) -> None:
+    """STATEMENT_TIMEOUT_MS reaches PostgreSQL: a statement running longer is cancelled, which
+    the app answers as a 503 problem."""
+    url = databases.fresh()
+    engine = create_db_engine(url, statement_timeout_ms=200)
+    try:
+        with engine.connect() as connection:
+            started = time.monotonic()
+            with pytest.raises(OperationalError) as error:
+                connection.execute(text("SELECT pg_sleep(3)"))
+            assert time.monotonic() - started < 2.5
+            assert "statement timeout" in str(error.value)
+    finally:
+        engine.dispose()
+    commands = create_db_engine(url)  # commands (imports) run unbounded
+    try:
+        with commands.connect() as connection:
+            assert connection.scalar(text("SHOW statement_timeout")) == "0"
+    finally:
+        commands.dispose()
