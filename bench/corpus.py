@@ -281,9 +281,12 @@ class ServerInfo:
 
 
 @contextmanager
-def running_server(engine: str, env: dict[str, str], log: IO[bytes]) -> Iterator[ServerInfo]:
+def running_server(
+    engine: str, env: dict[str, str], log: IO[bytes], workers: int = 1
+) -> Iterator[ServerInfo]:
     port = free_port()
-    command = [sys.executable, "-m", "app", "serve", "--host", HOST, "--port", str(port)]
+    command = [sys.executable, "-m", "app", "serve", "--host", HOST, "--port", str(port),
+               "--workers", str(workers)]  # fmt: skip
     # This interpreter running the project's own CLI, bound to 127.0.0.1; no shell.
     proc = subprocess.Popen(  # noqa: S603
         command, cwd=PROJECT_ROOT, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=log

@@ -18,14 +18,12 @@ import itertools
 import os
 import random
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -35,20 +33,15 @@ from sqlalchemy import create_engine, text
 
 from bench.corpus import (
     AUTOCOMPLETE_PREFIXES,
-    HOST,
     IMPORT_TIMEOUT_S,
-    PROJECT_ROOT,
-    READY_TIMEOUT_S,
     SEARCH_QUERIES,
     SETUP_TIMEOUT_S,
-    BenchError,
-    free_port,
     fresh_database,
     log_problems,
     memory_of,
     progress,
     run_measured,
-    stop_server,
+    running_server,
 )
 
 MMN = "/v1/conditions/multifocal-motor-neuropathy"
@@ -93,35 +86,6 @@ def _prepare(env: dict[str, str]) -> str:
     key = next(word for word in made.stdout.split() if word.startswith("cck_"))
     progress("postgresql: database ready, write key made")
     return key
-
-
-@contextmanager
-def _server(env: dict[str, str], workers: int, log: Path) -> Iterator[tuple[str, int]]:
-    port = free_port()
-    command = [sys.executable, "-m", "app", "serve", "--host", HOST, "--port", str(port),
-               "--workers", str(workers)]  # fmt: skip
-    with log.open("wb") as sink:
-        # This interpreter running the project's own CLI, bound to 127.0.0.1; no shell.
-        proc = subprocess.Popen(  # noqa: S603
-            command, cwd=PROJECT_ROOT, env=env, stdin=subprocess.DEVNULL, stdout=sink, stderr=sink
-        )
-    try:
-        base = f"http://{HOST}:{port}"
-        deadline = time.monotonic() + READY_TIMEOUT_S
-        with httpx.Client(base_url=base, timeout=2.0, trust_env=False) as probe:
-            while True:
-                if proc.poll() is not None:
-                    raise BenchError(f"server exited {proc.returncode} before it was ready")
-                with suppress(httpx.TransportError):
-                    if probe.get("/readyz").status_code == 200:
-                        break
-                if time.monotonic() > deadline:
-                    raise BenchError(f"/readyz not 200 within {READY_TIMEOUT_S:.0f} s")
-                time.sleep(0.2)
-        progress(f"postgresql: server pid {proc.pid} ready with {workers} workers")
-        yield base, proc.pid
-    finally:
-        stop_server(proc, "postgresql: server")
 
 
 def _corpus(client: httpx.Client) -> Corpus:
@@ -260,7 +224,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         env = {**os.environ, "DATABASE_URL": url, "WRITE_RATE_LIMIT": "", "LOG_LEVEL": "warning"}
         key = _prepare(env)
         log = Path(tempfile.mkdtemp(prefix="bench_load_")) / "server.log"
-        with _server(env, args.workers, log) as (base, pid):
+        with (
+            log.open("wb") as sink,
+            running_server("postgresql", env, sink, args.workers) as server,
+        ):
+            base, pid = server.base_url, server.pid
             with httpx.Client(base_url=base, timeout=30, trust_env=False) as client:
                 corpus = _corpus(client)
             progress(f"postgresql: {len(corpus.slugs)} slugs; load for {args.seconds} s")
