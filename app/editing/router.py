@@ -8,15 +8,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.auth.dependencies import WriterDep
 from app.conditions import repository as conditions
-from app.conditions.dependencies import (  # also registers {…:unknown_section}
-    ConditionDep,
-    SlugPath,
-)
+from app.conditions.dependencies import SlugPath  # also registers {…:unknown_section}
 from app.conditions.input_schemas import SECTION_INPUT_MODELS, ConditionIn
 from app.conditions.kinds import SECTION_INFO, SECTION_KINDS, SectionKind
 from app.conditions.schemas import SECTION_RESPONSE_MODELS, ConditionRecord
 from app.conditions.service import condition_path, section_path
-from app.core.conditional import NOT_MODIFIED, CachePolicy, served
+from app.core.conditional import NOT_MODIFIED, CachePolicy, representation
 from app.core.deps import SessionDep
 from app.core.errors import (
     ConditionNotFound,
@@ -31,7 +28,7 @@ from app.editing import repository, service
 from app.editing.dependencies import MERGE_PATCH, IfMatchDep, JsonBody, MergePatchBody
 from app.editing.documents import ConditionDocument, ConditionPatch, document_of
 from app.editing.schemas import RevisionLinks, RevisionOut, RevisionSummary
-from app.models import ConditionRevision
+from app.models import Condition, ConditionRevision
 
 router = APIRouter()
 VALID_KINDS = [kind.value for kind in SectionKind]
@@ -169,7 +166,21 @@ def get_document(slug: SlugPath, request: Request, session: SessionDep) -> Respo
     if condition is None:
         raise ConditionNotFound(f"No condition has the slug {slug!r}.", slug=slug)
     rendered = service.document_rendered(document_of(condition))
-    return served(request, rendered, condition.updated_at, REVALIDATE)
+    return representation(
+        request,
+        rendered.body,
+        media_type=rendered.media_type,
+        policy=REVALIDATE,
+        etag=rendered.etag,
+        last_modified=condition.updated_at,
+    )
+
+
+def _condition(session: Session, slug: str) -> Condition:
+    condition = conditions.get_condition(session, slug)
+    if condition is None:
+        raise ConditionNotFound(f"No condition has the slug {slug!r}.", slug=slug)
+    return condition
 
 
 def _links(slug: str, number: int) -> RevisionLinks:
@@ -198,12 +209,13 @@ def _summary(slug: str, row: ConditionRevision) -> dict[str, Any]:
     responses=READ_PROBLEMS,
 )
 def list_revisions(
-    condition: ConditionDep,
+    slug: SlugPath,
     request: Request,
     session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size.")] = DEFAULT_LIMIT,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Skip this many.")] = 0,
 ) -> Page[RevisionSummary]:
+    condition = _condition(session, slug)
     total = repository.revision_count(session, condition.id)
     rows = repository.revisions(session, condition.id, limit, offset)
     next_params, prev_params = offset_links(offset, limit, total)
@@ -223,10 +235,11 @@ def list_revisions(
     responses=READ_PROBLEMS,
 )
 def get_revision(
-    condition: ConditionDep,
+    slug: SlugPath,
     number: Annotated[int, Path(ge=1, le=2**31 - 1)],
     session: SessionDep,
 ) -> RevisionOut:
+    condition = _condition(session, slug)
     row = repository.revision(session, condition.id, number)
     if row is None:
         raise RevisionNotFound(
