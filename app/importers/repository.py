@@ -8,7 +8,19 @@ from datetime import UTC, datetime
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import JSON, Column, Table, bindparam, delete, func, insert, select, update
+from sqlalchemy import (
+    JSON,
+    Column,
+    Table,
+    Text,
+    bindparam,
+    cast,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.importers.progress import Progress
@@ -17,13 +29,12 @@ from app.models import (
     Code,
     CodeEntry,
     Condition,
+    ConditionRevision,
     PhenotypeAnnotation,
+    Section,
     SectionItem,
-    Source,
     SourceImport,
     Term,
-    term_ancestors,
-    term_parents,
 )
 from app.models.base import UTCDateTime
 
@@ -82,7 +93,7 @@ def _values(batch: list[Row], columns: list[Column[Any]], postgres: bool) -> lis
     converters: list[Callable[[Any], Any] | None] = []
     for column in columns:
         if isinstance(column.type, JSON):
-            converters.append(_json)
+            converters.append(json_text)
         elif isinstance(column.type, UTCDateTime) and not postgres:
             converters.append(_sqlite_timestamp)
         else:
@@ -97,7 +108,8 @@ def _values(batch: list[Row], columns: list[Column[Any]], postgres: bool) -> lis
     ]
 
 
-def _json(value: Any) -> str | None:
+def json_text(value: Any) -> str | None:
+    """A JSON column's value as insert_rows writes it."""
     if value is None:
         return None
     return "[]" if value == [] else json.dumps(value)
@@ -131,10 +143,13 @@ def last_import(session: Session, source: str) -> SourceImport | None:
     return session.get(SourceImport, source)
 
 
-def symptom_terms(session: Session) -> list[tuple[int, str, str | None]]:  # id, slug, code
-    """(id, slug, code) of every symptom term."""
-    query = select(Term.id, Term.slug, Term.code).where(Term.kind == "symptom")
-    return [(row.id, row.slug, row.code) for row in session.execute(query)]
+def symptom_terms(session: Session) -> dict[int, Row]:
+    """Every symptom term by id, with the values an import writes."""
+    query = select(
+        Term.id, Term.kind, Term.slug, Term.name, Term.code, Term.definition, Term.synonyms,
+        Term.source_id,
+    ).where(Term.kind == "symptom")  # fmt: skip
+    return {row.id: row._asdict() for row in session.execute(query)}
 
 
 def term_ids_by_code(session: Session, kind: str) -> dict[str, int]:
@@ -149,61 +164,243 @@ def terms_used_by_items(session: Session, term_ids: Sequence[int]) -> set[int]:
     return {term_id for term_id in session.scalars(query) if term_id is not None}
 
 
-def replace_hierarchy(
+def id_batches(ids: Sequence[int], size: int = BATCH_SIZE) -> Iterator[list[int]]:
+    for start in range(0, len(ids), size):
+        yield list(ids[start : start + size])
+
+
+def sync_pairs(
     session: Session,
-    parents: Iterable[Row],
-    ancestors: Iterable[Row],
+    table: Table,
+    keys: tuple[str, str],
+    value: str | None,
+    wanted: dict[tuple[int, int], Any],
     bar: Progress,
-) -> tuple[int, int]:
-    session.execute(delete(term_ancestors))
-    session.execute(delete(term_parents))
-    return insert_rows(session, term_parents, parents, bar), insert_rows(
-        session, term_ancestors, ancestors, bar
-    )
-
-
-def revisions_by_slug(session: Session) -> dict[str, int]:
-    return {
-        row.slug: row.revision
-        for row in session.execute(select(Condition.slug, Condition.revision))
+) -> int:
+    """Bring a link table keyed by two ids (with at most one more column, `value`) to `wanted`
+    by the rows that differ. Returns how many rows were deleted, inserted or updated."""
+    first, second = table.c[keys[0]], table.c[keys[1]]
+    columns = [first, second] + ([table.c[value]] if value else [])
+    stored = {
+        (row[0], row[1]): row[2] if value else None for row in session.execute(select(*columns))
     }
+    gone = [{"a": a, "b": b} for a, b in stored.keys() - wanted.keys()]
+    new = [
+        {keys[0]: a, keys[1]: b, **({value: wanted[(a, b)]} if value else {})}
+        for a, b in wanted.keys() - stored.keys()
+    ]
+    moved = [
+        {"a": a, "b": b, "v": wanted[(a, b)]}
+        for a, b in wanted.keys() & stored.keys()
+        if value and wanted[(a, b)] != stored[(a, b)]
+    ]
+    where = (first == bindparam("a"), second == bindparam("b"))
+    for batch in batches(gone):
+        session.connection().execute(delete(table).where(*where), batch)
+    if value:
+        for batch in batches(moved):
+            session.connection().execute(
+                update(table).where(*where).values({value: bindparam("v")}), batch
+            )
+    insert_rows(session, table, new, bar)
+    return len(gone) + len(new) + len(moved)
 
 
-def conditions_by_code(session: Session, systems: Sequence[str]) -> dict[tuple[str, str], int]:
-    """{(system, code): condition id} for the codes of these systems that a record carries as
-    `exact` (a broader record citing a disease as narrower must not absorb it)."""
-    query = select(Code.system, Code.code, Code.condition_id).where(
-        Code.system.in_(systems), Code.relation == "exact"
+def editors_condition_ids(session: Session) -> dict[str, int]:
+    """{slug: id} of the records editors own (seeded, written over the API)."""
+    query = select(Condition.slug, Condition.id).where(Condition.origin != "hpo")
+    return {row.slug: row.id for row in session.execute(query)}
+
+
+def imported_conditions(session: Session) -> dict[int, tuple[str, str]]:
+    """{id: (slug, name)} of the records the HPO import made and editors never wrote."""
+    query = select(Condition.id, Condition.slug, Condition.name).where(Condition.origin == "hpo")
+    return {row.id: (row.slug, row.name) for row in session.execute(query)}
+
+
+def naming_code_triples(session: Session, systems: Sequence[str]) -> set[tuple[int, str, str]]:
+    """(condition id, system, code) of the disease ids that name their record, on any record."""
+    query = select(Code.condition_id, Code.system, Code.code).where(
+        Code.system.in_(systems), Code.relation == "exact", Code.provenance == "source"
     )
-    return {(row.system, row.code): row.condition_id for row in session.execute(query)}
+    return {(row.condition_id, row.system, row.code) for row in session.execute(query)}
 
 
-def condition_ids_by_slug(session: Session) -> dict[str, int]:
-    return {row.slug: row.id for row in session.execute(select(Condition.slug, Condition.id))}
+def curated_exact_codes(session: Session, systems: Sequence[str]) -> dict[tuple[str, str], int]:
+    """{(system, code): condition id} for the codes of these systems that editors gave a record
+    as `exact` (a broader record citing a disease as narrower must not absorb it)."""
+    query = (
+        select(Code.system, Code.code, Code.condition_id)
+        .join(Condition, Condition.id == Code.condition_id)
+        .where(Code.system.in_(systems), Code.relation == "exact", Code.provenance == "curated")
+        # Two records giving one id (a draft copied from a record): the published one takes
+        # it, else the oldest, so a new draft or a retired copy never draws it away.
+        .order_by((Condition.status != "published"), Condition.id)
+    )
+    found: dict[tuple[str, str], int] = {}
+    for row in session.execute(query):
+        found.setdefault((row.system, row.code), row.condition_id)
+    return found
+
+
+def condition_ids_for_slugs(session: Session, slugs: Sequence[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for start in range(0, len(slugs), BATCH_SIZE):
+        query = select(Condition.slug, Condition.id).where(
+            Condition.slug.in_(slugs[start : start + BATCH_SIZE])
+        )
+        found |= {row.slug: row.id for row in session.execute(query)}
+    return found
+
+
+def curated_code_triples(session: Session) -> set[tuple[int, str, str]]:
+    """(condition id, system, code) of every code editors gave."""
+    query = select(Code.condition_id, Code.system, Code.code).where(Code.provenance == "curated")
+    return {(row.condition_id, row.system, row.code) for row in session.execute(query)}
+
+
+def imported_codes(session: Session, systems: Sequence[str]) -> dict[int, set[tuple[Any, ...]]]:
+    """The codes of these systems that imports gave each record, as (position, system, code,
+    display, relation, provenance, source id)."""
+    query = select(
+        Code.condition_id, Code.position, Code.system, Code.code, Code.display, Code.relation,
+        Code.provenance, Code.source_id,
+    ).where(Code.system.in_(systems), Code.provenance != "curated")  # fmt: skip
+    found: dict[int, set[tuple[Any, ...]]] = {}
+    for row in session.execute(query):
+        found.setdefault(row[0], set()).add(tuple(row[1:]))
+    return found
+
+
+ENTRY_COLUMNS = ("display", "level", "parent_code", "path", "inclusion_terms", "source_id")
+
+
+def sync_entries(
+    session: Session, systems: Sequence[str], wanted: dict[tuple[str, str], Row]
+) -> int:
+    """Bring the code entries of these systems to `wanted` ({(system, code): values}) by the
+    entries that differ. Returns how many were deleted, inserted or updated."""
+    query = select(
+        CodeEntry.id, CodeEntry.system, CodeEntry.code,
+        *(getattr(CodeEntry, name) for name in ENTRY_COLUMNS),
+    ).where(CodeEntry.system.in_(systems))  # fmt: skip
+    stored = {(row.system, row.code): row._asdict() for row in session.execute(query)}
+    gone = [stored[key]["id"] for key in stored.keys() - wanted.keys()]
+    changed = [
+        {"id": stored[key]["id"], **wanted[key]}
+        for key in stored.keys() & wanted.keys()
+        if any(stored[key][name] != wanted[key][name] for name in ENTRY_COLUMNS)
+    ]
+    for batch in id_batches(gone):
+        session.execute(delete(CodeEntry).where(CodeEntry.id.in_(batch)))
+    for rows in batches(changed):
+        session.execute(update(CodeEntry), rows)
+    new = (
+        {"system": system, "code": code, **wanted[(system, code)]}
+        for system, code in sorted(wanted.keys() - stored.keys())
+    )
+    return len(gone) + len(changed) + insert_rows(session, CodeEntry, new)
 
 
 def condition_names(session: Session) -> list[tuple[int, str]]:
     return [(row.id, row.name) for row in session.execute(select(Condition.id, Condition.name))]
 
 
-def code_triples(session: Session) -> set[tuple[int, str, str]]:
-    """(condition id, system, code) of every code."""
-    query = select(Code.condition_id, Code.system, Code.code)
-    return {(row.condition_id, row.system, row.code) for row in session.execute(query)}
-
-
-LinkState = tuple[int, str, str | None, str | None]
-
-
-def computed_links(session: Session, system: str) -> set[LinkState]:
-    """(condition id, code, display, source version) of the links this service computed in a
-    system: all that a record shows of them, so any change of it is a new revision."""
-    query = (
-        select(Code.condition_id, Code.code, Code.display, Source.version)
-        .outerjoin(Source, Source.id == Code.source_id)
-        .where(Code.system == system, Code.provenance == "computed")
+def computed_links(session: Session, system: str) -> dict[int, set[tuple[Any, ...]]]:
+    """The links this service computed in a system, by record, as (position, code, display,
+    source id)."""
+    query = select(Code.condition_id, Code.position, Code.code, Code.display, Code.source_id).where(
+        Code.system == system, Code.provenance == "computed"
     )
-    return {(row[0], row[1], row[2], row[3]) for row in session.execute(query)}
+    found: dict[int, set[tuple[Any, ...]]] = {}
+    for row in session.execute(query):
+        found.setdefault(row[0], set()).add(tuple(row[1:]))
+    return found
+
+
+def conditions_citing(session: Session, source_ids: set[int]) -> set[int]:
+    """The records whose imported codes or annotations come from these sources."""
+    if not source_ids:
+        return set()
+    codes = select(Code.condition_id).where(Code.source_id.in_(source_ids))
+    annotations = select(PhenotypeAnnotation.condition_id).where(
+        PhenotypeAnnotation.source_id.in_(source_ids)
+    )
+    return set(session.scalars(codes.union(annotations)))
+
+
+def conditions_showing_terms(session: Session, term_ids: set[int]) -> set[int]:
+    """The records whose annotations or section items show one of these terms."""
+    found: set[int] = set()
+    ids = sorted(term_ids)
+    for batch in id_batches(ids):
+        annotations = select(PhenotypeAnnotation.condition_id).where(
+            PhenotypeAnnotation.term_id.in_(batch)
+        )
+        items = (
+            select(Section.condition_id)
+            .join(SectionItem, SectionItem.section_id == Section.id)
+            .where(SectionItem.term_id.in_(batch))
+        )
+        found |= set(session.scalars(annotations.union(items)))
+    return found
+
+
+STORED_ANNOTATION_COLUMNS = (
+    "position", "disease_code", "term_id", "aspect", "excluded", "evidence", "sex", "source_id",
+)  # fmt: skip
+STORED_ANNOTATION_JSON = ("frequency", "onset", "references", "modifiers")
+
+
+def annotation_rows(session: Session) -> dict[int, list[tuple[Any, ...]]]:
+    """Every stored annotation row by record, in position order: the columns of
+    STORED_ANNOTATION_COLUMNS, then those of STORED_ANNOTATION_JSON as stored text (decoding
+    them all would be most of a re-import's time; callers decode only what differs)."""
+    query = select(
+        PhenotypeAnnotation.condition_id,
+        *(getattr(PhenotypeAnnotation, name) for name in STORED_ANNOTATION_COLUMNS),
+        *(cast(getattr(PhenotypeAnnotation, name), Text) for name in STORED_ANNOTATION_JSON),
+    ).order_by(PhenotypeAnnotation.condition_id, PhenotypeAnnotation.position)
+    found: dict[int, list[tuple[Any, ...]]] = {}
+    for row in session.execute(query):
+        found.setdefault(row[0], []).append(tuple(row[1:]))
+    return found
+
+
+def latest_documents(session: Session, condition_ids: Sequence[int]) -> dict[int, Any]:
+    """The document of each record's newest revision, where it has one."""
+    found: dict[int, Any] = {}
+    for batch in id_batches(condition_ids):
+        newest = (
+            select(ConditionRevision.condition_id, func.max(ConditionRevision.number).label("n"))
+            .where(ConditionRevision.condition_id.in_(batch))
+            .group_by(ConditionRevision.condition_id)
+            .subquery()
+        )
+        query = select(ConditionRevision.condition_id, ConditionRevision.document).join(
+            newest,
+            (newest.c.condition_id == ConditionRevision.condition_id)
+            & (newest.c.n == ConditionRevision.number),
+        )
+        found |= {row.condition_id: row.document for row in session.execute(query)}
+    return found
+
+
+def revision_heads(
+    session: Session, condition_ids: Sequence[int]
+) -> list[tuple[int, str, str, str, int]]:
+    """(id, slug, name, status, revision) of these records, by id."""
+    rows: list[tuple[int, str, str, str, int]] = []
+    for batch in id_batches(condition_ids):
+        query = (
+            select(
+                Condition.id, Condition.slug, Condition.name, Condition.status, Condition.revision
+            )
+            .where(Condition.id.in_(batch))
+            .order_by(Condition.id)
+        )
+        rows += [(row[0], row[1], row[2], row[3], row[4]) for row in session.execute(query)]
+    return rows
 
 
 def editors_fingerprint(session: Session) -> str:
@@ -224,8 +421,11 @@ def editors_fingerprint(session: Session) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def code_pairs(session: Session, system: str) -> set[tuple[int, str]]:
+def code_pairs(session: Session, system: str, exclude: str | None = None) -> set[tuple[int, str]]:
+    """(condition id, code) of the codes of a system, but those of provenance `exclude`."""
     query = select(Code.condition_id, Code.code).where(Code.system == system)
+    if exclude is not None:
+        query = query.where(Code.provenance != exclude)
     return {(row.condition_id, row.code) for row in session.execute(query)}
 
 
@@ -245,11 +445,13 @@ def entry_names(session: Session, system: str, levels: Sequence[str]) -> list[En
     return [EntryNames(*row) for row in session.execute(query)]
 
 
-def refresh_annotation_counts(session: Session) -> None:
+def refresh_annotation_counts(session: Session, condition_ids: Sequence[int]) -> None:
     """conditions.annotation_count = its annotation rows, all aspects and NOT rows included."""
     counted = (
         select(func.count())
         .where(PhenotypeAnnotation.condition_id == Condition.id)
         .scalar_subquery()
     )
-    session.execute(update(Condition).values(annotation_count=counted))
+    session.execute(
+        update(Condition).where(Condition.id.in_(condition_ids)).values(annotation_count=counted)
+    )

@@ -1,0 +1,90 @@
+"""What one import run changed in the records, and how it is recorded: a new revision of every
+record whose content changed, an entry by `import` in its revision history naming the source,
+its version and what changed, the search index of those records, and the change feed. Records
+whose imported content is as stored are not touched at all."""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from app.changes import log
+from app.importers import repository
+from app.models import Condition, ConditionRevision
+from app.models.base import utcnow
+from app.search import indexer
+
+IMPORT_AUTHOR = "import"
+
+
+@dataclass
+class ImportChanges:
+    """Condition ids by what happened to them in this run. `changed` maps each existing record
+    whose imported content changed to the parts that did (codes, annotations, name, ...)."""
+
+    created: set[int] = field(default_factory=set)
+    changed: dict[int, set[str]] = field(default_factory=dict)
+    removed: set[int] = field(default_factory=set)
+
+    def mark(self, condition_ids: set[int] | list[int], part: str) -> None:
+        for condition_id in condition_ids:
+            if condition_id not in self.created and condition_id not in self.removed:
+                self.changed.setdefault(condition_id, set()).add(part)
+
+    @property
+    def any(self) -> bool:
+        return bool(self.created or self.changed or self.removed)
+
+
+def record(
+    session: Session,
+    changes: ImportChanges,
+    before: log.States,
+    *,
+    source: str,
+    version: str,
+    document: dict[str, Any],
+) -> dict[str, int]:
+    """Raise the revision of each changed record once, write one revision entry per created or
+    changed record, re-index them (and drop the removed ones), and feed the difference.
+    `document` holds the fields every imported record's document shares (its disclaimer)."""
+    now = utcnow()
+    changed = sorted(changes.changed)
+    for batch in repository.id_batches(changed):
+        session.execute(
+            update(Condition)
+            .where(Condition.id.in_(batch))
+            .values(revision=Condition.revision + 1, updated_at=now)
+        )
+    touched = sorted(changes.created | set(changed))
+    documents = repository.latest_documents(session, touched)
+    rows = []
+    for condition_id, slug, name, status, revision in repository.revision_heads(session, touched):
+        parts = sorted(changes.changed.get(condition_id, ()))
+        rows.append(
+            {
+                "condition_id": condition_id,
+                "number": revision,
+                "action": "created" if condition_id in changes.created else "imported",
+                "section": None,
+                "author": IMPORT_AUTHOR,
+                "created_at": now,
+                "change": {"source": source, "version": version, "changed": parts},
+                # Editors' records keep their document; an imported record's is its name alone.
+                "document": documents.get(condition_id)
+                or {
+                    **document,
+                    "slug": slug,
+                    "name": name,
+                    "status": status,
+                },
+            }
+        )
+    repository.insert_rows(session, ConditionRevision, rows)
+    return {
+        "records_changed": len(changed),
+        "revisions_written": len(rows),
+        "search_documents": indexer.rebuild(session, [*touched, *sorted(changes.removed)]),
+        "feed_changes": log.record_difference(session, before),
+    }
