@@ -77,15 +77,32 @@ def action_for(before: tuple[int, str] | None, status: str) -> ChangeAction:
     return ChangeAction.UPDATED
 
 
-def record_difference(session: Session, before: Mapping[str, tuple[int, str]]) -> int:
+def record_difference(
+    session: Session,
+    before: Mapping[str, tuple[int, str]],
+    moved: Mapping[str, str] | None = None,
+) -> int:
     """Record what a bulk change (an import, a seed run) did, by comparing every slug's
-    revision and status with `before`. Returns how many changes were recorded."""
+    revision and status with `before`; `moved` maps the old slug of each renamed record to
+    its new one. Returns how many changes were recorded."""
+    moved = moved or {}
+    previous = {new: old for old, new in moved.items()}
     after = states(session)
     changes = [
-        Change(slug, action_for(before.get(slug), status), revision)
+        Change(
+            slug,
+            action_for(before.get(previous.get(slug, slug)), status),
+            revision,
+            previous_slug=previous.get(slug),
+        )
         for slug, (revision, status) in sorted(after.items())
-        if before.get(slug) != (revision, status)
+        if before.get(slug) != (revision, status) or slug in previous
     ]
-    changes += [Change(slug, ChangeAction.REMOVED) for slug in sorted(before.keys() - after.keys())]
+    changes += [
+        Change(slug, ChangeAction.MOVED, moved_to=moved[slug])
+        if slug in moved
+        else Change(slug, ChangeAction.REMOVED)
+        for slug in sorted(before.keys() - after.keys())
+    ]
     record(session, changes)
     return len(changes)

@@ -11,11 +11,65 @@ from app.conditions.kinds import SECTION_INFO, CodeProvenance, SectionKind
 from app.core.schemas import InputSchema
 from app.models import Condition
 
+IMPORTED_NOTE = (
+    "Kept by the open-data imports, which add it to the record; not written by PUT or PATCH "
+    "(ignored when sent back). Editors' codes supersede an imported code of the same system "
+    "and code."
+)
 
-class ConditionDocument(ConditionIn):
+
+class ImportedCode(InputSchema):
+    system: str = Field(examples=["orpha"])
+    code: str = Field(examples=["586"])
+    display: str | None = Field(default=None, examples=["Cystic fibrosis"])
+    relation: str = Field(examples=["exact"])
+    provenance: str = Field(description="`source` (the source's own id) or `computed`.")
+
+
+class ImportedContent(InputSchema):
+    """What imports keep on a record beside what editors write."""
+
+    note: str = Field(default=IMPORTED_NOTE)
+    codes: list[ImportedCode] = Field(
+        default_factory=list, description="The codes imports gave the record."
+    )
+    annotation_count: int = Field(
+        default=0,
+        ge=0,
+        description="Phenotype annotation rows of the HPO the record carries (the symptoms "
+        "section lists them).",
+    )
+
+
+class ConditionWrite(ConditionIn):
+    """A record as POST and PUT take it: the document, whose read-only `imported` part may be
+    sent back as GET `/document` gave it and is ignored."""
+
+    imported: ImportedContent | None = Field(
+        default=None,
+        exclude=True,
+        description="Read-only: what imports keep on the record (see `/document`); ignored.",
+        json_schema_extra={"readOnly": True},
+    )
+
+
+class ConditionDocument(ConditionWrite):
     """The record in the form PUT and PATCH take: its own fields, the codes editors gave it,
     its sources by key, and each section's title, summary, items and sources. What imports
-    add (their codes, the phenotype annotations) is not part of it."""
+    add (their codes, the phenotype annotations) is shown apart, read-only, in `imported`."""
+
+    imported: ImportedContent | None = Field(
+        default=None,
+        description="Read-only: what imports keep on the record; null when they keep nothing "
+        "(and in revisions, which hold what editors wrote).",
+        json_schema_extra={"readOnly": True},
+    )
+
+    def as_document(self) -> dict[str, Any]:
+        """What editors write: the record without the read-only `imported` part."""
+        document = super().as_document()
+        document.pop("imported", None)
+        return document
 
     # Records built from open data alone have no summary and cite no source of their own;
     # a write must give both.
@@ -64,8 +118,33 @@ def document_of(condition: Condition) -> ConditionDocument:
             ],
             "sources": record_sources,
             "sections": sections,
+            "imported": _imported(condition),
         }
     )
+
+
+def _imported(condition: Condition) -> dict[str, Any] | None:
+    codes = [
+        {
+            "system": code.system,
+            "code": code.code,
+            "display": code.display,
+            "relation": code.relation,
+            "provenance": code.provenance,
+        }
+        for code in condition.codes
+        if code.provenance != CodeProvenance.CURATED
+    ]
+    if not codes and not condition.annotation_count:
+        return None
+    return {"codes": codes, "annotation_count": condition.annotation_count}
+
+
+def document_body(document: ConditionDocument) -> dict[str, Any]:
+    """The document as GET `/document` answers it: the editable record and, apart, the
+    read-only part imports keep."""
+    imported = document.imported.model_dump(mode="json") if document.imported else None
+    return {**document.as_document(), "imported": imported}
 
 
 def merge_patch(target: Any, patch: Any) -> Any:

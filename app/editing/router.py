@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.auth.dependencies import WriterDep
 from app.conditions import repository as conditions
 from app.conditions.dependencies import SlugPath  # also registers {…:unknown_section}
-from app.conditions.input_schemas import SECTION_INPUT_MODELS, ConditionIn
+from app.conditions.input_schemas import SECTION_INPUT_MODELS
 from app.conditions.kinds import SECTION_INFO, SECTION_KINDS, SectionKind
 from app.conditions.schemas import SECTION_RESPONSE_MODELS, ConditionRecord
 from app.conditions.service import condition_path, section_path
@@ -26,7 +26,12 @@ from app.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, offset_lin
 from app.core.schemas import Page
 from app.editing import repository, service
 from app.editing.dependencies import MERGE_PATCH, IfMatchDep, JsonBody, MergePatchBody
-from app.editing.documents import ConditionDocument, ConditionPatch, document_of
+from app.editing.documents import (
+    ConditionDocument,
+    ConditionPatch,
+    ConditionWrite,
+    document_of,
+)
 from app.editing.schemas import RevisionLinks, RevisionOut, RevisionSummary
 from app.models import Condition, ConditionRevision
 
@@ -85,7 +90,7 @@ def _answer(written: service.Written, status: int = 200, **headers: str) -> Resp
     ),
 )
 def create_condition(
-    request: Request, caller: WriterDep, _json: JsonBody, record: ConditionIn
+    request: Request, caller: WriterDep, _json: JsonBody, record: ConditionWrite
 ) -> Response:
     written = service.create(_factory(request), record, caller)
     return _answer(written, 201, Location=condition_path(written.slug))
@@ -105,7 +110,7 @@ def replace_condition(
     caller: WriterDep,
     tags: IfMatchDep,
     _json: JsonBody,
-    record: ConditionIn,
+    record: ConditionWrite,
 ) -> Response:
     return _answer(service.replace(_factory(request), slug, record, tags, caller))
 
@@ -157,8 +162,9 @@ def retire_condition(
     response_model=ConditionDocument,
     summary="Get a condition as editors write it",
     description="The record in the schema PUT takes and PATCH patches: its own fields, the "
-    "codes editors gave it and its sources by key (not what imports add). Its `ETag` is "
-    "accepted by `If-Match` as the record's.",
+    "codes editors gave it and its sources by key; what imports keep on it (their codes, the "
+    "count of phenotype annotations) is shown apart in the read-only `imported`. Its `ETag` "
+    "is accepted by `If-Match` as the record's.",
     responses=merge_responses(READ_PROBLEMS, NOT_MODIFIED),
 )
 def get_document(slug: SlugPath, request: Request, session: SessionDep) -> Response:
@@ -243,7 +249,7 @@ def get_revision(
     row = repository.revision(session, condition.id, number)
     if row is None:
         raise RevisionNotFound(
-            f"{condition.name} has no revision {number} written by an editor.",
+            f"{condition.name} has no revision {number}; its history lists those it has.",
             slug=condition.slug,
             revision=number,
         )

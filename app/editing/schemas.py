@@ -18,10 +18,14 @@ class RevisionSummary(Schema):
     number: int = Field(description="The record's `revision` after this write.")
     action: str = Field(
         description="created, replaced (PUT), patched (PATCH), section-replaced, "
-        "section-deleted or retired."
+        "section-deleted, retired, or imported (an import changed what it keeps on the "
+        "record)."
     )
     section: str | None = Field(description="The section written, for section writes.")
-    author: str = Field(description="Name of the API key that wrote it, or `seed`.")
+    author: str = Field(
+        description="Name of the API key that wrote it, `seed` (a seed file) or `import` (an "
+        "open-data import)."
+    )
     created_at: datetime
     links: RevisionLinks
 
@@ -29,6 +33,7 @@ class RevisionSummary(Schema):
 class RevisionOut(RevisionSummary):
     change: Any = Field(
         description="What the write sent: the whole record (PUT, POST), the merge patch "
-        "(PATCH), the section (section PUT); null for deletes and seed files."
+        "(PATCH), the section (section PUT); null for deletes and seed files. For an import: "
+        "`source`, `version` and the parts of the record it `changed`."
     )
     document: ConditionDocument = Field(description="The whole record after this write.")

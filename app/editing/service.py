@@ -33,7 +33,7 @@ from app.core.errors import (
     SectionNotFound,
 )
 from app.editing import repository
-from app.editing.documents import ConditionDocument, document_of, merge_patch
+from app.editing.documents import ConditionDocument, document_body, document_of, merge_patch
 from app.models import Condition
 from app.models.base import utcnow
 from app.search import indexer
@@ -58,7 +58,7 @@ class Written:
 
 
 def document_rendered(document: ConditionDocument) -> Rendered:
-    body = json.dumps(document.as_document(), ensure_ascii=False, separators=(",", ":"))
+    body = json.dumps(document_body(document), ensure_ascii=False, separators=(",", ":"))
     return Rendered.of(body.encode(), "application/json")
 
 

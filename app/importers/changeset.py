@@ -26,6 +26,7 @@ class ImportChanges:
     created: set[int] = field(default_factory=set)
     changed: dict[int, set[str]] = field(default_factory=dict)
     removed: set[int] = field(default_factory=set)
+    moved: dict[str, str] = field(default_factory=dict)  # old slug -> new, of renamed records
 
     def mark(self, condition_ids: set[int] | list[int], part: str) -> None:
         for condition_id in condition_ids:
@@ -60,7 +61,8 @@ def record(
     touched = sorted(changes.created | set(changed))
     documents = repository.latest_documents(session, touched)
     rows = []
-    for condition_id, slug, name, status, revision in repository.revision_heads(session, touched):
+    heads = repository.revision_heads(session, touched)
+    for condition_id, slug, name, status, revision in heads:
         parts = sorted(changes.changed.get(condition_id, ()))
         rows.append(
             {
@@ -82,9 +84,11 @@ def record(
             }
         )
     repository.insert_rows(session, ConditionRevision, rows)
+    # Old slugs of renamed records redirect to them; a slug naming a record redirects no more.
+    repository.redirect_slugs(session, changes.moved, [slug for _, slug, *_ in heads])
     return {
         "records_changed": len(changed),
         "revisions_written": len(rows),
         "search_documents": indexer.rebuild(session, [*touched, *sorted(changes.removed)]),
-        "feed_changes": log.record_difference(session, before),
+        "feed_changes": log.record_difference(session, before, changes.moved),
     }

@@ -155,6 +155,7 @@ def _place_imported(
         for batch in repository.id_batches(sorted(removed)):
             session.execute(delete(Condition).where(Condition.id.in_(batch)))
     renamed = {cid: slug for cid, slug in slugs.items() if stored[cid][0] != slug}
+    changes.moved |= {stored[cid][0]: slug for cid, slug in renamed.items()}
     # Park changed slugs first, so that two records swapping slugs never collide.
     for condition_id in renamed:
         session.execute(

@@ -33,10 +33,11 @@ from app.models import (
     PhenotypeAnnotation,
     Section,
     SectionItem,
+    SlugRedirect,
     SourceImport,
     Term,
 )
-from app.models.base import UTCDateTime
+from app.models.base import UTCDateTime, utcnow
 
 BATCH_SIZE = 5_000
 
@@ -384,6 +385,24 @@ def latest_documents(session: Session, condition_ids: Sequence[int]) -> dict[int
         )
         found |= {row.condition_id: row.document for row in session.execute(query)}
     return found
+
+
+def redirect_slugs(session: Session, moved: dict[str, str], naming: Sequence[str]) -> None:
+    """Old slugs (`moved`: old -> new) redirect to the records renamed from them; slugs that
+    name a record (`naming`) no longer redirect."""
+    taken = [*naming, *moved.values()]
+    for start in range(0, len(taken), BATCH_SIZE):
+        session.execute(
+            delete(SlugRedirect).where(SlugRedirect.slug.in_(taken[start : start + BATCH_SIZE]))
+        )
+    if moved:
+        ids = condition_ids_for_slugs(session, list(moved.values()))
+        session.execute(delete(SlugRedirect).where(SlugRedirect.slug.in_(list(moved))))
+        session.add_all(
+            SlugRedirect(slug=old, condition_id=ids[new], created_at=utcnow())
+            for old, new in moved.items()
+        )
+        session.flush()
 
 
 def revision_heads(

@@ -11,15 +11,16 @@ from app.models.base import Base, JSONType, SlugType, UTCDateTime, utcnow
 
 
 class ConditionRevision(Base):
-    """One write of a record by an editor (over the API, or a seed file): who, when, what was
-    sent, and the whole record as editors write it afterwards."""
+    """One write of a record: by an editor (over the API, or a seed file), or by an import that
+    changed what it keeps on the record; who, when, what was sent (for an import: the source,
+    its version and what changed), and the whole record as editors write it afterwards."""
 
     __tablename__ = "condition_revisions"
     __table_args__ = (UniqueConstraint("condition_id", "number"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     condition_id: Mapped[int] = mapped_column(ForeignKey("conditions.id", ondelete="CASCADE"))
-    # The record's `revision` after the write; imports raise it too, without a row here.
+    # The record's `revision` after the write.
     number: Mapped[int] = mapped_column(Integer)
     action: Mapped[str] = mapped_column(String(40))
     section: Mapped[str | None] = mapped_column(String(40))

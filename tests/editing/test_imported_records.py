@@ -54,3 +54,39 @@ def test_an_edit_of_an_imported_record_survives_the_next_import(
     assert after["sections"]["overview"]["summary"] == "Test text."
     assert len(after["sections"]["symptoms"]["annotations"]) == phenotypes  # still joined
     assert after["revision"] > patched.json()["revision"]  # the import's change is a revision
+
+
+def test_the_document_of_an_imported_record_shows_what_imports_keep(editing: Editing) -> None:
+    """`/document` shows the imported codes and annotations apart, read-only; sent back with a
+    write, that part is ignored, and the imported codes stay the import's."""
+    run_imports(editing.url)
+    response = editing.client.get(f"{CF}/document")
+    assert response.status_code == 200
+    document = response.json()
+    assert document["codes"] == [] and document["sections"] == {}
+    imported = document["imported"]
+    assert [(c["system"], c["code"], c["relation"], c["provenance"]) for c in imported["codes"]][
+        :2
+    ] == [("orpha", "586", "exact", "source"), ("omim", "219700", "name-match", "computed")]
+    record = editing.client.get(CF).json()
+    assert imported["annotation_count"] == sum(
+        len(group["present"]) + len(group["excluded"]) + len(group["inheritance"])
+        + len(group["clinical_course"]) + len(group["other"])
+        for group in record["sections"]["symptoms"]["annotations"]
+    )  # fmt: skip
+    # The document as GET gave it, completed with what an editors' record needs, is taken.
+    document |= {"summary": "Test summary.", "sources": ["test-source"]}
+    written = editing.client.put(
+        CF, json=document, headers=editing.headers(response.headers["etag"])
+    )
+    assert written.status_code == 200, written.text
+    after = editing.client.get(f"{CF}/document").json()
+    assert after["codes"] == [] and after["imported"]["codes"] == imported["codes"]
+    copy = document | {"slug": "cf-draft", "status": "draft"}
+    created = editing.client.post("/v1/conditions", json=copy, headers=editing.writer)
+    assert created.status_code == 201, created.text
+    assert editing.client.get("/v1/conditions/cf-draft/document").json()["imported"] is None
+    # MMN (editors' record) shows the disease id the import added to it.
+    mmn = editing.client.get("/v1/conditions/multifocal-motor-neuropathy/document").json()
+    assert mmn["imported"]["annotation_count"] > 0
+    assert ("orpha", "641") not in {(c["system"], c["code"]) for c in mmn["imported"]["codes"]}

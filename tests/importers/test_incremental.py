@@ -164,3 +164,37 @@ def test_revision_numbers_and_the_history_agree(fresh_db: str) -> None:
             assert items[-1]["action"] == "created" and items[-1]["author"] == "import"
             document = client.get(items[-1]["links"]["self"]).json()["document"]
             assert (document["slug"], document["name"]) == (slug, record["name"])
+
+
+def test_a_release_renaming_a_disease_moves_its_record(fresh_db: str, tmp_path: Path) -> None:
+    """A new name for ORPHA:123 renames its record in place (same id and created_at, a new
+    revision): the old slug redirects, and the feed says it moved."""
+    seed_database(fresh_db)
+    run_imports(fresh_db)
+    heads = _heads(fresh_db)
+    text = HPO_FILES.annotations.read_text(encoding="utf-8")
+    path = tmp_path / "phenotype.hpoa"
+    path.write_text(text.replace("\tBjörnstad syndrome\t", "\tBjörnstad syndrome type 1\t"))
+    ontology = tmp_path / "hp.obo"
+    ontology.write_bytes(HPO_FILES.ontology.read_bytes())
+    with editing_client(fresh_db) as client:
+        since = client.get("/v1/changes", params={"since": 0, "limit": 100}).json()["next_since"]
+        hpo, _ = run_imports(fresh_db, hpo=HpoFiles(ontology=ontology, annotations=path))
+        assert hpo.counts["conditions_created"] == 0 and hpo.counts["conditions_removed"] == 0
+        after = _heads(fresh_db)
+        assert "bjornstad-syndrome" not in after
+        renamed = after["bjornstad-syndrome-type-1"]
+        old = heads["bjornstad-syndrome"]
+        assert (renamed[0], renamed[1]) == (old[0] + 1, old[1])
+        moved = client.get("/v1/conditions/bjornstad-syndrome/symptoms", follow_redirects=False)
+        assert moved.status_code == 308
+        assert moved.headers["location"] == "/v1/conditions/bjornstad-syndrome-type-1/symptoms"
+        record = client.get("/v1/conditions/bjornstad-syndrome-type-1").json()
+        assert record["name"] == "Björnstad syndrome type 1"
+        feed = client.get("/v1/changes", params={"since": since}).json()["items"]
+        assert [(i["slug"], i["action"], i["previous_slug"], i["moved_to"]) for i in feed] == [
+            ("bjornstad-syndrome-type-1", "updated", "bjornstad-syndrome", None),
+            ("bjornstad-syndrome", "moved", None, "bjornstad-syndrome-type-1"),
+        ]
+        history = client.get("/v1/conditions/bjornstad-syndrome-type-1/revisions").json()
+        assert history["items"][0]["action"] == "imported"
