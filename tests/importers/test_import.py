@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import create_engine, func, select
 
 from app.importers.files import HpoFiles, Icd10cmFiles
-from app.importers.hpo_files import HpoFileError
 from app.importers.hpo_diseases import group_diseases as _group_diseases
+from app.importers.hpo_files import HpoFileError
 from app.models import Condition, PhenotypeAnnotation, SourceImport, Term
 from tests import factories
 from tests.conftest import MMN_SEED, make_client, seed_database

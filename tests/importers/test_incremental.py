@@ -89,7 +89,7 @@ def test_a_reimport_after_editors_writes_changes_nothing_it_did_not_change(
             assert editing.client.get(path, headers={"If-None-Match": etag}).status_code == 304
         # The patched and retired imported records keep their own disease ids as the source's.
         codes = editing.client.get(CF).json()["codes"]
-        assert [(c["curie"], c["relation"], c["provenance"]) for c in codes][0] == (
+        assert next((c["curie"], c["relation"], c["provenance"]) for c in codes) == (
             "ORPHA:586", "exact", "source",
         )  # fmt: skip
         assert all(report.skipped for report in run_imports(fresh_db))
