@@ -4,11 +4,12 @@ the vocabulary in kinds.py, so a new kind needs one line there and nothing here.
 from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import Field, create_model
+from pydantic import ConfigDict, Field, create_model
 
 from app.conditions.items import ITEM_TYPES, FactItem, SymptomItem
 from app.conditions.kinds import SECTION_KINDS, SectionKind
-from app.core.schemas import Schema
+from app.core.openapi import schema_examples
+from app.core.schemas import Schema, text_rules
 
 
 class SelfLink(Schema):
@@ -122,9 +123,35 @@ def _item_out(item_type: type[FactItem]) -> type[FactItem]:
     )
 
 
+# A feature of the imported annotations as served (cystic fibrosis, release 2025-01-16): the
+# documented examples of sections come from the seed record, which has editors' items only.
+IMPORTED_SYMPTOM_EXAMPLE = {
+    "name": "Elevated sweat chloride",
+    "display_name": "Elevated sweat chloride",
+    "description": None,
+    "frequency": {
+        "label": "77 of 77", "lower_percent": 100.0, "upper_percent": 100.0, "code": None,
+    },
+    "onset": None,
+    "codes": [{"system": "hpo", "code": "HP:0012236", "display": "Elevated sweat chloride"}],
+    "provenance": "source",
+    "diseases": ["ORPHA:586", "OMIM:219700"],
+    "source": {
+        "title": "HPO annotations of rare diseases (phenotype.hpoa)", "version": "2025-01-16",
+    },
+}  # fmt: skip
+
+
+def _symptom_schema(schema: dict[str, Any]) -> None:
+    text_rules(schema)
+    schema["examples"] = schema_examples("SymptomItemOut", [IMPORTED_SYMPTOM_EXAMPLE])
+
+
 class SymptomItemOut(SymptomItem):
     """A symptom: written by editors, or one phenotypic feature of the imported HPO
     annotations (its name and HPO id verbatim, its frequency and onset as annotated)."""
+
+    model_config = ConfigDict(json_schema_extra=_symptom_schema)
 
     display_name: str = display_name_field()
     provenance: Literal["curated", "source"] = Field(

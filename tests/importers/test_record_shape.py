@@ -75,6 +75,13 @@ def test_imported_symptoms_are_items_with_code_frequency_and_source(corpus: Test
     )
 
 
+def test_the_documented_imported_item_is_a_live_one(corpus: TestClient) -> None:
+    schemas = corpus.get("/openapi.json").json()["components"]["schemas"]
+    [example] = schemas["SymptomItemOut"]["examples"]
+    items = corpus.get(f"{CF}/symptoms").json()["items"]
+    assert example in items
+
+
 def test_an_annotated_onset_is_the_item_onset(corpus: TestClient) -> None:
     slug = slug_for("Charcot-Marie-Tooth disease, X-linked recessive, 5")  # OMIM:311070
     section = corpus.get(f"/v1/conditions/{slug}/symptoms").json()
