@@ -128,14 +128,13 @@ def _imported_symptom(listings: list[tuple[AnnotationGroup, Phenotype]]) -> Symp
     )
 
 
-def imported_symptoms(groups: list[AnnotationGroup], listed: set[str]) -> list[SymptomItemOut]:
+def imported_symptoms(groups: list[AnnotationGroup]) -> list[SymptomItemOut]:
     """The present features of the annotation groups as symptom items: one per HPO term, in
-    the groups' order, leaving out the terms in `listed` (already an editor's item)."""
+    the groups' order."""
     by_term: dict[str, list[tuple[AnnotationGroup, Phenotype]]] = defaultdict(list)
     for group in groups:
         for phenotype in group.present:
-            if phenotype.hpo_id not in listed:
-                by_term[phenotype.hpo_id].append((group, phenotype))
+            by_term[phenotype.hpo_id].append((group, phenotype))
     return [_imported_symptom(listings) for listings in by_term.values()]
 
 
@@ -144,8 +143,9 @@ def _composed_summary(items: list[SymptomItemOut]) -> str:
     diseases = list(dict.fromkeys(disease for item in items for disease in item.diseases))
     titles = list(dict.fromkeys(item.source.title for item in items if item.source))
     named = " and ".join(f'"{title}"' for title in titles)
+    sources = "The source {} lists" if len(titles) == 1 else "The sources {} list"
     features = "feature" if len(items) == 1 else "features"
-    return f"The source {named} lists {len(items)} phenotypic {features} for {', '.join(diseases)}."
+    return f"{sources.format(named)} {len(items)} phenotypic {features} for {', '.join(diseases)}."
 
 
 def section_kinds_of(condition: Condition) -> list[SectionKind]:
@@ -256,9 +256,10 @@ def _section_fields(
     }
     own = [SourceOut.model_validate(source) for source in section.sources] if section else []
     if kind == SectionKind.SYMPTOMS:
+        # A feature an editor's item already names (by its code) is not listed twice.
         listed = {code.code for item in items for code in getattr(item, "codes", [])}
-        imported = imported_symptoms(annotations.groups, listed)
-        fields["items"] = items + imported
+        imported = imported_symptoms(annotations.groups)
+        fields["items"] = items + [i for i in imported if i.codes[0].code not in listed]
         if summary is None and imported:
             fields["summary"] = _composed_summary(imported)
             fields["summary_provenance"] = "composed"

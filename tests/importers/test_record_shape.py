@@ -231,3 +231,28 @@ def test_an_item_shows_the_code_its_term_gains_from_an_import(
             {"system": "hpo", "code": "HP:0012378", "display": "Fatigue"}
         ]
         assert after.headers["etag"] != before.headers["etag"]
+
+
+def test_an_editors_item_is_not_repeated_by_the_annotations(fresh_db: str, tmp_path: Path) -> None:
+    """An editors' record that the import joins: its item names a feature the annotations
+    list too; the feature is listed once, as the editor's item with the term's HPO id, and a
+    composed summary still counts every feature the source lists."""
+    record = condition(
+        "cystic-fibrosis",
+        "Cystic fibrosis",
+        sections={"symptoms": {"items": [{"name": "Elevated sweat chloride"}]}},
+    )
+    seed_database(fresh_db, write_seed(tmp_path / "cf.yaml", [record]))
+    run_imports(fresh_db)
+    with make_client(fresh_db) as client:
+        section = client.get(f"{CF}/symptoms").json()
+    items = section["items"]
+    assert items[0]["provenance"] == "curated"
+    assert items[0]["codes"] == [
+        {"system": "hpo", "code": "HP:0012236", "display": "Elevated sweat chloride"}
+    ]
+    codes = [item["codes"][0]["code"] for item in items]
+    assert codes.count("HP:0012236") == 1
+    assert len(items) == 53
+    assert section["summary_provenance"] == "composed"
+    assert "lists 53 phenotypic features for ORPHA:586, OMIM:219700." in section["summary"]
