@@ -64,10 +64,12 @@ def test_every_section_kind_has_a_typed_documented_route(client: TestClient) -> 
     assert "FieldError" in schemas
     symptom_items = schemas["SymptomsSectionResponse"]["properties"]["items"]["items"]
     drug_items = schemas["DrugsSectionResponse"]["properties"]["items"]["items"]
-    assert symptom_items["$ref"].endswith("/SymptomItem")
-    assert drug_items["$ref"].endswith("/DrugItem")
-    assert "frequency" in schemas["SymptomItem"]["properties"]
-    assert "drug_class" in schemas["DrugItem"]["properties"]
+    assert symptom_items["$ref"].endswith("/SymptomItemOut")
+    assert drug_items["$ref"].endswith("/DrugItemOut")
+    assert {"frequency", "codes", "diseases", "source"} <= set(
+        schemas["SymptomItemOut"]["properties"]
+    )
+    assert {"drug_class", "display_name"} <= set(schemas["DrugItemOut"]["properties"])
 
 
 def test_examples_are_live_responses(client: TestClient) -> None:

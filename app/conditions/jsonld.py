@@ -85,20 +85,8 @@ def _section_properties(section: SectionOut) -> JsonLd:
     kind = SectionKind(section.kind)
     if kind in _ITEM_PROPERTIES:
         name, type_ = _ITEM_PROPERTIES[kind]
+        # The imported annotations' present features are items too, so items say it all.
         values = [_item(type_, item) for item in section.items]
-        if kind == SectionKind.SYMPTOMS:
-            listed = {code["codeValue"] for value in values for code in value.get("code", [])}
-            for group in getattr(section, "annotations", []):
-                for phenotype in group.present:
-                    if phenotype.hpo_id not in listed:
-                        listed.add(phenotype.hpo_id)
-                        values.append(
-                            {
-                                "@type": type_,
-                                "name": phenotype.name,
-                                "code": [_medical_code("hpo", phenotype.hpo_id)],
-                            }
-                        )
         return {name: values} if values else {}
     if kind in _TEXT_PROPERTIES:
         texts = [item.name for item in section.items] or [section.summary or ""]

@@ -16,6 +16,7 @@ from app.models import (
     ContentVersion,
     PhenotypeAnnotation,
     Section,
+    SectionItem,
     SlugRedirect,
     Source,
     Term,
@@ -134,7 +135,8 @@ CONTENT_VERSION = Check(
 RECORD_LOADS = (
     selectinload(Condition.codes).selectinload(Code.source),
     selectinload(Condition.sources),
-    selectinload(Condition.sections).selectinload(Section.items),
+    # An item shows the code of the term it is linked to.
+    selectinload(Condition.sections).selectinload(Section.items).selectinload(SectionItem.term),
     selectinload(Condition.sections).selectinload(Section.sources),
 )
 
@@ -158,7 +160,10 @@ def get_section(session: Session, condition_id: int, kind: str) -> Section | Non
     query = (
         select(Section)
         .where(Section.condition_id == condition_id, Section.kind == kind)
-        .options(selectinload(Section.items), selectinload(Section.sources))
+        .options(
+            selectinload(Section.items).selectinload(SectionItem.term),
+            selectinload(Section.sources),
+        )
     )
     return session.scalar(query)
 

@@ -4,11 +4,12 @@ the vocabulary in kinds.py, so a new kind needs one line there and nothing here.
 from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import Field, create_model
+from pydantic import ConfigDict, Field, create_model
 
-from app.conditions.items import ITEM_TYPES, FactItem
+from app.conditions.items import ITEM_TYPES, FactItem, SymptomItem
 from app.conditions.kinds import SECTION_KINDS, SectionKind
-from app.core.schemas import Schema
+from app.core.openapi import schema_examples
+from app.core.schemas import Schema, text_rules
 
 
 class SelfLink(Schema):
@@ -103,9 +104,83 @@ class AnnotationGroup(Schema):
     other: list[Phenotype] = Field(description="Clinical modifiers and past medical history.")
 
 
+def display_name_field() -> Any:
+    return Field(
+        description="The name to show: `name` itself, unless the source writes it all in capitals "
+        "(some OMIM titles); then in sentence case, acronyms and gene symbols kept. `name` stays "
+        "verbatim, as the source's licence asks.",
+        examples=["Anosmia"],
+    )
+
+
+def _item_out(item_type: type[FactItem]) -> type[FactItem]:
+    """An item as responses show it: its written fields and a display form of its name."""
+    return create_model(
+        f"{item_type.__name__}Out",
+        __base__=item_type,
+        __doc__=item_type.__doc__,
+        display_name=(str, display_name_field()),
+    )
+
+
+# A feature of the imported annotations as served (cystic fibrosis, release 2025-01-16): the
+# documented examples of sections come from the seed record, which has editors' items only.
+IMPORTED_SYMPTOM_EXAMPLE = {
+    "name": "Elevated sweat chloride",
+    "display_name": "Elevated sweat chloride",
+    "description": None,
+    "frequency": {
+        "label": "77 of 77", "lower_percent": 100.0, "upper_percent": 100.0, "code": None,
+    },
+    "onset": None,
+    "codes": [{"system": "hpo", "code": "HP:0012236", "display": "Elevated sweat chloride"}],
+    "provenance": "source",
+    "diseases": ["ORPHA:586", "OMIM:219700"],
+    "source": {
+        "title": "HPO annotations of rare diseases (phenotype.hpoa)", "version": "2025-01-16",
+    },
+}  # fmt: skip
+
+
+def _symptom_schema(schema: dict[str, Any]) -> None:
+    text_rules(schema)
+    schema["examples"] = schema_examples("SymptomItemOut", [IMPORTED_SYMPTOM_EXAMPLE])
+
+
+class SymptomItemOut(SymptomItem):
+    """A symptom: written by editors, or one phenotypic feature of the imported HPO
+    annotations (its name and HPO id verbatim, its frequency and onset as annotated)."""
+
+    model_config = ConfigDict(json_schema_extra=_symptom_schema)
+
+    display_name: str = display_name_field()
+    provenance: Literal["curated", "source"] = Field(
+        description="curated (an editor's item) or source (a present feature of the imported "
+        "annotations; the same term from several disease ids is listed once).",
+        examples=["source"],
+    )
+    diseases: list[str] = Field(
+        default_factory=list,
+        description="Disease ids whose annotations list the feature, in the record's order; "
+        "empty for editors' items.",
+        examples=[["ORPHA:641"]],
+    )
+    source: CodeSource | None = Field(
+        default=None,
+        description="The imported source that lists the feature; null for editors' items.",
+    )
+
+
+ITEM_OUT_TYPES: dict[str, type[FactItem]] = {
+    name: SymptomItemOut if item_type is SymptomItem else _item_out(item_type)
+    for name, item_type in ITEM_TYPES.items()
+}
+
+
 class ConditionRef(Schema):
     slug: str
     name: str
+    display_name: str = display_name_field()
     links: SelfLink
 
 
@@ -120,6 +195,12 @@ class SectionOut(Schema):
     kind: SectionKind
     title: str
     summary: str | None
+    summary_provenance: Literal["curated", "composed"] | None = Field(
+        description="curated: written by an editor; composed: written by this service from "
+        "facts the record carries (e.g. how many features the imported annotations list); "
+        "null when there is no summary.",
+        examples=["curated"],
+    )
     items: list[FactItem]
     sources: list[SourceOut]
     links: SelfLink
@@ -148,7 +229,11 @@ def _typed(base: type[SectionOut], kind: SectionKind, item_type: type[FactItem])
     if kind == SectionKind.SYMPTOMS:
         extra["annotations"] = (
             list[AnnotationGroup],
-            Field(default_factory=list, description="Imported phenotype annotations, by source."),
+            Field(
+                default_factory=list,
+                description="Imported phenotype annotations, grouped by disease id as the "
+                "source gives them; their present features are also `items`.",
+            ),
         )
     return create_model(
         f"{_camel(kind)}{suffix}",
@@ -160,10 +245,11 @@ def _typed(base: type[SectionOut], kind: SectionKind, item_type: type[FactItem])
 
 
 SECTION_MODELS: dict[SectionKind, type[SectionOut]] = {
-    info.kind: _typed(SectionOut, info.kind, ITEM_TYPES[info.item_type]) for info in SECTION_KINDS
+    info.kind: _typed(SectionOut, info.kind, ITEM_OUT_TYPES[info.item_type])
+    for info in SECTION_KINDS
 }
 SECTION_RESPONSE_MODELS: dict[SectionKind, type[SectionResponse]] = {
-    info.kind: _typed(SectionResponse, info.kind, ITEM_TYPES[info.item_type])
+    info.kind: _typed(SectionResponse, info.kind, ITEM_OUT_TYPES[info.item_type])
     for info in SECTION_KINDS
 }
 
@@ -191,6 +277,7 @@ class ConditionRecord(Schema):
 
     slug: str
     name: str
+    display_name: str = display_name_field()
     synonyms: list[str]
     summary: str | None = Field(description="Short prose; null for records built from data alone.")
     status: str
@@ -214,6 +301,7 @@ class ConditionSummary(Schema):
 
     slug: str
     name: str
+    display_name: str = display_name_field()
     synonyms: list[str]
     summary: str | None
     status: str

@@ -8,10 +8,12 @@ from sqlalchemy.orm import Session
 
 from app.conditions import repository
 from app.conditions.code_systems import CODE_SYSTEMS
-from app.conditions.items import ITEM_TYPES
+from app.conditions.items import CodeRef, Frequency
 from app.conditions.kinds import SECTION_INFO, SECTION_KINDS, SECTION_ORDER, SectionKind
+from app.conditions.names import display_name
 from app.conditions.repository import AnnotationRow, ConditionFilters
 from app.conditions.schemas import (
+    ITEM_OUT_TYPES,
     SECTION_MODELS,
     SECTION_RESPONSE_MODELS,
     AnnotationGroup,
@@ -32,6 +34,7 @@ from app.conditions.schemas import (
     SectionResponse,
     SelfLink,
     SourceOut,
+    SymptomItemOut,
     TermLinks,
 )
 from app.core.pagination import Cursor, LinkParams, PageParams, offset_links, page_links
@@ -65,11 +68,84 @@ def _code(code: Code) -> CodeOut:
     )
 
 
+# The code system of the codes that terms of a kind carry (the HPO's, for symptoms).
+_TERM_CODE_SYSTEMS = {"symptom": "hpo"}
+
+
+def _term_codes(item: SectionItem) -> list[dict[str, object]]:
+    """The code of the shared term an editor's item is linked to, as the item's codes say it."""
+    term = item.term
+    system = _TERM_CODE_SYSTEMS.get(term.kind) if term is not None else None
+    if term is None or system is None or not term.code:
+        return []
+    return [{"system": system, "code": term.code, "display": term.name}]
+
+
 def _item(kind: SectionKind, item: SectionItem) -> object:
-    item_type = ITEM_TYPES[SECTION_INFO[kind].item_type]
-    return item_type.model_validate(
-        {"name": item.name, "description": item.description, **item.attributes}
+    """An editor's item: its written fields, plus the code of the term it is linked to."""
+    item_type = ITEM_OUT_TYPES[SECTION_INFO[kind].item_type]
+    fields = {"name": item.name, "description": item.description, **item.attributes}
+    if "codes" in item_type.model_fields:
+        written = list(fields.get("codes") or [])
+        known = {(code["system"], code["code"]) for code in written}
+        linked = [c for c in _term_codes(item) if (c["system"], c["code"]) not in known]
+        fields["codes"] = written + linked
+    if item_type is SymptomItemOut:
+        fields["provenance"] = "curated"
+    return item_type.model_validate({**fields, "display_name": display_name(item.name)})
+
+
+def _informative(frequency: PhenotypeFrequency | None) -> tuple[int, float, int]:
+    """Sorts the frequencies of one feature most informative first: the narrowest range of
+    percentages, then the most patients studied; a bare label, then none, last."""
+    if frequency is None:
+        return (2, 0.0, 0)
+    low, high = frequency.lower_percent, frequency.upper_percent
+    if low is None or high is None:
+        return (1, 0.0, 0)
+    return (0, high - low, -(frequency.m or 0))
+
+
+def _imported_symptom(listings: list[tuple[AnnotationGroup, Phenotype]]) -> SymptomItemOut:
+    """One present feature of the annotations, from every disease id that lists it."""
+    first = listings[0][1]
+    frequency = min((phenotype.frequency for _, phenotype in listings), key=_informative)
+    onset = next((phenotype.onset for _, phenotype in listings if phenotype.onset), None)
+    source = listings[0][0].source
+    return SymptomItemOut(
+        name=first.name,
+        display_name=display_name(first.name),
+        frequency=Frequency.model_validate(
+            frequency.model_dump(include={"label", "lower_percent", "upper_percent", "code"})
+        )
+        if frequency
+        else None,
+        onset=(onset.name or onset.code) if onset else None,
+        codes=[CodeRef(system="hpo", code=first.hpo_id, display=first.name)],
+        provenance="source",
+        diseases=list(dict.fromkeys(group.disease.curie for group, _ in listings)),
+        source=CodeSource(title=source.title, version=source.version),
     )
+
+
+def imported_symptoms(groups: list[AnnotationGroup]) -> list[SymptomItemOut]:
+    """The present features of the annotation groups as symptom items: one per HPO term, in
+    the groups' order."""
+    by_term: dict[str, list[tuple[AnnotationGroup, Phenotype]]] = defaultdict(list)
+    for group in groups:
+        for phenotype in group.present:
+            by_term[phenotype.hpo_id].append((group, phenotype))
+    return [_imported_symptom(listings) for listings in by_term.values()]
+
+
+def _composed_summary(items: list[SymptomItemOut]) -> str:
+    """What the record carries about its imported features, and nothing more."""
+    diseases = list(dict.fromkeys(disease for item in items for disease in item.diseases))
+    titles = list(dict.fromkeys(item.source.title for item in items if item.source))
+    named = " and ".join(f'"{title}"' for title in titles)
+    sources = "The source {} lists" if len(titles) == 1 else "The sources {} list"
+    features = "feature" if len(items) == 1 else "features"
+    return f"{sources.format(named)} {len(items)} phenotypic {features} for {', '.join(diseases)}."
 
 
 def section_kinds_of(condition: Condition) -> list[SectionKind]:
@@ -169,14 +245,24 @@ def _section_fields(
 ) -> dict[str, object]:
     """A section's fields; a symptoms section with no editors' row is built from the imported
     annotations alone."""
+    items = [_item(kind, item) for item in section.items] if section else []
+    summary = section.summary if section else None
     fields: dict[str, object] = {
         "kind": kind,
         "title": section.title if section else SECTION_INFO[kind].title,
-        "summary": section.summary if section else None,
-        "items": [_item(kind, item) for item in section.items] if section else [],
+        "summary": summary,
+        "summary_provenance": "curated" if summary is not None else None,
+        "items": items,
     }
     own = [SourceOut.model_validate(source) for source in section.sources] if section else []
     if kind == SectionKind.SYMPTOMS:
+        # A feature an editor's item already names (by its code) is not listed twice.
+        listed = {code.code for item in items for code in getattr(item, "codes", [])}
+        imported = imported_symptoms(annotations.groups)
+        fields["items"] = items + [i for i in imported if i.codes[0].code not in listed]
+        if summary is None and imported:
+            fields["summary"] = _composed_summary(imported)
+            fields["summary_provenance"] = "composed"
         fields["annotations"] = annotations.groups
         fields["sources"] = _merged(own, annotations.sources)
     else:
@@ -201,7 +287,10 @@ def section_response(
     return SECTION_RESPONSE_MODELS[kind](
         **fields,
         condition=ConditionRef(
-            slug=slug, name=condition.name, links=SelfLink(self=condition_path(slug))
+            slug=slug,
+            name=condition.name,
+            display_name=display_name(condition.name),
+            links=SelfLink(self=condition_path(slug)),
         ),
         last_reviewed=condition.last_reviewed,
         updated_at=condition.updated_at,
@@ -221,6 +310,7 @@ def condition_record(condition: Condition, annotations: Annotations) -> Conditio
     return ConditionRecord(
         slug=slug,
         name=condition.name,
+        display_name=display_name(condition.name),
         synonyms=condition.synonyms,
         summary=condition.summary,
         status=condition.status,
@@ -250,6 +340,7 @@ def condition_summary(condition: Condition) -> ConditionSummary:
     return ConditionSummary(
         slug=condition.slug,
         name=condition.name,
+        display_name=display_name(condition.name),
         synonyms=condition.synonyms,
         summary=condition.summary,
         status=condition.status,

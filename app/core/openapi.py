@@ -14,6 +14,7 @@ from fastapi.openapi.utils import get_openapi
 from app.core.errors import Problem
 
 _EXAMPLES: dict[str, Any] = {}
+_SCHEMA_EXAMPLES: dict[str, list[Any]] = {}
 
 
 def example_response(route_name: str, example: Any) -> dict[int | str, dict[str, Any]]:
@@ -22,6 +23,12 @@ def example_response(route_name: str, example: Any) -> dict[int | str, dict[str,
         return {}
     _EXAMPLES[route_name] = example
     return {200: {"content": {"application/json": {"example": example}}}}
+
+
+def schema_examples(schema_name: str, examples: list[Any]) -> list[Any]:
+    """`examples` for the component schema `schema_name`, kept verbatim in the document."""
+    _SCHEMA_EXAMPLES[schema_name] = examples
+    return copy.deepcopy(examples)
 
 
 Responses = dict[int | str, dict[str, Any]]
@@ -48,6 +55,10 @@ def _restore_examples(document: dict[str, Any]) -> None:
             if name in _EXAMPLES:
                 content = operation["responses"]["200"]["content"]["application/json"]
                 content["example"] = _EXAMPLES[name]
+    schemas = document.get("components", {}).get("schemas", {})
+    for schema_name, examples in _SCHEMA_EXAMPLES.items():
+        if schema_name in schemas:
+            schemas[schema_name]["examples"] = copy.deepcopy(examples)
 
 
 def _add_problem_schema(document: dict[str, Any]) -> None:

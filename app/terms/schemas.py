@@ -2,7 +2,7 @@
 
 from pydantic import Field
 
-from app.conditions.schemas import PhenotypeFrequency, SourceOut
+from app.conditions.schemas import PhenotypeFrequency, SourceOut, display_name_field
 from app.core.schemas import Schema
 
 
@@ -15,6 +15,7 @@ class TermSummary(Schema):
     kind: str = Field(examples=["symptom"])
     slug: str = Field(examples=["muscle-weakness"])
     name: str = Field(examples=["Muscle weakness"])
+    display_name: str = display_name_field()
     code: str | None = Field(
         description="HPO id for symptoms from the HPO.", examples=["HP:0001324"]
     )
@@ -54,6 +55,7 @@ class ConditionLinks(Schema):
 class TermCondition(Schema):
     slug: str
     name: str
+    display_name: str = display_name_field()
     links: ConditionLinks
     match_count: int = Field(description="How many of its parts list the term, in all.")
     matches: list[TermMatch] = Field(

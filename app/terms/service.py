@@ -5,6 +5,7 @@ from collections import defaultdict
 from fastapi import Request
 from sqlalchemy.orm import Session
 
+from app.conditions.names import display_name
 from app.conditions.schemas import PhenotypeFrequency, SourceOut
 from app.conditions.service import API_PREFIX, condition_path
 from app.core.errors import InvalidParameter
@@ -35,6 +36,7 @@ def term_summary(term: Term) -> TermSummary:
         kind=term.kind,
         slug=term.slug,
         name=term.name,
+        display_name=display_name(term.name),
         code=term.code,
         links=TermLinks(self=path, conditions=f"{path}/conditions"),
     )
@@ -120,6 +122,7 @@ def conditions_page(
             TermCondition(
                 slug=condition.slug,
                 name=condition.name,
+                display_name=display_name(condition.name),
                 links=ConditionLinks(self=condition_path(condition.slug)),
                 match_count=totals.get(condition.id, 0),
                 matches=by_condition[condition.id],

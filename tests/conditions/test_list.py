@@ -171,7 +171,7 @@ def test_summary_shape(list_client: TestClient) -> None:
     body = list_client.get("/v1/conditions", params={"letter": "m"}).json()
     mmn = body["items"][1]
     assert set(mmn) == {
-        "slug", "name", "synonyms", "summary", "status", "section_kinds",
+        "slug", "name", "display_name", "synonyms", "summary", "status", "section_kinds",
         "last_reviewed", "updated_at", "links",
     }  # fmt: skip
     assert mmn["section_kinds"][:4] == ["overview", "types", "causes", "symptoms"]

@@ -28,7 +28,12 @@ def test_symptoms_are_the_five_from_the_article(client: TestClient) -> None:
         "Fatigue",
     ]
     assert "hands" in body["items"][0]["description"]
-    assert set(body["items"][0]) == {"name", "description", "frequency", "onset", "codes"}
+    assert set(body["items"][0]) == {
+        "name", "display_name", "description", "frequency", "onset", "codes",
+        "provenance", "diseases", "source",
+    }  # fmt: skip
+    assert body["items"][0]["provenance"] == "curated"
+    assert body["summary_provenance"] == "curated"
 
 
 def test_section_carries_provenance_and_disclaimer(client: TestClient) -> None:
@@ -36,6 +41,7 @@ def test_section_carries_provenance_and_disclaimer(client: TestClient) -> None:
     assert body["condition"] == {
         "slug": "multifocal-motor-neuropathy",
         "name": "Multifocal motor neuropathy",
+        "display_name": "Multifocal motor neuropathy",
         "links": {"self": MMN},
     }
     [source] = body["sources"]

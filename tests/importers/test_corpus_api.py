@@ -17,9 +17,11 @@ def test_mmn_is_one_record_with_both_sources_apart(corpus: TestClient) -> None:
     listed = corpus.get("/v1/conditions", params={"letter": "m"}).json()
     assert [item["slug"] for item in listed["items"]].count("multifocal-motor-neuropathy") == 1
     body = corpus.get("/v1/conditions/multifocal-motor-neuropathy/symptoms").json()
-    # The article's five items, untouched.
-    assert body["items"][0]["name"] == "Muscle weakness"
-    assert len(body["items"]) == 5
+    # The article's five items first, untouched, then the annotations' present features.
+    curated = [item for item in body["items"] if item["provenance"] == "curated"]
+    assert [item["name"] for item in body["items"][:5]] == [item["name"] for item in curated]
+    assert curated[0]["name"] == "Muscle weakness"
+    assert len(curated) == 5
     # The HPO annotations of ORPHA:641, in their own group, labels verbatim.
     [group] = body["annotations"]
     assert group["disease"]["curie"] == "ORPHA:641"
