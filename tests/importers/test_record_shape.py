@@ -207,11 +207,6 @@ def test_items_follow_a_new_release_of_the_annotations(fresh_db: str, tmp_path: 
         assert record["sections"]["symptoms"]["items"] == after.json()["items"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the HPO import gives an editor's term its HPO id without raising the revision of "
-    "the records whose items link the term, so their cached representations stay as they were",
-)
 def test_an_item_shows_the_code_its_term_gains_from_an_import(
     fresh_db: str, tmp_path: Path
 ) -> None:
