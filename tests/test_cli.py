@@ -58,6 +58,9 @@ def test_migrate_seed_serve(tmp_path: Path) -> None:
     symptoms = next(e for e in access if e["path"].endswith("/symptoms"))
     assert symptoms["route"] == "get_symptoms"
     assert symptoms["status"] == 200
+    # One access line per request: app.access alone (uvicorn's own is switched off).
+    about_the_request = [line for line in output.splitlines() if "/symptoms" in line]
+    assert len(about_the_request) == 1, about_the_request
     assert symptoms["request_id"] == response.headers["x-request-id"]
     assert symptoms["duration_ms"] >= 0
 
