@@ -2,6 +2,7 @@
 every setting is documented in README."""
 
 import re
+import tomllib
 from collections.abc import Iterator
 from importlib import metadata
 from typing import Any
@@ -83,6 +84,33 @@ def test_examples_are_live_responses(client: TestClient) -> None:
     listed = client.get("/v1/conditions", params={"letter": "m"}).json()["items"][0]
     documented_list = _example(openapi, "/v1/conditions")["items"][0]
     assert _without_timestamps(documented_list) == _without_timestamps(listed)
+
+
+def test_the_version_is_pyprojects(client: TestClient) -> None:
+    """One version number: pyproject.toml's, which the OpenAPI document and `/` report."""
+    pyproject = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())
+    version = pyproject["project"]["version"]
+    assert metadata.version("condition-content-api") == version, "reinstall: pip install -e ."
+    assert client.get("/openapi.json").json()["info"]["version"] == version
+    assert client.get("/").json()["version"] == version
+
+
+def test_root_points_to_the_docs(client: TestClient) -> None:
+    for accept in (None, "*/*", "application/json"):
+        headers = {"Accept": accept} if accept else {}
+        response = client.get("/", headers=headers)
+        assert response.status_code == 200, accept
+        assert response.headers["content-type"] == "application/json"
+        links = response.json()["links"]
+        assert {"docs", "redoc", "openapi", "conditions"} <= set(links)
+        for link in links.values():  # every link leads somewhere
+            assert client.get(link).status_code == 200, link
+    browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+    redirect = client.get("/", headers={"Accept": browser}, follow_redirects=False)
+    assert redirect.status_code == 307
+    assert redirect.headers["location"] == "/docs"
+    assert "accept" in redirect.headers["vary"].lower()
+    assert "/" not in client.get("/openapi.json").json()["paths"]  # a signpost, not the API
 
 
 def test_every_setting_is_documented_in_readme() -> None:
