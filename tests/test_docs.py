@@ -129,6 +129,14 @@ def test_ci_runs_the_readme_test_command() -> None:
     assert test_command in ci_lines
 
 
+def test_ci_leaves_the_working_venv_alone() -> None:
+    """.ci/run makes its own virtualenv anew (.venv-ci), never deletes the developer's .venv."""
+    script = (PROJECT_ROOT / ".ci" / "run").read_text()
+    assert not re.search(r"rm\s+-\w*\s+\S*\.venv(/|\s|$)", script)
+    assert "rm -rf .venv-ci" in script
+    assert ".venv-ci/" in (PROJECT_ROOT / ".gitignore").read_text().splitlines()
+
+
 def test_constraints_pin_every_installed_dependency() -> None:
     """constraints.txt holds an exact version of each distribution the project needs, its
     dependencies' dependencies included, so every install (CI, README, Dockerfile) is the one
