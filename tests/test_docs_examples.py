@@ -208,16 +208,22 @@ def mismatches(expected: Any, live: Any, where: str = "") -> list[str]:
     return []
 
 
-def _line_matches(expected: str, live: str) -> bool:
+def _json_mismatches(expected: str, live: str) -> list[str] | None:
+    """None when `expected` shows no JSON; else what `live` lacks of it."""
     try:
         shown = abridged_json(expected)
     except ValueError:
-        pass
-    else:
-        try:
-            return not mismatches(shown, json.loads(live))
-        except ValueError:
-            return False
+        return None
+    try:
+        return mismatches(shown, json.loads(live))
+    except ValueError:
+        return ["JSON was shown; the output is not JSON"]
+
+
+def _line_matches(expected: str, live: str) -> bool:
+    problems = _json_mismatches(expected, live)
+    if problems is not None:
+        return not problems
     header, got = HEADER.match(expected), HEADER.match(live)
     if header and got and header[1].lower() == got[1].lower():
         return header[1].lower() in VOLATILE_HEADERS or _text_matches(header[2], got[2])
@@ -225,15 +231,9 @@ def _line_matches(expected: str, live: str) -> bool:
 
 
 def output_mismatches(expected: str, live: str) -> list[str]:
-    try:
-        shown = abridged_json(expected)
-    except ValueError:
-        pass
-    else:
-        try:
-            return mismatches(shown, json.loads(live))
-        except ValueError:
-            return ["JSON was shown; the output is not JSON"]
+    problems = _json_mismatches(expected, live)
+    if problems is not None:
+        return problems
     live_lines = iter(live.splitlines())
     for line in expected.splitlines():
         if not line.strip() or line.strip() == ELLIPSIS:
