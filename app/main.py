@@ -8,6 +8,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 from starlette_compress import CompressMiddleware, add_compress_type
 
+from app import __version__
 from app.api import include_api
 from app.auth.middleware import ReadAccessMiddleware
 from app.core.cache import ResponseCache
@@ -65,7 +66,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(
         title="Condition Content API",
-        version="1.0.0",
+        version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
         docs_url=None,  # served by install_docs, from local assets

@@ -58,6 +58,9 @@ def test_migrate_seed_serve(tmp_path: Path) -> None:
     symptoms = next(e for e in access if e["path"].endswith("/symptoms"))
     assert symptoms["route"] == "get_symptoms"
     assert symptoms["status"] == 200
+    # One access line per request: app.access alone (uvicorn's own is switched off).
+    about_the_request = [line for line in output.splitlines() if "/symptoms" in line]
+    assert len(about_the_request) == 1, about_the_request
     assert symptoms["request_id"] == response.headers["x-request-id"]
     assert symptoms["duration_ms"] >= 0
 
@@ -81,3 +84,33 @@ def test_replicas_starting_together_migrate_and_seed_once(databases) -> None:
     created = sum("1 created" in output for output in outputs)
     unchanged = sum("1 unchanged" in output for output in outputs)
     assert (created, unchanged) == (1, 2)
+
+
+def test_an_installed_copy_migrates_from_any_directory(tmp_path: Path) -> None:
+    """As the Docker image installs it (not editable), and run from elsewhere: the migrations
+    come with the package, not from the working directory."""
+    site = tmp_path / "site"
+    installed = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(site),
+         str(PROJECT_ROOT)],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert installed.returncode == 0, installed.stderr[-2000:]
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(site),  # ahead of the editable install of this checkout
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.sqlite3'}",
+    }
+    where = subprocess.run(
+        [sys.executable, "-c", "import app; print(app.__file__)"],
+        env=env, cwd=elsewhere, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert where.stdout.strip() == str(site / "app" / "__init__.py")
+    migrated = subprocess.run(
+        [sys.executable, "-m", "app", "migrate"],
+        env=env, cwd=elsewhere, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert migrated.returncode == 0, migrated.stderr[-2000:]
+    assert "database migrated to head" in migrated.stderr

@@ -2,6 +2,7 @@
 every setting is documented in README."""
 
 import re
+import tomllib
 from collections.abc import Iterator
 from importlib import metadata
 from typing import Any
@@ -87,6 +88,33 @@ def test_examples_are_live_responses(client: TestClient) -> None:
     assert _without_timestamps(documented_list) == _without_timestamps(listed)
 
 
+def test_the_version_is_pyprojects(client: TestClient) -> None:
+    """One version number: pyproject.toml's, which the OpenAPI document and `/` report."""
+    pyproject = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())
+    version = pyproject["project"]["version"]
+    assert metadata.version("condition-content-api") == version, "reinstall: pip install -e ."
+    assert client.get("/openapi.json").json()["info"]["version"] == version
+    assert client.get("/").json()["version"] == version
+
+
+def test_root_points_to_the_docs(client: TestClient) -> None:
+    for accept in (None, "*/*", "application/json"):
+        headers = {"Accept": accept} if accept else {}
+        response = client.get("/", headers=headers)
+        assert response.status_code == 200, accept
+        assert response.headers["content-type"] == "application/json"
+        links = response.json()["links"]
+        assert {"docs", "redoc", "openapi", "conditions"} <= set(links)
+        for link in links.values():  # every link leads somewhere
+            assert client.get(link).status_code == 200, link
+    browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+    redirect = client.get("/", headers={"Accept": browser}, follow_redirects=False)
+    assert redirect.status_code == 307
+    assert redirect.headers["location"] == "/docs"
+    assert "accept" in redirect.headers["vary"].lower()
+    assert "/" not in client.get("/openapi.json").json()["paths"]  # a signpost, not the API
+
+
 def test_every_setting_is_documented_in_readme() -> None:
     readme = (PROJECT_ROOT / "README.md").read_text()
     documented = set(re.findall(r"^\| `([A-Z_]+)` \|", readme, flags=re.MULTILINE))
@@ -101,6 +129,14 @@ def test_ci_runs_the_readme_test_command() -> None:
     test_command = next(command for command in commands if "pytest" in command)
     ci_lines = (PROJECT_ROOT / ".ci" / "run").read_text().splitlines()
     assert test_command in ci_lines
+
+
+def test_ci_leaves_the_working_venv_alone() -> None:
+    """.ci/run makes its own virtualenv anew (.venv-ci), never deletes the developer's .venv."""
+    script = (PROJECT_ROOT / ".ci" / "run").read_text()
+    assert not re.search(r"rm\s+-\w*\s+\S*\.venv(/|\s|$)", script)
+    assert "rm -rf .venv-ci" in script
+    assert ".venv-ci/" in (PROJECT_ROOT / ".gitignore").read_text().splitlines()
 
 
 def test_constraints_pin_every_installed_dependency() -> None:

@@ -30,9 +30,16 @@ def configure_logging(level: str) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    for name in ("uvicorn", "uvicorn.error", "uvicorn.access", "alembic"):
+    for name in ("uvicorn", "uvicorn.error", "alembic"):
         logger = logging.getLogger(name)
         logger.handlers[:] = []
         logger.propagate = True
+    # app.core.middleware writes the one access line per request (with its request id, route
+    # and duration). uvicorn logs its own whenever its access logger has a handler to reach,
+    # root's included, so it is cut off here: `serve`'s access_log=False alone does not hold
+    # once logging is configured again in the lifespan.
+    uvicorn_access = logging.getLogger("uvicorn.access")
+    uvicorn_access.handlers[:] = []
+    uvicorn_access.propagate = False
     # Alembic announces each of its plugins at INFO; that is noise in every `migrate`.
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)

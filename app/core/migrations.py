@@ -1,24 +1,29 @@
 """Alembic driven from code, so `python -m app migrate` and the tests need no alembic.ini lookup.
 
+The migrations ship inside the package (app/migrations, package data), so an installed copy
+finds them from any working directory.
+
 Migrations run in one exclusive transaction (see app.core.db.exclusive_changes): several
 replicas starting at once migrate one after another instead of racing on the same DDL.
 """
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from importlib.resources import files
 
 from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection
 
-from app.core.config import PROJECT_ROOT
 from app.core.db import create_db_engine, exclusive_changes
+
+SCRIPT_LOCATION = str(files("app") / "migrations")
 
 
 def alembic_config(database_url: str) -> Config:
     config = Config()
-    config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
+    config.set_main_option("script_location", SCRIPT_LOCATION)
     # ConfigParser interpolation treats % specially (URL-encoded passwords contain it).
     config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
     return config

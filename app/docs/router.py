@@ -1,6 +1,6 @@
 """/docs and /redoc from the assets the fastapi-offline package installs, so the documentation
 works offline and loads nothing from a CDN; each page gets a CSP that allows only those assets
-and the page's own inline script."""
+and the page's own inline script. `/` points to them."""
 
 import base64
 import hashlib
@@ -9,16 +9,19 @@ import re
 from importlib.metadata import version
 from importlib.resources import files
 
-from fastapi import FastAPI
+import mimeparse
+from fastapi import FastAPI, Request
 from fastapi.openapi.docs import (
     get_redoc_html,
     get_swagger_ui_html,
     get_swagger_ui_oauth2_redirect_html,
 )
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.staticfiles import PathLike
 from starlette.types import Scope
+
+from app import __version__
 
 # The package version is part of the URL, so an upgrade changes the URLs and the assets can be
 # cached for a year without ever going stale.
@@ -89,6 +92,35 @@ def _serve_redoc_bundle(app: FastAPI) -> None:
     app.add_api_route(f"{ASSETS_URL}/redoc.standalone.js", redoc_bundle, include_in_schema=False)
 
 
+def _serve_index(app: FastAPI) -> None:
+    """`/` answers a browser (HTML preferred in Accept) with a redirect to /docs, and everyone
+    else (curl's */*, a JSON client) with where to go. Kept out of the OpenAPI document like
+    the pages it points to: it is a signpost for people, not part of the API."""
+    index = {
+        "name": app.title,
+        "version": __version__,
+        "links": {
+            "docs": "/docs",
+            "redoc": "/redoc",
+            "openapi": app.openapi_url,
+            "conditions": "/v1/conditions",
+            "sections": "/v1/sections",
+            "health": "/healthz",
+        },
+    }
+
+    async def root(request: Request) -> Response:
+        accept = request.headers.get("accept", "")
+        # mimeparse picks the last offer on a tie, so */* (curl) or no Accept gets JSON.
+        if accept and mimeparse.best_match(["text/html", "application/json"], accept) == (
+            "text/html"
+        ):
+            return RedirectResponse("/docs", status_code=307, headers={"Vary": "Accept"})
+        return JSONResponse(index, headers={"Vary": "Accept"})
+
+    app.add_api_route("/", root, methods=["GET"], name="index", include_in_schema=False)
+
+
 def install_docs(app: FastAPI) -> None:
     """Serves /docs, /docs/oauth2-redirect and /redoc; the app must be created with
     docs_url=None and redoc_url=None so that FastAPI's CDN-backed pages stay off."""
@@ -119,3 +151,4 @@ def install_docs(app: FastAPI) -> None:
     oauth2_redirect = get_swagger_ui_oauth2_redirect_html()
     _serve_page(app, app.swagger_ui_oauth2_redirect_url, "swagger_ui_redirect", oauth2_redirect)
     _serve_page(app, "/redoc", "redoc", redoc)
+    _serve_index(app)
