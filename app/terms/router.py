@@ -5,6 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response
 
+from app.conditions.status import DEFAULT_STATUS, StatusQuery
 from app.core.conditional import NOT_MODIFIED, json_representation
 from app.core.deps import CachePolicyDep, SessionDep
 from app.core.errors import NotFoundError, problem_responses
@@ -88,15 +89,18 @@ def _collection(kind: str, collection: str, noun: str) -> None:
         include_descendants: Annotated[
             bool, Query(description="Also count conditions listing a more specific term.")
         ] = False,
+        status: StatusQuery = DEFAULT_STATUS,
         format_: ListFormatQuery = None,
     ) -> Response:
         fmt = negotiate(request, LIST_FORMATS, format_)
         term = load(session, key)
         if fmt != Format.JSON:
             return exports.term_conditions_export(
-                request, term, include_descendants, page, fmt, policy
+                request, term, include_descendants, page, fmt, policy, status.value
             )
-        result = service.conditions_page(session, request, term, include_descendants, page)
+        result = service.conditions_page(
+            session, request, term, include_descendants, page, status.value
+        )
         response = json_representation(request, result, policy)
         set_link_header(response, result.links)
         return response

@@ -54,6 +54,7 @@ class ConditionLinks(Schema):
 class TermCondition(Schema):
     slug: str
     name: str
+    status: str = Field(description="published, draft or retired.")
     links: ConditionLinks
     match_count: int = Field(description="How many of its parts list the term, in all.")
     matches: list[TermMatch] = Field(
