@@ -11,6 +11,7 @@ from app.core.conditional import NOT_MODIFIED, json_representation
 from app.core.db import session_on
 from app.core.deps import CachePolicyDep, SessionDep, reads_of
 from app.core.errors import problem_responses
+from app.core.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from app.search import service
 from app.search.repository import SearchFilters
 from app.search.schemas import AutocompleteResponse, SearchResponse
@@ -58,7 +59,7 @@ def search(
     code_system: Annotated[
         CodeSystem | None, Query(description="Only conditions with a code of it.")
     ] = None,
-    limit: Annotated[int, Query(ge=1, le=50)] = 10,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     offset: Annotated[int, Query(ge=0, le=1000)] = 0,
 ) -> Response:
     filters = SearchFilters(
@@ -83,7 +84,7 @@ def search(
 async def autocomplete(
     request: Request,
     q: Annotated[str, Query(min_length=1, max_length=100, pattern=TEXT, examples=["multif"])],
-    limit: Annotated[int, Query(ge=1, le=50)] = 10,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 10,
 ) -> Response:
     # Answered from memory: one version check (see core.db.Reader), and a rebuild on the thread
     # pool only when the content changed.
