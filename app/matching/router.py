@@ -21,7 +21,9 @@ DESCRIPTION = (
     "annotations cover: a condition annotated with a term, or with a more specific one, covers "
     "it; rare phenotypes weigh more. Each result lists which given term matched which "
     "annotation, with its frequency. **An exploration of annotated phenotypes, not a "
-    "diagnosis** (see `disclaimer`)."
+    "diagnosis** (see `disclaimer`). Symptoms are HPO ids, symptom slugs or names naming "
+    "exactly one term (any case); an unknown or ambiguous one is a 422 naming its index. Pages "
+    "with `limit` and `offset`."
 )
 
 

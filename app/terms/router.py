@@ -112,8 +112,11 @@ def _collection(kind: str, collection: str, noun: str) -> None:
     router.add_api_route(
         f"/{collection}", list_terms, methods=["GET"], response_model=Page[TermSummary],
         summary=f"List {noun} terms", responses=LIST_RESPONSES,
-        description=f"{noun.capitalize()} terms in slug order; `q` filters by part of the name "
-        "or by code. Pages with `limit` and `offset`. " + EXPORT_NOTE,
+        description=f"{noun.capitalize()} terms in slug order; `q` finds them by part of the "
+        "name, a synonym or the code, ranked: the exact name (or code) first, then names "
+        "starting with `q`, names with a later word starting with it, terms found by a "
+        "synonym, the rest; shorter names first among equals, then by slug. Pages with `limit` "
+        "and `offset`. " + EXPORT_NOTE,
     )  # fmt: skip
     router.add_api_route(
         f"/{collection}/{{key}}", get_term, methods=["GET"], response_model=TermRecord,
