@@ -16,6 +16,8 @@ from app.matching import service
 from app.matching.schemas import MAX_TERMS, MatchRequest, MatchResponse
 
 router = APIRouter()
+# Room for MAX_TERMS short names, within what the server takes in one request line.
+MAX_QUERY_LENGTH = 1000
 DESCRIPTION = (
     "Conditions ranked by how much of the given terms' information content their HPO "
     "annotations cover: a condition annotated with a term, or with a more specific one, covers "
@@ -41,7 +43,7 @@ def match_get(
     symptoms: Annotated[
         str,
         Query(
-            max_length=MAX_TERMS * 201,
+            max_length=MAX_QUERY_LENGTH,
             description=f"Comma-separated HPO ids, symptom slugs or names, up to {MAX_TERMS}.",
             examples=["HP:0012078,seizure"],
         ),

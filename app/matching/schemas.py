@@ -10,9 +10,10 @@ from app.conditions.status import DEFAULT_STATUS
 from app.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET
 from app.core.schemas import InputSchema, PageLinks, Schema
 
-# An HPO id, a symptom term's slug, or its name (any case): see service.resolve_terms.
+# An HPO id, a symptom term's slug, or its name (any case): see service._given_terms. A name
+# holding a comma can be given in the JSON body only (the query's list is comma-separated).
 SymptomKey = Annotated[
-    str, StringConstraints(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f,]+$")
+    str, StringConstraints(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$")
 ]
 MAX_TERMS = 30
 DISCLAIMER = (

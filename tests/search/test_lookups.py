@@ -236,3 +236,10 @@ def test_unknown_filter_values_are_answered_alike(
 def test_known_source_keys_filter_search(lookups: TestClient) -> None:
     body = lookups.get("/v1/search", params={"q": "neuropathy", "source": "hpo-annotations"})
     assert body.status_code == 200 and body.json()["total"] > 0
+
+
+def test_match_body_takes_a_name_holding_a_comma(lookups: TestClient) -> None:
+    body = {"symptoms": ["intellectual disability, severe"]}
+    posted = lookups.post("/v1/conditions/match", json=body)
+    assert posted.status_code == 200
+    assert posted.json()["given"][0]["hpo_id"] == "HP:0010864"
