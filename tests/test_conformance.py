@@ -156,6 +156,8 @@ def _realistic(case: Any, world: World) -> None:
     query = case.query if case.query is not None else {}
     if path.endswith("/match") and isinstance(query.get("symptoms"), str):
         query["symptoms"] = ",".join(_known(world.hpo_ids, query["symptoms"].split(",")))
+    if isinstance(query.get("source"), str):  # source keys are data: a client picks a known one
+        query["source"] = _known(world.sources, [query["source"]])[0]
     if "cursor" in query:  # opaque, issued in links.next / links.prev only
         query.pop("cursor")
     if query.get("format") == "jsonld":  # fields shapes JSON only, as its description says

@@ -2,9 +2,10 @@
 
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import case, select
 from sqlalchemy.orm import Session
 
+from app.conditions.status import shown
 from app.models import Code, CodeEntry, Condition, Source, Term
 
 
@@ -30,14 +31,25 @@ def children(session: Session, system: str, code: str) -> Sequence[CodeEntry]:
     return session.scalars(query).all()
 
 
+# Editors' links before a source's before computed ones; exact before narrower or broader.
+PROVENANCE_ORDER = {"curated": 0, "source": 1, "computed": 2}
+RELATION_ORDER = {"exact": 0, "narrower": 1, "broader": 2, "related": 3, "name-match": 4}
+
+
 def conditions_with_code(
-    session: Session, system: str, code: str
+    session: Session, system: str, code: str, status: str
 ) -> Sequence[tuple[Condition, Code]]:
+    """The conditions (with `status`) carrying the code, the surest links first, then by name."""
     query = (
         select(Condition, Code)
         .join(Code, Code.condition_id == Condition.id)
-        .where(Code.system == system, Code.code == code)
-        .order_by(Condition.slug)
+        .where(Code.system == system, Code.code == code, shown(status))
+        .order_by(
+            case(PROVENANCE_ORDER, value=Code.provenance, else_=len(PROVENANCE_ORDER)),
+            case(RELATION_ORDER, value=Code.relation, else_=len(RELATION_ORDER)),
+            Condition.name,
+            Condition.slug,
+        )
     )
     return [(row[0], row[1]) for row in session.execute(query)]
 

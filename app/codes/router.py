@@ -7,6 +7,7 @@ from fastapi import APIRouter, Path, Request, Response
 from app.codes import service
 from app.codes.schemas import CodeLookup
 from app.conditions.kinds import CodeSystem
+from app.conditions.status import DEFAULT_STATUS, StatusQuery
 from app.core.conditional import NOT_MODIFIED, json_representation
 from app.core.deps import CachePolicyDep, SessionDep
 from app.core.errors import problem_responses
@@ -23,7 +24,8 @@ router = APIRouter()
         "children, for ICD-10-CM and the HPO) and the conditions carrying it, each with the "
         "relation and whether an editor, a source or this service (name match) made the link. "
         "Codes are accepted as usually written: `G61.82` or `G6182`, `641` or `ORPHA:641`, "
-        "`HP:0001324`."
+        "`HP:0001324`; the system in any case (`ICD10CM`), answered in lowercase. Conditions "
+        "with another `status` than published are listed on request only."
     ),
     responses={**problem_responses(404, 422, 503), **NOT_MODIFIED},
 )
@@ -35,5 +37,7 @@ def get_code(
     code: Annotated[
         str, Path(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9.:_-]+$", examples=["G61.82"])
     ],
+    status: StatusQuery = DEFAULT_STATUS,
 ) -> Response:
-    return json_representation(request, service.look_up(session, system, code), policy)
+    found = service.look_up(session, system, code, status.value)
+    return json_representation(request, found, policy)

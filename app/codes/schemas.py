@@ -9,6 +9,11 @@ from app.core.schemas import Schema
 class CodeLinks(Schema):
     self: str
     term: str | None = Field(default=None, description="For HPO codes: the symptom term.")
+    conditions: str | None = Field(
+        default=None,
+        description="For HPO codes: every condition listing the term, paged "
+        "(`/v1/symptoms/{id}/conditions`).",
+    )
 
 
 class CodeRefOut(Schema):
@@ -25,7 +30,11 @@ class ConditionLinks(Schema):
 class CodedCondition(Schema):
     slug: str
     name: str
-    relation: str = Field(description="How the condition relates to the code (see Code).")
+    status: str = Field(description="published, draft or retired.")
+    relation: str = Field(
+        description="How the condition relates to the code (see Code); `annotated` for an HPO "
+        "term its phenotypes list."
+    )
     provenance: str = Field(description="curated, source or computed.")
     links: ConditionLinks
 
@@ -41,7 +50,11 @@ class CodeLookup(Schema):
     inclusion_terms: list[str]
     parents: list[CodeRefOut] = Field(description="The chain of ancestors, top down.")
     children: list[CodeRefOut]
-    conditions: list[CodedCondition]
+    conditions: list[CodedCondition] = Field(
+        description="The conditions carrying the code, surest links first, then by name; for "
+        "an HPO term, the first of those listing it (all of them: links.conditions)."
+    )
+    conditions_total: int = Field(description="How many conditions carry the code, in all.")
     source: SourceOut | None
     attributions: list[str]
     links: CodeLinks

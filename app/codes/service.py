@@ -11,7 +11,7 @@ from app.conditions.kinds import CodeSystem
 from app.conditions.schemas import SourceOut
 from app.conditions.service import API_PREFIX, condition_path
 from app.core.errors import NotFoundError
-from app.models import CodeEntry, Term
+from app.models import CodeEntry, Condition, Term
 from app.terms import repository as term_repository
 
 _ICD_WITHOUT_DOT = re.compile(r"^([A-Z][0-9][0-9A-Z])([0-9A-Z]{1,4})$")
@@ -61,12 +61,44 @@ def _term_ref(term: Term) -> CodeRefOut:
     )
 
 
-def look_up(session: Session, system: CodeSystem, raw_code: str) -> CodeLookup:
+# An HPO term can be listed by thousands of conditions: the look-up shows the first few.
+HPO_CONDITIONS_SHOWN = 20
+
+
+def _coded(condition: Condition, relation: str, provenance: str) -> CodedCondition:
+    return CodedCondition(
+        slug=condition.slug,
+        name=condition.name,
+        status=condition.status,
+        relation=relation,
+        provenance=provenance,
+        links=ConditionLinks(self=condition_path(condition.slug)),
+    )
+
+
+def _annotated(session: Session, term: Term, status: str) -> tuple[int, list[CodedCondition]]:
+    """The conditions listing the term (as the reverse look-up orders them): imported
+    annotations are the source's links, editors' section items curated ones."""
+    total, conditions = term_repository.conditions_for_term(
+        session, term.id, False, HPO_CONDITIONS_SHOWN, 0, status
+    )
+    found, _ = term_repository.matches(session, term.id, False, [c.id for c in conditions])
+    curated = {match.condition_id for match in found if match.section_kind}
+    return total, [
+        _coded(c, "annotated", "curated" if c.id in curated else "source") for c in conditions
+    ]
+
+
+def look_up(session: Session, system: CodeSystem, raw_code: str, status: str) -> CodeLookup:
     code = normalise(system, raw_code)
     info = CODE_SYSTEMS[system]
     entry = repository.get_entry(session, system.value, code)
     term = repository.hpo_term(session, code) if system == CodeSystem.HPO else None
-    carriers = repository.conditions_with_code(session, system.value, code)
+    carriers = repository.conditions_with_code(session, system.value, code, status)
+    total = len(carriers)
+    conditions = [_coded(c, carried.relation, carried.provenance) for c, carried in carriers]
+    if term is not None and not carriers:
+        total, conditions = _annotated(session, term, status)
     if entry is None and term is None and not carriers:
         raise CodeNotFound(
             f"Nothing is known of {info.curie(code)}: no {info.name} entry and no condition "
@@ -91,17 +123,13 @@ def look_up(session: Session, system: CodeSystem, raw_code: str) -> CodeLookup:
         or [_term_ref(t) for t in (term_repository.parents(session, term.id) if term else [])],
         children=[_ref(child) for child in repository.children(session, system.value, code)]
         or [_term_ref(t) for t in (term_repository.children(session, term.id) if term else [])],
-        conditions=[
-            CodedCondition(
-                slug=condition.slug,
-                name=condition.name,
-                relation=carried.relation,
-                provenance=carried.provenance,
-                links=ConditionLinks(self=condition_path(condition.slug)),
-            )
-            for condition, carried in carriers
-        ],
+        conditions=conditions,
+        conditions_total=total,
         source=source_out,
         attributions=[source_out.attribution] if source_out and source_out.attribution else [],
-        links=CodeLinks(self=code_path(system.value, code), term=term_link),
+        links=CodeLinks(
+            self=code_path(system.value, code),
+            term=term_link,
+            conditions=f"{term_link}/conditions" if term_link else None,
+        ),
     )

@@ -28,6 +28,8 @@ class ConditionStatus(StrEnum):
 
 
 class CodeSystem(StrEnum):
+    """Systems are named in lowercase; `ICD10CM` or `Orpha` are accepted as the same system."""
+
     ICD10CM = "icd10cm"
     ORPHA = "orpha"
     OMIM = "omim"
@@ -37,6 +39,12 @@ class CodeSystem(StrEnum):
     DECIPHER = "decipher"
     RXNORM = "rxnorm"
     ATC = "atc"
+
+    @classmethod
+    def _missing_(cls, value: object) -> "CodeSystem | None":
+        if isinstance(value, str):
+            return next((member for member in cls if member.value == value.lower()), None)
+        return None
 
 
 class CodeRelation(StrEnum):

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, bindparam, exists, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from app.conditions.status import shown
 from app.core.db import Check
 from app.core.pagination import Cursor
 from app.models import (
@@ -36,7 +37,7 @@ class ConditionFilters:
 def _where(filters: ConditionFilters) -> list[ColumnElement[bool]]:
     clauses: list[ColumnElement[bool]] = []
     if filters.status is not None:
-        clauses.append(Condition.status == filters.status)
+        clauses.append(shown(filters.status))
     if filters.letter is not None:
         if filters.letter == "0-9":
             clauses.append(and_(Condition.slug >= "0", Condition.slug < ":"))

@@ -19,7 +19,6 @@ from app.conditions.kinds import (
     SECTION_INFO,
     SECTION_KINDS,
     CodeSystem,
-    ConditionStatus,
     SectionKind,
 )
 from app.conditions.repository import ConditionFilters
@@ -29,6 +28,7 @@ from app.conditions.schemas import (
     ConditionSummary,
     SectionKindOut,
 )
+from app.conditions.status import DEFAULT_STATUS, StatusQuery
 from app.core.conditional import served
 from app.core.deps import ReadsDep, reads_of
 from app.core.errors import UnknownSectionKind, problem_responses
@@ -52,9 +52,7 @@ VALID_KINDS = [kind.value for kind in SectionKind]
 
 
 async def condition_filters(
-    status: Annotated[
-        ConditionStatus, Query(description="Only conditions with this status.")
-    ] = ConditionStatus.PUBLISHED,
+    status: StatusQuery = DEFAULT_STATUS,
     letter: Annotated[
         str | None,
         Query(

@@ -4,15 +4,25 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from app.conditions.status import shown
 from app.models import Condition, PhenotypeAnnotation, PhenotypeCoverage, Term, term_ancestors
 
 
-def terms_by_code(session: Session, codes: Sequence[str]) -> dict[str, Term]:
-    rows = session.scalars(select(Term).where(Term.kind == "symptom", Term.code.in_(codes)))
-    return {term.code: term for term in rows if term.code}
+def hpo_terms(session: Session, keys: Sequence[str]) -> list[Term]:
+    """The HPO terms whose id, slug or name (any case) is one of `keys`, casefolded."""
+    query = select(Term).where(
+        Term.kind == "symptom",
+        Term.code.is_not(None),
+        or_(
+            Term.code.in_([key.upper() for key in keys]),
+            Term.slug.in_(keys),
+            func.lower(Term.name).in_(keys),
+        ),
+    )
+    return list(session.scalars(query))
 
 
 @dataclass(frozen=True)
@@ -35,7 +45,9 @@ class Ranked:
     exact: int  # how many of those with the term itself, not only a more specific one
 
 
-def ranked(session: Session, weights: dict[int, float], limit: int) -> tuple[int, list[Ranked]]:
+def ranked(
+    session: Session, weights: dict[int, float], limit: int, offset: int, status: str
+) -> tuple[int, list[Ranked]]:
     """The published conditions covering any given term (by id, with its weight), best
     first, and how many there are: summed in the database from the coverage derived at
     import, so a broad term costs one row per condition, not every annotation below it."""
@@ -50,14 +62,17 @@ def ranked(session: Session, weights: dict[int, float], limit: int) -> tuple[int
     grouped = (
         select(PhenotypeCoverage.condition_id, covered, matched, exact, everyone)
         .join(Condition, Condition.id == PhenotypeCoverage.condition_id)
-        .where(PhenotypeCoverage.term_id.in_(list(weights)), Condition.status == "published")
+        .where(PhenotypeCoverage.term_id.in_(list(weights)), shown(status))
         .group_by(PhenotypeCoverage.condition_id)
     )
     top = grouped.order_by(
         covered.desc(), matched.desc(), exact.desc(), PhenotypeCoverage.condition_id
-    ).limit(limit)
-    rows = session.execute(top).all()
-    total = rows[0][4] if rows else 0
+    )
+    rows = session.execute(top.limit(limit).offset(offset)).all()
+    if rows:
+        total = rows[0][4]
+    else:  # past the end (or nothing): count on its own
+        total = session.scalar(select(func.count()).select_from(grouped.subquery())) or 0
     return total, [Ranked(row[0], float(row[1]), row[2], row[3]) for row in rows]
 
 

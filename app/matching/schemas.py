@@ -2,12 +2,19 @@
 
 from typing import Annotated
 
-from pydantic import Field, StringConstraints, field_validator
+from pydantic import Field, StringConstraints
 
+from app.conditions.kinds import ConditionStatus
 from app.conditions.schemas import PhenotypeFrequency, SelfLink
-from app.core.schemas import InputSchema, Schema
+from app.conditions.status import DEFAULT_STATUS
+from app.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET
+from app.core.schemas import InputSchema, PageLinks, Schema
 
-HpoId = Annotated[str, StringConstraints(pattern=r"^HP:[0-9]{7}$")]
+# An HPO id, a symptom term's slug, or its name (any case): see service._given_terms. A name
+# holding a comma can be given in the JSON body only (the query's list is comma-separated).
+SymptomKey = Annotated[
+    str, StringConstraints(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$")
+]
 MAX_TERMS = 30
 DISCLAIMER = (
     "A ranking of conditions by how well their annotated phenotypes (HPO annotations) cover "
@@ -17,17 +24,15 @@ DISCLAIMER = (
 
 
 class MatchRequest(InputSchema):
-    symptoms: list[HpoId] = Field(
-        min_length=1, max_length=MAX_TERMS, examples=[["HP:0012078", "HP:0003690"]]
+    symptoms: list[SymptomKey] = Field(
+        min_length=1,
+        max_length=MAX_TERMS,
+        description="HPO ids, symptom slugs, or names that name exactly one term (any case).",
+        examples=[["HP:0012078", "seizure"]],
     )
-    limit: int = Field(default=10, ge=1, le=50)
-
-    @field_validator("symptoms", mode="before")
-    @classmethod
-    def _uppercase(cls, value: object) -> object:
-        if isinstance(value, list):
-            return [item.strip().upper() if isinstance(item, str) else item for item in value]
-        return value
+    limit: int = Field(default=DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
+    offset: int = Field(default=0, ge=0, le=MAX_OFFSET)
+    status: ConditionStatus = DEFAULT_STATUS
 
 
 class GivenTerm(Schema):
@@ -50,6 +55,7 @@ class PhenotypeMatch(Schema):
 class ConditionMatch(Schema):
     slug: str
     name: str
+    status: str = Field(description="published, draft or retired.")
     score: float = Field(
         description="Share of the given terms' information content that the condition's "
         "annotations cover, 0 to 1."
@@ -64,4 +70,6 @@ class MatchResponse(Schema):
     items: list[ConditionMatch]
     total: int = Field(description="Conditions matching at least one given term.")
     limit: int
+    offset: int
+    links: PageLinks
     disclaimer: str = Field(default=DISCLAIMER)

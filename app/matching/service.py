@@ -2,7 +2,7 @@
 annotations cover, each with the annotations that matched."""
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from sqlalchemy.orm import Session
 
@@ -10,9 +10,16 @@ from app.conditions import repository as conditions_repository
 from app.conditions.schemas import PhenotypeFrequency, SelfLink
 from app.conditions.service import condition_path
 from app.core.errors import InvalidParameter
+from app.core.schemas import PageLinks
 from app.matching import repository
 from app.matching.repository import AnnotationHit
-from app.matching.schemas import ConditionMatch, GivenTerm, MatchResponse, PhenotypeMatch
+from app.matching.schemas import (
+    ConditionMatch,
+    GivenTerm,
+    MatchRequest,
+    MatchResponse,
+    PhenotypeMatch,
+)
 from app.models import Term
 
 # Terms with no annotation at or below them weigh as much as the rarest annotated term.
@@ -22,24 +29,45 @@ UNANNOTATED_IC = 10.0
 MIN_LOOKED_UP_IC = 0.05
 
 
-def _given_terms(session: Session, codes: Sequence[str], where: str) -> list[Term]:
-    unique = list(dict.fromkeys(code.upper() for code in codes))
-    known = repository.terms_by_code(session, unique)
-    unknown = [code for code in unique if code not in known]
-    if unknown:
+def _resolved(key: str, terms: list[Term]) -> list[Term]:
+    """The terms a given key names: its HPO id or slug, else its name (any case)."""
+    by_key = [term for term in terms if term.code == key.upper() or term.slug == key]
+    return by_key or [term for term in terms if term.name.lower() == key.lower()]
+
+
+def _given_terms(session: Session, keys: Sequence[str], where: str) -> list[Term]:
+    """Each key resolved to exactly one HPO term; unknown and ambiguous keys are a 422 naming
+    their index (with the candidates of an ambiguous one)."""
+    keys = [key.strip() for key in keys]
+    terms = repository.hpo_terms(session, [key.lower() for key in keys] + keys)
+    given: dict[int, Term] = {}
+    errors: list[dict[str, object]] = []
+    unknown: list[str] = []
+    ambiguous: dict[str, list[str]] = {}
+    for index, key in enumerate(keys):
+        if key in keys[:index]:
+            continue
+        found = _resolved(key, terms)
+        if len(found) == 1:
+            given.setdefault(found[0].id, found[0])
+            continue
+        if found:
+            ambiguous[key] = sorted(term.code or "" for term in found)[:10]
+            msg = f"{key} names {len(found)} HPO terms: {', '.join(ambiguous[key])}"
+        else:
+            unknown.append(key)
+            msg = f"{key} is not an HPO id, slug or name here"
+        kind = "ambiguous_term" if found else "unknown_term"
+        errors.append({"loc": [where, "symptoms", index], "msg": msg, "type": kind})
+    if errors:
         raise InvalidParameter(
-            f"Unknown HPO terms: {', '.join(unknown[:10])}.",
+            f"Unknown or ambiguous symptoms: {', '.join([*unknown, *ambiguous][:10])}. Give HPO "
+            "ids (HP:0001250), symptom slugs (seizure) or names that name one term.",
             unknown=unknown,
-            errors=[
-                {
-                    "loc": [where, "symptoms", unique.index(code)],
-                    "msg": f"{code} is not an HPO term here",
-                    "type": "unknown_term",
-                }
-                for code in unknown
-            ],
+            ambiguous=ambiguous,
+            errors=errors,
         )
-    return [known[code] for code in unique]
+    return list(given.values())
 
 
 def _weight(term: Term) -> float:
@@ -56,13 +84,21 @@ def _best(hits: list[AnnotationHit], given_id: int) -> AnnotationHit:
     )
 
 
-def match(session: Session, codes: Sequence[str], limit: int, where: str) -> MatchResponse:
-    """`where` the codes came from (query or body), for error locations."""
-    given = _given_terms(session, codes, where)
+def match(
+    session: Session, body: MatchRequest, where: str, links: Callable[[list[str], int], PageLinks]
+) -> MatchResponse:
+    """`where` the keys came from (query or body), for error locations; `links` makes the
+    page's links from the given terms' HPO ids and the total."""
+    given = _given_terms(session, body.symptoms, where)
+    limit, offset = body.limit, body.offset
     total_weight = sum(_weight(term) for term in given) or 1.0
     weights = {term.id: _weight(term) for term in given if _weight(term) >= MIN_LOOKED_UP_IC}
     looked_up = list(weights)
-    total, ranked = repository.ranked(session, weights, limit) if weights else (0, [])
+    total, ranked = (
+        repository.ranked(session, weights, limit, offset, body.status.value)
+        if weights
+        else (0, [])
+    )
     top = [(row.covered / total_weight, row.matched, row.exact, row.condition_id) for row in ranked]
     # The annotations behind each match, for the page only.
     per_condition: dict[int, dict[int, list[AnnotationHit]]] = defaultdict(
@@ -97,6 +133,7 @@ def match(session: Session, codes: Sequence[str], limit: int, where: str) -> Mat
             ConditionMatch(
                 slug=condition.slug,
                 name=condition.name,
+                status=condition.status,
                 score=round(score, 4),
                 matched=matched,
                 matches=matches,
@@ -117,4 +154,6 @@ def match(session: Session, codes: Sequence[str], limit: int, where: str) -> Mat
         items=items,
         total=total,
         limit=limit,
+        offset=offset,
+        links=links([term.code or "" for term in given], total),
     )

@@ -180,15 +180,9 @@ def documents(session: Session, ids: Sequence[int]) -> dict[int, dict[str, str]]
     return {row[0]: dict(zip(SEARCH_COLUMNS, row[1:], strict=True)) for row in rows}
 
 
-def conditions_with_code(session: Session, system: str, code: str) -> list[int]:
-    query = (
-        select(Condition.id)
-        .join(Code, Code.condition_id == Condition.id)
-        .where(Code.system == system, Code.code == code, Condition.status == "published")
-        .distinct()
-        .order_by(Condition.id)
-    )
-    return list(session.scalars(query))
+def source_keys(session: Session) -> list[str]:
+    """The keys of the sources the data draws on: the values the `source` filter takes."""
+    return list(session.scalars(select(Source.key).order_by(Source.key)))
 
 
 def code_name(session: Session, system: str, code: str) -> str | None:

@@ -11,6 +11,7 @@ from app.core.conditional import NOT_MODIFIED, json_representation
 from app.core.db import session_on
 from app.core.deps import CachePolicyDep, SessionDep, reads_of
 from app.core.errors import problem_responses
+from app.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET
 from app.search import service
 from app.search.repository import SearchFilters
 from app.search.schemas import AutocompleteResponse, SearchResponse
@@ -52,14 +53,14 @@ def search(
         Query(
             max_length=100,
             pattern=r"^[a-z0-9-]+$",
-            description="A source key, e.g. hpo-annotations.",
+            description="A source key, e.g. hpo-annotations (unknown keys: a 422 listing them).",
         ),
     ] = None,
     code_system: Annotated[
         CodeSystem | None, Query(description="Only conditions with a code of it.")
     ] = None,
-    limit: Annotated[int, Query(ge=1, le=50)] = 10,
-    offset: Annotated[int, Query(ge=0, le=1000)] = 0,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> Response:
     filters = SearchFilters(
         section=section.value if section else None,
@@ -75,15 +76,16 @@ def search(
     response_model=AutocompleteResponse,
     summary="Complete a condition or symptom name",
     description=(
-        "Condition names, synonyms and symptom terms that start with `q` (shortest first), then "
-        "those with a later word starting with it; each typed by kind, with its link."
+        "Condition names, then their synonyms, then symptom terms that start with `q` or have a "
+        "later word starting with it (within each kind, those starting with it first, then the "
+        "shortest); each typed by kind, with its link. Published conditions only."
     ),
     responses={**problem_responses(422, 503), **NOT_MODIFIED},
 )
 async def autocomplete(
     request: Request,
     q: Annotated[str, Query(min_length=1, max_length=100, pattern=TEXT, examples=["multif"])],
-    limit: Annotated[int, Query(ge=1, le=50)] = 10,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 10,
 ) -> Response:
     # Answered from memory: one version check (see core.db.Reader), and a rebuild on the thread
     # pool only when the content changed.

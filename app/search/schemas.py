@@ -13,6 +13,7 @@ SearchField = Literal["name", "synonyms", "codes", "summary", "sections"]
 class SearchHit(Schema):
     slug: str
     name: str
+    status: str = Field(description="Always published: search leaves other records out.")
     summary: str | None
     score: float = Field(
         description="Text relevance (bm25 on SQLite, ts_rank_cd on PostgreSQL); higher is "

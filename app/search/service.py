@@ -8,9 +8,12 @@ from dataclasses import dataclass
 from fastapi import Request
 from sqlalchemy.orm import Session
 
+from app.codes import repository as codes_repository
 from app.conditions import repository as conditions_repository
 from app.conditions.schemas import SelfLink
 from app.conditions.service import condition_path
+from app.conditions.status import DEFAULT_STATUS
+from app.core.errors import InvalidParameter
 from app.core.pagination import page_links
 from app.search import repository
 from app.search.repository import SEARCH_COLUMNS, Hit, SearchFilters
@@ -101,6 +104,7 @@ def _hits(session: Session, scored: list[Hit], tokens: list[str]) -> list[Search
             SearchHit(
                 slug=condition.slug,
                 name=condition.name,
+                status=condition.status,
                 summary=condition.summary,
                 score=round(hit.score, 4),
                 name_match=hit.name_match,
@@ -119,6 +123,46 @@ def _page(
     return len(hits), hits[offset : offset + limit], snapshot.facts.facets(ids)
 
 
+def _carrying(session: Session, code: CodeQuery) -> list[int]:
+    """The published conditions carrying the code, surest links first, then by name (as the
+    code look-up lists them)."""
+    carriers = codes_repository.conditions_with_code(
+        session, code.system, code.code, DEFAULT_STATUS.value
+    )
+    return list(dict.fromkeys(condition.id for condition, _ in carriers))
+
+
+def _most_words_named(snapshot: Snapshot, hits: list[Hit], words: list[str]) -> list[Hit]:
+    """Hits whose name holds more of the code name's words first (keeping the ranking among
+    equals): any one shared word, such as "type", does not put a record first."""
+    stems = [word[:STEM] for word in words]
+
+    def named(hit: Hit) -> int:
+        parts = snapshot.names[hit.condition_id][0].split("-")
+        return sum(any(part.startswith(stem) for part in parts) for stem in stems)
+
+    return sorted(hits, key=lambda hit: -named(hit))
+
+
+def check_source(session: Session, source: str | None) -> None:
+    """An unknown source key is refused like an unknown section: a 422 listing the keys."""
+    if source is None:
+        return
+    keys = repository.source_keys(session)
+    if source not in keys:
+        allowed = ", ".join(f"'{key}'" for key in keys)
+        raise InvalidParameter(
+            "Invalid value for query.source.",
+            errors=[
+                {
+                    "loc": ["query", "source"],
+                    "msg": f"Input should be one of {allowed}",
+                    "type": "enum",
+                }
+            ],
+        )
+
+
 def search(
     session: Session,
     cache: SnapshotCache,
@@ -128,6 +172,7 @@ def search(
     limit: int,
     offset: int,
 ) -> SearchResponse:
+    check_source(session, filters.source)
     snapshot = cache.get(session)
     code = parse_code(query)
     searched_for, corrected, match = query, None, "none"
@@ -138,7 +183,7 @@ def search(
         ids = (
             repository.conditions_with_term(session, code.code)
             if code.system == "hpo"
-            else repository.conditions_with_code(session, code.system, code.code)
+            else _carrying(session, code)
         )
         allowed = snapshot.facts.allowed(filters)
         hits = [Hit(id_, 1.0) for id_ in ids if allowed is None or id_ in allowed]
@@ -153,7 +198,9 @@ def search(
             if name and name_words:
                 # Any of its words, ranked: code names qualify ("unspecified", "or Becker").
                 matches = repository.match_all(session, name_words, any_word=True)
-                hits = snapshot.rank(matches, name_words, filters)
+                hits = _most_words_named(
+                    snapshot, snapshot.rank(matches, name_words, filters), name_words
+                )
                 total, scored, facets = _page(snapshot, hits, limit, offset)
                 if total:
                     match, searched_for, tokens = "code_name", name, name_words

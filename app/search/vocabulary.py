@@ -49,24 +49,21 @@ class Vocabulary:
         return vocabulary
 
     def complete(self, prefix: str, limit: int) -> list[Entry]:
-        """Labels that start with `prefix` (shortest first), then labels with a later word that
-        starts with it."""
+        """Labels that start with `prefix` or have a later word that starts with it, ranked by
+        kind (conditions, synonyms, symptoms), then whole-label prefixes first, then shortest."""
         key = prefix.casefold().strip()
-        found: dict[Entry, None] = {}
         start = bisect.bisect_left(self.keys, key)
         end = bisect.bisect_left(self.keys, key + "\U0010ffff", lo=start)
-        for entry in heapq.nsmallest(limit, self.entries[start:end], key=_rank):
-            found[entry] = None
-        if len(found) < limit and " " not in key:
+        candidates: dict[Entry, int] = dict.fromkeys(self.entries[start:end], 0)
+        if " " not in key:
             start = bisect.bisect_left(self.word_keys, (key, -1))
-            later: list[Entry] = []
             for word, index in self.word_keys[start : start + WORD_MATCHES_SCANNED]:
                 if not word.startswith(key):
                     break
-                later.append(self.entries[index])
-            for entry in sorted(later, key=_rank):
-                found.setdefault(entry, None)
-        return list(found)[:limit]
+                candidates.setdefault(self.entries[index], 1)
+        return heapq.nsmallest(
+            limit, candidates, key=lambda entry: _rank(entry, later_word=candidates[entry])
+        )
 
     def correct(self, word: str) -> str | None:
         """The nearest known word (one edit or transposition, roughly), preferring the more
@@ -94,6 +91,7 @@ class Vocabulary:
 KIND_ORDER = {"condition": 0, "synonym": 1, "symptom": 2}
 
 
-def _rank(entry: Entry) -> tuple[int, int, str]:
-    """Conditions before their synonyms before symptoms; then the shortest label."""
-    return KIND_ORDER[entry.kind], len(entry.label), entry.label
+def _rank(entry: Entry, later_word: int) -> tuple[int, int, int, str, str]:
+    """Conditions before their synonyms before symptoms; then labels starting with the prefix
+    before those with a later word starting with it; then the shortest label."""
+    return KIND_ORDER[entry.kind], later_word, len(entry.label), entry.label, entry.slug

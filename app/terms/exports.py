@@ -57,12 +57,12 @@ def term_conditions_export(
     page: PageParams,
     fmt: Format,
     policy: CachePolicy,
+    status: str,
 ) -> StreamingResponse:
     def fetch(session: Session, size: int, offset: int) -> list[BaseModel]:
         batch = PageParams(limit=size, cursor=None, offset=offset)
-        return list(
-            service.conditions_page(session, request, term, include_descendants, batch).items
-        )
+        found = service.conditions_page(session, request, term, include_descendants, batch, status)
+        return list(found.items)
 
     limit, name = explicit_limit(request, page), f"{term.slug}-conditions"
     return exports.export_response(

@@ -4,9 +4,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, or_, select, union
+from sqlalchemy import ColumnElement, Select, bindparam, case, func, or_, select, text, union
 from sqlalchemy.orm import Session
 
+from app.conditions.status import DEFAULT_STATUS, shown
 from app.models import (
     Condition,
     PhenotypeAnnotation,
@@ -18,24 +19,67 @@ from app.models import (
     term_parents,
 )
 
+# A synonym (an object with a `name` in the term's JSON list) containing the pattern.
+_SYNONYM_MATCH = {
+    "sqlite": "EXISTS (SELECT 1 FROM json_each(terms.synonyms) AS s "
+    "WHERE lower(json_extract(s.value, '$.name')) LIKE lower(:pattern) ESCAPE '\\')",
+    "postgresql": "EXISTS (SELECT 1 FROM jsonb_array_elements(terms.synonyms) AS s "
+    "WHERE s->>'name' ILIKE :pattern ESCAPE '\\')",
+}
 
-def _matching(kind: str, q: str | None) -> list[ColumnElement[bool]]:
+
+def _like(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _synonym_match(session: Session, pattern: str) -> ColumnElement[bool]:
+    dialect = session.get_bind().dialect.name
+    statement = text(_SYNONYM_MATCH[dialect]).bindparams(bindparam("pattern", pattern, unique=True))
+    return statement  # type: ignore[return-value]
+
+
+def _matching(session: Session, kind: str, q: str | None) -> list[ColumnElement[bool]]:
     clauses: list[ColumnElement[bool]] = [Term.kind == kind]
     if q:
-        pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        clauses.append(or_(Term.name.ilike(pattern, escape="\\"), Term.code == q.upper()))
+        pattern = f"%{_like(q)}%"
+        clauses.append(
+            or_(
+                Term.name.ilike(pattern, escape="\\"),
+                Term.code == q.upper(),
+                _synonym_match(session, pattern),
+            )
+        )
     return clauses
+
+
+def _relevance(session: Session, q: str) -> ColumnElement[int]:
+    """0 the exact name (or code), 1 a name starting with q, 2 a later word starting with q,
+    3 a synonym containing q, 4 a name containing it elsewhere."""
+    name, escaped = func.lower(Term.name), _like(q.lower())
+    return case(
+        (or_(name == q.lower(), Term.code == q.upper()), 0),
+        (name.like(f"{escaped}%", escape="\\"), 1),
+        (or_(name.like(f"% {escaped}%", escape="\\"), name.like(f"%-{escaped}%", escape="\\")), 2),
+        (_synonym_match(session, f"%{_like(q)}%"), 3),
+        else_=4,
+    )
 
 
 def list_terms(
     session: Session, kind: str, q: str | None, limit: int, offset: int
 ) -> Sequence[Term]:
-    query = select(Term).where(*_matching(kind, q)).order_by(Term.slug).limit(limit).offset(offset)
-    return session.scalars(query).all()
+    """In slug order; with `q`, ranked by relevance (see _relevance), then the shorter name,
+    then slug."""
+    order: list[Any] = (
+        [_relevance(session, q), func.length(Term.name), Term.slug] if q else [Term.slug]
+    )
+    query = select(Term).where(*_matching(session, kind, q)).order_by(*order)
+    return session.scalars(query.limit(limit).offset(offset)).all()
 
 
 def count_terms(session: Session, kind: str, q: str | None) -> int:
-    return session.scalar(select(func.count()).select_from(Term).where(*_matching(kind, q))) or 0
+    query = select(func.count()).select_from(Term).where(*_matching(session, kind, q))
+    return session.scalar(query) or 0
 
 
 def get_term(session: Session, kind: str, key: str) -> Term | None:
@@ -96,7 +140,12 @@ def _conditions_listing(term_id: int, include_descendants: bool) -> Select[int]:
 
 
 def conditions_for_term(
-    session: Session, term_id: int, include_descendants: bool, limit: int, offset: int
+    session: Session,
+    term_id: int,
+    include_descendants: bool,
+    limit: int,
+    offset: int,
+    status: str = DEFAULT_STATUS.value,
 ) -> tuple[int, Sequence[Condition]]:
     # One pass over the listing gives the total and the page (a few thousand ids at most),
     # read as plain rows: ORM loading of thousands of ids costs more than the query.
@@ -106,7 +155,7 @@ def conditions_for_term(
             select(Condition.id)
             .where(
                 Condition.id.in_(_conditions_listing(term_id, include_descendants)),
-                Condition.status == "published",
+                shown(status),
             )
             .order_by(Condition.slug)
         )

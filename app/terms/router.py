@@ -5,6 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response
 
+from app.conditions.status import DEFAULT_STATUS, StatusQuery
 from app.core.conditional import NOT_MODIFIED, json_representation
 from app.core.deps import CachePolicyDep, SessionDep
 from app.core.errors import NotFoundError, problem_responses
@@ -88,15 +89,18 @@ def _collection(kind: str, collection: str, noun: str) -> None:
         include_descendants: Annotated[
             bool, Query(description="Also count conditions listing a more specific term.")
         ] = False,
+        status: StatusQuery = DEFAULT_STATUS,
         format_: ListFormatQuery = None,
     ) -> Response:
         fmt = negotiate(request, LIST_FORMATS, format_)
         term = load(session, key)
         if fmt != Format.JSON:
             return exports.term_conditions_export(
-                request, term, include_descendants, page, fmt, policy
+                request, term, include_descendants, page, fmt, policy, status.value
             )
-        result = service.conditions_page(session, request, term, include_descendants, page)
+        result = service.conditions_page(
+            session, request, term, include_descendants, page, status.value
+        )
         response = json_representation(request, result, policy)
         set_link_header(response, result.links)
         return response
@@ -108,8 +112,11 @@ def _collection(kind: str, collection: str, noun: str) -> None:
     router.add_api_route(
         f"/{collection}", list_terms, methods=["GET"], response_model=Page[TermSummary],
         summary=f"List {noun} terms", responses=LIST_RESPONSES,
-        description=f"{noun.capitalize()} terms in slug order; `q` filters by part of the name "
-        "or by code. Pages with `limit` and `offset`. " + EXPORT_NOTE,
+        description=f"{noun.capitalize()} terms in slug order; `q` finds them by part of the "
+        "name, a synonym or the code, ranked: the exact name (or code) first, then names "
+        "starting with `q`, names with a later word starting with it, terms found by a "
+        "synonym, the rest; shorter names first among equals, then by slug. Pages with `limit` "
+        "and `offset`. " + EXPORT_NOTE,
     )  # fmt: skip
     router.add_api_route(
         f"/{collection}/{{key}}", get_term, methods=["GET"], response_model=TermRecord,

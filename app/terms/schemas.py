@@ -56,6 +56,7 @@ class TermCondition(Schema):
     slug: str
     name: str
     display_name: str = display_name_field()
+    status: str = Field(description="published, draft or retired.")
     links: ConditionLinks
     match_count: int = Field(description="How many of its parts list the term, in all.")
     matches: list[TermMatch] = Field(

@@ -96,11 +96,16 @@ def term_page(
 
 
 def conditions_page(
-    session: Session, request: Request, term: Term, include_descendants: bool, page: PageParams
+    session: Session,
+    request: Request,
+    term: Term,
+    include_descendants: bool,
+    page: PageParams,
+    status: str,
 ) -> Page[TermCondition]:
     offset = _offset(page)
     total, conditions = repository.conditions_for_term(
-        session, term.id, include_descendants, page.limit, offset
+        session, term.id, include_descendants, page.limit, offset, status
     )
     found, totals = repository.matches(
         session, term.id, include_descendants, [condition.id for condition in conditions]
@@ -123,6 +128,7 @@ def conditions_page(
                 slug=condition.slug,
                 name=condition.name,
                 display_name=display_name(condition.name),
+                status=condition.status,
                 links=ConditionLinks(self=condition_path(condition.slug)),
                 match_count=totals.get(condition.id, 0),
                 matches=by_condition[condition.id],

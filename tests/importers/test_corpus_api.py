@@ -176,6 +176,7 @@ def test_icd10cm_lookup(corpus: TestClient) -> None:
         {
             "slug": "multifocal-motor-neuropathy",
             "name": "Multifocal motor neuropathy",
+            "status": "published",
             "relation": "exact",
             "provenance": "curated",
             "links": {"self": "/v1/conditions/multifocal-motor-neuropathy"},

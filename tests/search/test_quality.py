@@ -87,3 +87,27 @@ def test_a_symptom_match_ranks_mmn_first(client: TestClient) -> None:
     given = [*phenotypes[::2], "HP:0001250"]  # every other one, and seizures (noise)
     body = client.get("/v1/conditions/match", params={"symptoms": ",".join(given)}).json()
     assert body["items"][0]["slug"] == MMN
+
+
+def test_term_search_puts_the_exact_name_first(client: TestClient) -> None:
+    for q in ("muscle weakness", "fatigue"):
+        body = client.get("/v1/symptoms", params={"q": q}).json()
+        assert body["items"][0]["name"].lower() == q
+
+
+def test_an_icd_code_no_condition_carries_finds_what_it_names(client: TestClient) -> None:
+    # E11.9 is "Type 2 diabetes mellitus without complications": a record sharing only "type"
+    # and "complicated" with it must not come first.
+    body = client.get("/v1/search", params={"q": "E11.9", "limit": 3}).json()
+    assert body["match"] == "code_name"
+    assert all("diabetes" in item["name"].lower() for item in body["items"])
+
+
+def test_a_broad_hpo_code_lists_its_conditions_and_match_pages_past_50(
+    client: TestClient,
+) -> None:
+    code = client.get("/v1/codes/hpo/HP:0001250").json()
+    assert code["conditions_total"] > 1000 and len(code["conditions"]) == 20
+    params = {"symptoms": "seizure", "limit": 100, "offset": 100}
+    body = client.get("/v1/conditions/match", params=params).json()
+    assert body["total"] > 1000 and body["offset"] == 100 and len(body["items"]) == 100
