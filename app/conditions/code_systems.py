@@ -59,7 +59,20 @@ CODE_SYSTEMS: dict[CodeSystem, CodeSystemInfo] = {
             re.compile(r"HP:[0-9]{7}"),
             "https://hpo.jax.org/browse/term/{code}",
         ),
-        CodeSystemInfo(CodeSystem.SNOMEDCT, "SNOMED CT", "SCTID", re.compile(r"[0-9]{6,18}"), None),
+        CodeSystemInfo(
+            CodeSystem.SNOMEDCT,
+            "SNOMED CT",
+            "SCTID",
+            re.compile(r"[0-9]{6,18}"),
+            "https://browser.ihtsdotools.org/?perspective=full&conceptId1={code}",
+        ),
+        CodeSystemInfo(
+            CodeSystem.UMLS,
+            "Unified Medical Language System",
+            "UMLS",
+            re.compile(r"C[0-9]{7}"),
+            "https://uts.nlm.nih.gov/uts/umls/concept/{code}",
+        ),
         CodeSystemInfo(
             CodeSystem.DECIPHER, "DECIPHER", "DECIPHER", re.compile(r"[0-9]{1,6}"), None
         ),

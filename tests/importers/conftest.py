@@ -13,7 +13,9 @@ from tests.conftest import Databases, make_client, seed_database
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 HPO_FILES = HpoFiles(
-    ontology=FIXTURES / "hpo" / "hp.obo", annotations=FIXTURES / "hpo" / "phenotype.hpoa"
+    ontology=FIXTURES / "hpo" / "hp.obo",
+    annotations=FIXTURES / "hpo" / "phenotype.hpoa",
+    genes=FIXTURES / "hpo" / "genes_to_phenotype.txt",
 )
 ICD_FILES = Icd10cmFiles(
     tabular=FIXTURES / "icd10cm" / "icd10c-tabular-April-1-2026.xml",

@@ -2,6 +2,7 @@
 
 import shutil
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -80,7 +81,7 @@ def _release(
     path = tmp_path / "phenotype.hpoa"
     path.write_text("".join(lines), encoding="utf-8")
     shutil.copyfile(HPO_FILES.ontology, tmp_path / "hp.obo")
-    return HpoFiles(ontology=tmp_path / "hp.obo", annotations=path)
+    return replace(HPO_FILES, ontology=tmp_path / "hp.obo", annotations=path)
 
 
 def test_new_release_replaces_the_source_rows(fresh_db: str, tmp_path: Path) -> None:
@@ -142,7 +143,7 @@ def _ontology(tmp_path: Path, edit: Callable[[str], str]) -> HpoFiles:
     """The fixture release with its ontology changed by `edit` (the annotations copied)."""
     (tmp_path / "hp.obo").write_text(edit(HPO_FILES.ontology.read_text(encoding="utf-8")))
     shutil.copyfile(HPO_FILES.annotations, tmp_path / "phenotype.hpoa")
-    return HpoFiles(ontology=tmp_path / "hp.obo", annotations=tmp_path / "phenotype.hpoa")
+    return replace(HPO_FILES, ontology=tmp_path / "hp.obo", annotations=tmp_path / "phenotype.hpoa")
 
 
 def _stanza(text: str, term: str) -> str:

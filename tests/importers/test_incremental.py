@@ -3,6 +3,7 @@ make it run, but records whose imported content is unchanged keep their rows, re
 and `created_at`, and get no revision entry and no feed entry. What an import does change is in
 the revision history, by `import`, so revision numbers and the history agree. Both engines."""
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -104,7 +105,7 @@ def _changed_release(tmp_path: Path) -> HpoFiles:
     path.write_text("".join(lines[:first] + lines[first + 1 :]), encoding="utf-8")
     ontology = tmp_path / "hp.obo"
     ontology.write_bytes(HPO_FILES.ontology.read_bytes())
-    return HpoFiles(ontology=ontology, annotations=path)
+    return replace(HPO_FILES, ontology=ontology, annotations=path)
 
 
 def test_a_release_changing_one_record_writes_that_record_alone(
@@ -179,7 +180,7 @@ def test_a_release_renaming_a_disease_moves_its_record(fresh_db: str, tmp_path: 
     ontology.write_bytes(HPO_FILES.ontology.read_bytes())
     with editing_client(fresh_db) as client:
         since = client.get("/v1/changes", params={"since": 0, "limit": 100}).json()["next_since"]
-        hpo, _ = run_imports(fresh_db, hpo=HpoFiles(ontology=ontology, annotations=path))
+        hpo, _ = run_imports(fresh_db, hpo=replace(HPO_FILES, ontology=ontology, annotations=path))
         assert hpo.counts["conditions_created"] == 0 and hpo.counts["conditions_removed"] == 0
         after = _heads(fresh_db)
         assert "bjornstad-syndrome" not in after

@@ -4,13 +4,13 @@ whole record, the section and JSON-LD; names the source writes in capitals keep 
 and gain a display form. Runs on both engines over the fixture imports."""
 
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
 from app.conditions.names import slug_for
-from app.importers.files import HpoFiles
 from tests.conftest import Databases, make_client, seed_database
 from tests.factories import condition, write_seed
 from tests.importers.conftest import HPO_FILES, run_imports
@@ -152,7 +152,7 @@ def shouting(
     annotations.write_text(HPO_FILES.annotations.read_text("utf-8") + SHOUTING_ROWS, "utf-8")
     url = databases.fresh()
     seed_database(url)
-    run_imports(url, HpoFiles(ontology=HPO_FILES.ontology, annotations=annotations))
+    run_imports(url, replace(HPO_FILES, annotations=annotations))
     with make_client(url) as client:
         yield client
 
@@ -198,7 +198,7 @@ def test_items_follow_a_new_release_of_the_annotations(fresh_db: str, tmp_path: 
         before = client.get(f"{CF}/symptoms")
         item = next(i for i in before.json()["items"] if i["codes"][0]["code"] == "HP:0012236")
         assert item["diseases"] == ["ORPHA:586", "OMIM:219700"]
-        run_imports(fresh_db, HpoFiles(ontology=HPO_FILES.ontology, annotations=annotations))
+        run_imports(fresh_db, replace(HPO_FILES, annotations=annotations))
         after = client.get(f"{CF}/symptoms")
         assert after.headers["etag"] != before.headers["etag"]
         item = next(i for i in after.json()["items"] if i["codes"][0]["code"] == "HP:0012236")

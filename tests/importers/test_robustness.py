@@ -8,6 +8,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,7 @@ from sqlalchemy.engine import make_url
 
 from app.core.config import PROJECT_ROOT
 from app.core.db import CHANGES_LOCK_KEY, session_factory_for
-from app.importers.files import HpoFiles, Icd10cmFiles
+from app.importers.files import Icd10cmFiles
 from app.importers.hpo_files import HpoFileError
 from app.importers.icd10cm_files import Icd10cmFileError
 from app.importers.service import import_hpo, import_icd10cm
@@ -56,7 +57,7 @@ def test_a_corrupt_annotation_row_is_named_by_file_and_line(imported: str, tmp_p
     lines = HPO_FILES.annotations.read_text("utf-8").splitlines(keepends=True)
     bad.write_text("".join([*lines[:30], "OMIM:1\tonly three\tcolumns\n", *lines[30:]]), "utf-8")
     with session_factory_for(imported) as factory, pytest.raises(HpoFileError) as error:
-        import_hpo(factory, HpoFiles(HPO_FILES.ontology, bad))
+        import_hpo(factory, replace(HPO_FILES, annotations=bad))
     assert str(error.value).startswith(f"{bad}:31:")
     assert _state(imported) == before
 
@@ -66,7 +67,7 @@ def test_a_corrupt_ontology_is_named(imported: str, tmp_path: Path) -> None:
     bad = tmp_path / "hp.obo"
     bad.write_text(HPO_FILES.ontology.read_text("utf-8") + "\n[Term]\nid: HP:broken {\n", "utf-8")
     with session_factory_for(imported) as factory, pytest.raises(HpoFileError) as error:
-        import_hpo(factory, HpoFiles(bad, HPO_FILES.annotations))
+        import_hpo(factory, replace(HPO_FILES, ontology=bad))
     assert str(bad) in str(error.value) and "line" in str(error.value)
     assert _state(imported) == before
 
