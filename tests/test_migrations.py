@@ -22,7 +22,8 @@ TABLES = {
     "condition_sources", "section_sources", "alembic_version", "term_parents",
     "term_ancestors", "phenotype_annotations", "code_entries", "source_imports", "content_version",
     "condition_search", "phenotype_coverage", "api_keys", "condition_revisions",
-    "condition_changes", "slug_redirects",
+    "condition_changes", "slug_redirects", "genes", "condition_genes", "condition_types",
+    "condition_terms",
 }  # fmt: skip
 
 

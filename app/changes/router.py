@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query, Request
 from app.changes import repository
 from app.changes.log import ChangeAction
 from app.changes.schemas import ChangeFeed, ChangeLinks, ChangeOut, FeedLinks
-from app.conditions.service import condition_path
+from app.conditions.paths import condition_path
 from app.core.deps import SessionDep
 from app.core.errors import problem_responses
 from app.core.pagination import page_url

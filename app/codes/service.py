@@ -8,8 +8,8 @@ from app.codes import repository
 from app.codes.schemas import CodedCondition, CodeLinks, CodeLookup, CodeRefOut, ConditionLinks
 from app.conditions.code_systems import CODE_SYSTEMS
 from app.conditions.kinds import CodeSystem
+from app.conditions.paths import API_PREFIX, condition_path
 from app.conditions.schemas import SourceOut
-from app.conditions.service import API_PREFIX, condition_path
 from app.core.errors import NotFoundError
 from app.models import CodeEntry, Condition, Term
 from app.terms import repository as term_repository

@@ -5,10 +5,10 @@ from datetime import UTC, datetime, time
 from functools import lru_cache
 from typing import Any
 
+from app.conditions.imported import ImportedContent
 from app.conditions.input_schemas import SourceIn
 from app.conditions.kinds import SectionKind
 from app.conditions.service import (
-    Annotations,
     condition_record,
     condition_summary,
     section_response,
@@ -65,11 +65,11 @@ def mmn_examples() -> dict[str, Any]:
         sections.append(section)
     condition.sections = sections
     return {
-        "record": condition_record(condition, Annotations()).model_dump(mode="json"),
+        "record": condition_record(condition, ImportedContent()).model_dump(mode="json"),
         "summary": condition_summary(condition).model_dump(mode="json"),
         "sections": {
             SectionKind(section.kind): section_response(
-                condition, SectionKind(section.kind), section, Annotations()
+                condition, SectionKind(section.kind), section, ImportedContent()
             ).model_dump(mode="json")
             for section in sections
         },

@@ -12,6 +12,7 @@ from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from app.conditions import jsonld, repository, service
+from app.conditions.imported import ImportedContent, load_imported
 from app.conditions.kinds import SectionKind
 from app.conditions.repository import ConditionFilters
 from app.conditions.schemas import ConditionRecord, SectionResponse
@@ -69,7 +70,7 @@ def record_rendered(
     condition = repository.get_condition_record(session, slug)
     if condition is None:  # deleted since the version check
         raise _not_found(slug)
-    annotations = service.load_annotations(session, condition)
+    annotations = load_imported(session, condition)
     return _render(service.condition_record(condition, annotations), fmt, include)
 
 
@@ -95,12 +96,13 @@ def section_model(session: Session, slug: str, kind: SectionKind) -> SectionResp
     if condition is None:
         raise _not_found(slug)
     section = repository.get_section(session, condition.id, kind.value)
-    annotations = (
-        service.load_annotations(session, condition)
-        if kind == SectionKind.SYMPTOMS
-        else service.Annotations()
+    # Only a kind the imports give the record items of needs them loaded.
+    content = (
+        load_imported(session, condition)
+        if kind.value in (condition.imported_kinds or [])
+        else ImportedContent()
     )
-    if section is None and not annotations.groups:
+    if section is None and kind.value not in (condition.imported_kinds or []):
         available = [k.value for k in service.section_kinds_of(condition)]
         raise SectionNotFound(
             f"{condition.name} has no {kind.value!r} section; it has: "
@@ -109,7 +111,7 @@ def section_model(session: Session, slug: str, kind: SectionKind) -> SectionResp
             section=kind.value,
             available=available,
         )
-    return service.section_response(condition, kind, section, annotations)
+    return service.section_response(condition, kind, section, content)
 
 
 def section_rendered(

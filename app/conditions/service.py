@@ -1,22 +1,20 @@
 """Builds response schemas from loaded ORM rows; list pages also ask the repository for rows."""
 
-from collections import defaultdict
-from dataclasses import dataclass, field
-
 from fastapi import Request
 from sqlalchemy.orm import Session
 
 from app.conditions import repository
 from app.conditions.code_systems import CODE_SYSTEMS
-from app.conditions.items import CodeRef, Frequency
+from app.conditions.imported import ImportedContent, composed_symptoms_summary, imported_items
+from app.conditions.items import FactItem
 from app.conditions.kinds import SECTION_INFO, SECTION_KINDS, SECTION_ORDER, SectionKind
 from app.conditions.names import display_name
-from app.conditions.repository import AnnotationRow, ConditionFilters
+from app.conditions.paths import condition_path, section_path
+from app.conditions.repository import ConditionFilters
 from app.conditions.schemas import (
     ITEM_OUT_TYPES,
     SECTION_MODELS,
     SECTION_RESPONSE_MODELS,
-    AnnotationGroup,
     CodeOut,
     CodeSource,
     ConditionLinks,
@@ -24,10 +22,6 @@ from app.conditions.schemas import (
     ConditionRef,
     ConditionSections,
     ConditionSummary,
-    DiseaseRef,
-    Phenotype,
-    PhenotypeFrequency,
-    PhenotypeOnset,
     SectionKindOut,
     SectionLinks,
     SectionOut,
@@ -35,21 +29,10 @@ from app.conditions.schemas import (
     SelfLink,
     SourceOut,
     SymptomItemOut,
-    TermLinks,
 )
 from app.core.pagination import Cursor, LinkParams, PageParams, offset_links, page_links
 from app.core.schemas import Page
-from app.models import Code, Condition, Section, SectionItem, Source
-
-API_PREFIX = "/v1"
-
-
-def condition_path(slug: str) -> str:
-    return f"{API_PREFIX}/conditions/{slug}"
-
-
-def section_path(slug: str, kind: str) -> str:
-    return f"{condition_path(slug)}/{kind}"
+from app.models import Code, Condition, Section, SectionItem
 
 
 def _code(code: Code) -> CodeOut:
@@ -95,138 +78,6 @@ def _item(kind: SectionKind, item: SectionItem) -> object:
     return item_type.model_validate({**fields, "display_name": display_name(item.name)})
 
 
-def _informative(frequency: PhenotypeFrequency | None) -> tuple[int, float, int]:
-    """Sorts the frequencies of one feature most informative first: the narrowest range of
-    percentages, then the most patients studied; a bare label, then none, last."""
-    if frequency is None:
-        return (2, 0.0, 0)
-    low, high = frequency.lower_percent, frequency.upper_percent
-    if low is None or high is None:
-        return (1, 0.0, 0)
-    return (0, high - low, -(frequency.m or 0))
-
-
-def _imported_symptom(listings: list[tuple[AnnotationGroup, Phenotype]]) -> SymptomItemOut:
-    """One present feature of the annotations, from every disease id that lists it."""
-    first = listings[0][1]
-    frequency = min((phenotype.frequency for _, phenotype in listings), key=_informative)
-    onset = next((phenotype.onset for _, phenotype in listings if phenotype.onset), None)
-    source = listings[0][0].source
-    return SymptomItemOut(
-        name=first.name,
-        display_name=display_name(first.name),
-        frequency=Frequency.model_validate(
-            frequency.model_dump(include={"label", "lower_percent", "upper_percent", "code"})
-        )
-        if frequency
-        else None,
-        onset=(onset.name or onset.code) if onset else None,
-        codes=[CodeRef(system="hpo", code=first.hpo_id, display=first.name)],
-        provenance="source",
-        diseases=list(dict.fromkeys(group.disease.curie for group, _ in listings)),
-        source=CodeSource(title=source.title, version=source.version),
-    )
-
-
-def imported_symptoms(groups: list[AnnotationGroup]) -> list[SymptomItemOut]:
-    """The present features of the annotation groups as symptom items: one per HPO term, in
-    the groups' order."""
-    by_term: dict[str, list[tuple[AnnotationGroup, Phenotype]]] = defaultdict(list)
-    for group in groups:
-        for phenotype in group.present:
-            by_term[phenotype.hpo_id].append((group, phenotype))
-    return [_imported_symptom(listings) for listings in by_term.values()]
-
-
-def _composed_summary(items: list[SymptomItemOut]) -> str:
-    """What the record carries about its imported features, and nothing more."""
-    diseases = list(dict.fromkeys(disease for item in items for disease in item.diseases))
-    titles = list(dict.fromkeys(item.source.title for item in items if item.source))
-    named = " and ".join(f'"{title}"' for title in titles)
-    sources = "The source {} lists" if len(titles) == 1 else "The sources {} list"
-    features = "feature" if len(items) == 1 else "features"
-    return f"{sources.format(named)} {len(items)} phenotypic {features} for {', '.join(diseases)}."
-
-
-def section_kinds_of(condition: Condition) -> list[SectionKind]:
-    """The kinds a record shows: its sections, and symptoms when it has imported phenotypes."""
-    kinds = {SectionKind(section.kind) for section in condition.sections}
-    if condition.annotation_count:
-        kinds.add(SectionKind.SYMPTOMS)
-    return sorted(kinds, key=lambda kind: SECTION_ORDER[kind.value])
-
-
-@dataclass(frozen=True)
-class Annotations:
-    """A record's imported phenotype annotations, grouped by the disease id that states them."""
-
-    groups: list[AnnotationGroup] = field(default_factory=list)
-    sources: list[SourceOut] = field(default_factory=list)
-
-
-def _phenotype(row: AnnotationRow) -> Phenotype:
-    annotation = row.annotation
-    return Phenotype(
-        hpo_id=row.hpo_id,
-        name=row.name,
-        frequency=PhenotypeFrequency(**annotation.frequency) if annotation.frequency else None,
-        onset=PhenotypeOnset(**annotation.onset) if annotation.onset else None,
-        evidence=annotation.evidence,
-        references=annotation.references,
-        sex=annotation.sex,
-        modifiers=annotation.modifiers,
-        links=TermLinks(term=f"{API_PREFIX}/symptoms/{row.hpo_id}"),
-    )
-
-
-def annotations_of(rows: list[AnnotationRow], sources: dict[int, Source]) -> Annotations:
-    by_disease: dict[str, list[AnnotationRow]] = defaultdict(list)
-    for row in rows:
-        by_disease[row.annotation.disease_code].append(row)
-    groups = []
-    # Orphanet's group first, then OMIM's, then DECIPHER's, as the record names its codes.
-    rank = {"ORPHA": 0, "OMIM": 1, "DECIPHER": 2}
-    ordered = sorted(by_disease.items(), key=lambda item: rank.get(item[0].partition(":")[0], 9))
-    for disease, members in ordered:
-        prefix, _, number = disease.partition(":")
-        system = prefix.lower()
-        info = CODE_SYSTEMS.get(system)  # type: ignore[call-overload]
-        lists: dict[str, list[Phenotype]] = defaultdict(list)
-        for row in members:
-            annotation = row.annotation
-            # A NOT row is an excluded feature whatever its aspect (some are past history, H).
-            bucket = "excluded" if annotation.excluded else {
-                "P": "present", "I": "inheritance", "C": "clinical_course"
-            }.get(annotation.aspect, "other")  # fmt: skip
-            lists[bucket].append(_phenotype(row))
-        groups.append(
-            AnnotationGroup(
-                disease=DiseaseRef(
-                    system=system,
-                    code=number,
-                    curie=disease,
-                    url=info.url(number) if info else None,
-                ),
-                source=SourceOut.model_validate(sources[members[0].annotation.source_id]),
-                present=lists["present"],
-                excluded=lists["excluded"],
-                inheritance=lists["inheritance"],
-                clinical_course=lists["clinical_course"],
-                other=lists["other"],
-            )
-        )
-    unique = {group.source.title: group.source for group in groups}
-    return Annotations(groups=groups, sources=list(unique.values()))
-
-
-def load_annotations(session: Session, condition: Condition) -> Annotations:
-    if not condition.annotation_count:
-        return Annotations()
-    rows = repository.get_annotations(session, condition.id)
-    sources = repository.sources_by_id(session, {row.annotation.source_id for row in rows})
-    return annotations_of(rows, sources)
-
-
 def _attributions(*source_lists: list[SourceOut]) -> list[str]:
     texts = [source.attribution for sources in source_lists for source in sources]
     return list(dict.fromkeys(text for text in texts if text))
@@ -240,11 +91,16 @@ def _merged(*source_lists: list[SourceOut]) -> list[SourceOut]:
     return list(unique.values())
 
 
+def _listed(item: FactItem, codes: set[str]) -> bool:
+    own = getattr(item, "codes", [])
+    return bool(own) and own[0].code in codes
+
+
 def _section_fields(
-    kind: SectionKind, section: Section | None, annotations: Annotations
+    kind: SectionKind, section: Section | None, content: ImportedContent
 ) -> dict[str, object]:
-    """A section's fields; a symptoms section with no editors' row is built from the imported
-    annotations alone."""
+    """A section's fields: editors' items, then the imported items of its kind; a section with
+    no editors' row is built from the imported content alone."""
     items = [_item(kind, item) for item in section.items] if section else []
     summary = section.summary if section else None
     fields: dict[str, object] = {
@@ -255,35 +111,41 @@ def _section_fields(
         "items": items,
     }
     own = [SourceOut.model_validate(source) for source in section.sources] if section else []
+    imported = imported_items(kind, content)
+    # A feature an editor's item already names (by its code) is not listed twice.
+    listed = {code.code for item in items for code in getattr(item, "codes", [])}
+    fields["items"] = items + [item for item in imported if not _listed(item, listed)]
     if kind == SectionKind.SYMPTOMS:
-        # A feature an editor's item already names (by its code) is not listed twice.
-        listed = {code.code for item in items for code in getattr(item, "codes", [])}
-        imported = imported_symptoms(annotations.groups)
-        fields["items"] = items + [i for i in imported if i.codes[0].code not in listed]
         if summary is None and imported:
-            fields["summary"] = _composed_summary(imported)
+            fields["summary"] = composed_symptoms_summary(
+                [item for item in imported if isinstance(item, SymptomItemOut)]
+            )
             fields["summary_provenance"] = "composed"
-        fields["annotations"] = annotations.groups
-        fields["sources"] = _merged(own, annotations.sources)
-    else:
-        fields["sources"] = own
+        fields["annotations"] = content.groups
+    # The imported sources this section shows content of (for symptoms: those of its groups).
+    cited = {source.title for item in imported if (source := getattr(item, "source", None))}
+    if kind == SectionKind.SYMPTOMS:
+        cited |= {group.source.title for group in content.groups}
+    fields["sources"] = _merged(
+        own, [source for source in content.sources if source.title in cited]
+    )
     return fields
 
 
 def section_in_record(
-    slug: str, kind: SectionKind, section: Section | None, annotations: Annotations
+    slug: str, kind: SectionKind, section: Section | None, content: ImportedContent
 ) -> SectionOut:
     return SECTION_MODELS[kind](
-        **_section_fields(kind, section, annotations),
+        **_section_fields(kind, section, content),
         links=SelfLink(self=section_path(slug, kind.value)),
     )
 
 
 def section_response(
-    condition: Condition, kind: SectionKind, section: Section | None, annotations: Annotations
+    condition: Condition, kind: SectionKind, section: Section | None, content: ImportedContent
 ) -> SectionResponse:
     slug = condition.slug
-    fields = _section_fields(kind, section, annotations)
+    fields = _section_fields(kind, section, content)
     return SECTION_RESPONSE_MODELS[kind](
         **fields,
         condition=ConditionRef(
@@ -300,12 +162,12 @@ def section_response(
     )
 
 
-def condition_record(condition: Condition, annotations: Annotations) -> ConditionRecord:
+def condition_record(condition: Condition, content: ImportedContent) -> ConditionRecord:
     slug = condition.slug
     rows = {SectionKind(section.kind): section for section in condition.sections}
     kinds = section_kinds_of(condition)
     sources = _merged(
-        [SourceOut.model_validate(source) for source in condition.sources], annotations.sources
+        [SourceOut.model_validate(source) for source in condition.sources], content.sources
     )
     return ConditionRecord(
         slug=slug,
@@ -316,10 +178,7 @@ def condition_record(condition: Condition, annotations: Annotations) -> Conditio
         status=condition.status,
         codes=[_code(code) for code in condition.codes],
         sections=ConditionSections(
-            **{
-                kind.value: section_in_record(slug, kind, rows.get(kind), annotations)
-                for kind in kinds
-            }
+            **{kind.value: section_in_record(slug, kind, rows.get(kind), content) for kind in kinds}
         ),
         sources=sources,
         last_reviewed=condition.last_reviewed,
@@ -334,6 +193,14 @@ def condition_record(condition: Condition, annotations: Annotations) -> Conditio
             sections={kind.value: section_path(slug, kind.value) for kind in kinds},
         ),
     )
+
+
+def section_kinds_of(condition: Condition) -> list[SectionKind]:
+    """The kinds a record shows: its editors' sections, and those the imports give it items
+    of (kept on the row by the imports, so lists need not load them)."""
+    kinds = {SectionKind(section.kind) for section in condition.sections}
+    kinds |= {SectionKind(kind) for kind in condition.imported_kinds or []}
+    return sorted(kinds, key=lambda kind: SECTION_ORDER[kind.value])
 
 
 def condition_summary(condition: Condition) -> ConditionSummary:

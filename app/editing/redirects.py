@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
 from app.conditions import repository
-from app.conditions.service import condition_path
+from app.conditions.paths import condition_path
 from app.core.errors import ConditionNotFound, app_error, problem_response
 
 

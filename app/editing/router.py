@@ -11,8 +11,8 @@ from app.conditions import repository as conditions
 from app.conditions.dependencies import SlugPath  # also registers {…:unknown_section}
 from app.conditions.input_schemas import SECTION_INPUT_MODELS
 from app.conditions.kinds import SECTION_INFO, SECTION_KINDS, SectionKind
+from app.conditions.paths import condition_path, section_path
 from app.conditions.schemas import SECTION_RESPONSE_MODELS, ConditionRecord
-from app.conditions.service import condition_path, section_path
 from app.core.conditional import NOT_MODIFIED, CachePolicy, representation
 from app.core.deps import SessionDep
 from app.core.errors import (

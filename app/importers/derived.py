@@ -3,12 +3,17 @@ what both sources hold (an HPO term matched to an ICD-10-CM title, a code's ICD-
 a summary composed from a record's facts), so they run after either import, in this order,
 each writing only what differs and marking the records it changes."""
 
+from collections import defaultdict
 from collections.abc import Callable
 
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from app.conditions.kinds import SECTION_ORDER, SectionKind
+from app.importers import repository
 from app.importers.changeset import ImportChanges
 from app.importers.name_links import link_icd10cm_names
+from app.models import Condition, PhenotypeAnnotation
 
 Step = Callable[[Session, ImportChanges], dict[str, int]]
 
@@ -17,8 +22,34 @@ def _icd10cm_name_links(session: Session, changes: ImportChanges) -> dict[str, i
     return {"icd10cm_name_links": link_icd10cm_names(session, changes)}
 
 
+# Which records have imported items of a kind: one query each.
+KIND_QUERIES = {
+    SectionKind.SYMPTOMS: select(PhenotypeAnnotation.condition_id).distinct(),
+}
+
+
+def _imported_kinds(session: Session, changes: ImportChanges) -> dict[str, int]:
+    """Keep on each record the kinds it has imported items of (lists show them unloaded).
+    Follows from what the other steps changed, so it marks nothing itself."""
+    wanted: dict[int, set[str]] = defaultdict(set)
+    for kind, query in KIND_QUERIES.items():
+        for condition_id in session.scalars(query):
+            wanted[condition_id].add(kind.value)
+    stored = session.execute(select(Condition.id, Condition.imported_kinds)).all()
+    differ = [
+        {"id": condition_id, "imported_kinds": ordered}
+        for condition_id, kinds in stored
+        if (ordered := sorted(wanted.get(condition_id, set()), key=SECTION_ORDER.__getitem__))
+        != (kinds or [])
+    ]
+    for batch in repository.batches(differ):
+        session.execute(update(Condition), batch)
+    return {"records_with_new_section_kinds": len(differ)}
+
+
 STEPS: list[Step] = [
     _icd10cm_name_links,
+    _imported_kinds,  # last: it reads what the steps before wrote
 ]
 
 

@@ -7,8 +7,8 @@ from collections.abc import Callable, Sequence
 from sqlalchemy.orm import Session
 
 from app.conditions import repository as conditions_repository
+from app.conditions.paths import condition_path
 from app.conditions.schemas import PhenotypeFrequency, SelfLink
-from app.conditions.service import condition_path
 from app.core.errors import InvalidParameter
 from app.core.schemas import PageLinks
 from app.matching import repository

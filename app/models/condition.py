@@ -35,6 +35,8 @@ class Condition(Base):
     origin: Mapped[str] = mapped_column(String(20), default="seed", server_default="seed")
     # Imported annotation rows the record has (kept by the HPO import): lists need no count.
     annotation_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Section kinds the imports give the record items of, so lists need not load them.
+    imported_kinds: Mapped[list[str]] = mapped_column(JSONType, server_default="[]")
     # Lay names (HPO layperson synonyms), kept by the imports on every record.
     consumer_names: Mapped[list[str]] = mapped_column(JSONType, server_default="[]")
     # The summary a record shows when editors wrote none, kept by the imports: a definition

@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 
 from app.codes import repository as codes_repository
 from app.conditions import repository as conditions_repository
+from app.conditions.paths import condition_path
 from app.conditions.schemas import SelfLink
-from app.conditions.service import condition_path
 from app.conditions.status import DEFAULT_STATUS
 from app.core.errors import InvalidParameter
 from app.core.pagination import page_links

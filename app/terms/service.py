@@ -6,8 +6,8 @@ from fastapi import Request
 from sqlalchemy.orm import Session
 
 from app.conditions.names import display_name
+from app.conditions.paths import API_PREFIX, condition_path
 from app.conditions.schemas import PhenotypeFrequency, SourceOut
-from app.conditions.service import API_PREFIX, condition_path
 from app.core.errors import InvalidParameter
 from app.core.pagination import PageParams, page_links
 from app.core.schemas import Page, PageLinks

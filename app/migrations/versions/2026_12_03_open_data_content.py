@@ -97,6 +97,12 @@ def upgrade() -> None:
         "conditions",
         sa.Column("consumer_names", JSONType, server_default="[]", nullable=False),
     )
+    op.add_column(
+        "conditions",
+        sa.Column("imported_kinds", JSONType, server_default="[]", nullable=False),
+    )
+    # Until the next import derives the rest, records show what they showed.
+    op.execute("UPDATE conditions SET imported_kinds = '[\"symptoms\"]' WHERE annotation_count > 0")
     op.add_column("conditions", sa.Column("derived_summary", sa.Text(), nullable=True))
     op.add_column(
         "conditions", sa.Column("derived_summary_kind", sa.String(length=20), nullable=True)
@@ -113,6 +119,7 @@ def downgrade() -> None:
     for column in ("derived_summary_sources", "derived_summary_kind", "derived_summary"):
         op.drop_column("conditions", column)
     op.drop_column("conditions", "consumer_names")
+    op.drop_column("conditions", "imported_kinds")
     op.drop_table("condition_terms")
     op.drop_table("condition_types")
     op.drop_table("condition_genes")

@@ -1,0 +1,169 @@
+"""What the imports keep on a record, loaded and turned into section items: the imported
+phenotype annotations (present features become symptom items). Each section kind that shows
+imported items has one builder in ITEM_BUILDERS; editors' items are rendered in service.py."""
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy.orm import Session
+
+from app.conditions import repository
+from app.conditions.code_systems import CODE_SYSTEMS
+from app.conditions.items import CodeRef, FactItem, Frequency
+from app.conditions.kinds import SectionKind
+from app.conditions.names import display_name
+from app.conditions.paths import symptom_path
+from app.conditions.repository import AnnotationRow
+from app.conditions.schemas import (
+    AnnotationGroup,
+    CodeSource,
+    DiseaseRef,
+    Phenotype,
+    PhenotypeFrequency,
+    PhenotypeOnset,
+    SourceOut,
+    SymptomItemOut,
+    TermLinks,
+)
+from app.models import Condition, Source
+
+
+def _informative(frequency: PhenotypeFrequency | None) -> tuple[int, float, int]:
+    """Sorts the frequencies of one feature most informative first: the narrowest range of
+    percentages, then the most patients studied; a bare label, then none, last."""
+    if frequency is None:
+        return (2, 0.0, 0)
+    low, high = frequency.lower_percent, frequency.upper_percent
+    if low is None or high is None:
+        return (1, 0.0, 0)
+    return (0, high - low, -(frequency.m or 0))
+
+
+def _imported_symptom(listings: list[tuple[AnnotationGroup, Phenotype]]) -> SymptomItemOut:
+    """One present feature of the annotations, from every disease id that lists it."""
+    first = listings[0][1]
+    frequency = min((phenotype.frequency for _, phenotype in listings), key=_informative)
+    onset = next((phenotype.onset for _, phenotype in listings if phenotype.onset), None)
+    source = listings[0][0].source
+    return SymptomItemOut(
+        name=first.name,
+        display_name=display_name(first.name),
+        frequency=Frequency.model_validate(
+            frequency.model_dump(include={"label", "lower_percent", "upper_percent", "code"})
+        )
+        if frequency
+        else None,
+        onset=(onset.name or onset.code) if onset else None,
+        codes=[CodeRef(system="hpo", code=first.hpo_id, display=first.name)],
+        provenance="source",
+        diseases=list(dict.fromkeys(group.disease.curie for group, _ in listings)),
+        source=CodeSource(title=source.title, version=source.version),
+    )
+
+
+def imported_symptoms(groups: list[AnnotationGroup]) -> list[SymptomItemOut]:
+    """The present features of the annotation groups as symptom items: one per HPO term, in
+    the groups' order."""
+    by_term: dict[str, list[tuple[AnnotationGroup, Phenotype]]] = defaultdict(list)
+    for group in groups:
+        for phenotype in group.present:
+            by_term[phenotype.hpo_id].append((group, phenotype))
+    return [_imported_symptom(listings) for listings in by_term.values()]
+
+
+def composed_symptoms_summary(items: list[SymptomItemOut]) -> str:
+    """What the record carries about its imported features, and nothing more."""
+    diseases = list(dict.fromkeys(disease for item in items for disease in item.diseases))
+    titles = list(dict.fromkeys(item.source.title for item in items if item.source))
+    named = " and ".join(f'"{title}"' for title in titles)
+    sources = "The source {} lists" if len(titles) == 1 else "The sources {} list"
+    features = "feature" if len(items) == 1 else "features"
+    return f"{sources.format(named)} {len(items)} phenotypic {features} for {', '.join(diseases)}."
+
+
+@dataclass(frozen=True)
+class ImportedContent:
+    """What the imports keep on one record, loaded for rendering: its phenotype annotations
+    grouped by the disease id that states them, and the sources they cite."""
+
+    groups: list[AnnotationGroup] = field(default_factory=list)
+    sources: list[SourceOut] = field(default_factory=list)
+
+
+def _phenotype(row: AnnotationRow) -> Phenotype:
+    annotation = row.annotation
+    return Phenotype(
+        hpo_id=row.hpo_id,
+        name=row.name,
+        frequency=PhenotypeFrequency(**annotation.frequency) if annotation.frequency else None,
+        onset=PhenotypeOnset(**annotation.onset) if annotation.onset else None,
+        evidence=annotation.evidence,
+        references=annotation.references,
+        sex=annotation.sex,
+        modifiers=annotation.modifiers,
+        links=TermLinks(term=symptom_path(row.hpo_id)),
+    )
+
+
+def annotations_of(rows: list[AnnotationRow], sources: dict[int, Source]) -> ImportedContent:
+    by_disease: dict[str, list[AnnotationRow]] = defaultdict(list)
+    for row in rows:
+        by_disease[row.annotation.disease_code].append(row)
+    groups = []
+    # Orphanet's group first, then OMIM's, then DECIPHER's, as the record names its codes.
+    rank = {"ORPHA": 0, "OMIM": 1, "DECIPHER": 2}
+    ordered = sorted(by_disease.items(), key=lambda item: rank.get(item[0].partition(":")[0], 9))
+    for disease, members in ordered:
+        prefix, _, number = disease.partition(":")
+        system = prefix.lower()
+        info = CODE_SYSTEMS.get(system)  # type: ignore[call-overload]
+        lists: dict[str, list[Phenotype]] = defaultdict(list)
+        for row in members:
+            annotation = row.annotation
+            # A NOT row is an excluded feature whatever its aspect (some are past history, H).
+            bucket = "excluded" if annotation.excluded else {
+                "P": "present", "I": "inheritance", "C": "clinical_course"
+            }.get(annotation.aspect, "other")  # fmt: skip
+            lists[bucket].append(_phenotype(row))
+        groups.append(
+            AnnotationGroup(
+                disease=DiseaseRef(
+                    system=system,
+                    code=number,
+                    curie=disease,
+                    url=info.url(number) if info else None,
+                ),
+                source=SourceOut.model_validate(sources[members[0].annotation.source_id]),
+                present=lists["present"],
+                excluded=lists["excluded"],
+                inheritance=lists["inheritance"],
+                clinical_course=lists["clinical_course"],
+                other=lists["other"],
+            )
+        )
+    unique = {group.source.title: group.source for group in groups}
+    return ImportedContent(groups=groups, sources=list(unique.values()))
+
+
+def load_imported(session: Session, condition: Condition) -> ImportedContent:
+    if not condition.annotation_count:
+        return ImportedContent()
+    rows = repository.get_annotations(session, condition.id)
+    sources = repository.sources_by_id(session, {row.annotation.source_id for row in rows})
+    return annotations_of(rows, sources)
+
+
+def _symptom_items(content: ImportedContent) -> list[FactItem]:
+    return list(imported_symptoms(content.groups))
+
+
+# The imported items of each kind, after editors' items of that kind.
+ITEM_BUILDERS: dict[SectionKind, Callable[[ImportedContent], list[FactItem]]] = {
+    SectionKind.SYMPTOMS: _symptom_items,
+}
+
+
+def imported_items(kind: SectionKind, content: ImportedContent) -> list[FactItem]:
+    builder = ITEM_BUILDERS.get(kind)
+    return builder(content) if builder else []
