@@ -51,7 +51,8 @@ def test_first_import_counts(fresh_db: str) -> None:
     # Miller Fisher (G61.0), CF (E84), hemophilia A and B (D66, D67), Dubin-Johnson (E80.6),
     # porphyria cutanea tarda (E80.1), hereditary coproporphyria (E80.29). MMN already has
     # G61.82 from its editors, so it gets no computed copy.
-    assert icd.counts["icd10cm_name_links"] == 7
+    # E84.9 "Cystic fibrosis, unspecified" meets Cystic fibrosis under the match key.
+    assert icd.counts["icd10cm_name_links"] == 8
     assert _scalar(fresh_db, select(func.count()).select_from(Condition)) == 19
     assert _scalar(fresh_db, select(func.count()).select_from(PhenotypeAnnotation)) == 419
     assert _scalar(fresh_db, select(func.count()).where(PhenotypeAnnotation.excluded)) == 6
@@ -274,8 +275,9 @@ def test_changed_name_links_raise_the_revision(fresh_db: str, tmp_path: Path) ->
         tabular=folder / ICD_FILES.tabular.name, code_list=folder / ICD_FILES.code_list.name
     )
     _, icd = run_imports(fresh_db, icd=changed)
-    # Unseeded, MMN's G61.82 is a computed link too: 8 links, and 7 once D66 loses its term.
-    assert icd.counts["icd10cm_name_links"] == 7
+    # Unseeded, MMN's G61.82 is a computed link too, and E84.9 "Cystic fibrosis, unspecified"
+    # meets Cystic fibrosis under the match key: 9 links, and 8 once D66 loses its term.
+    assert icd.counts["icd10cm_name_links"] == 8
     assert _scalar(fresh_db, revision) == before + 1  # type: ignore[operator]
 
 
