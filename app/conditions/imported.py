@@ -13,7 +13,7 @@ from app.conditions.code_systems import CODE_SYSTEMS
 from app.conditions.items import CodeRef, FactItem, Frequency
 from app.conditions.kinds import SectionKind
 from app.conditions.names import display_name
-from app.conditions.paths import symptom_path
+from app.conditions.paths import condition_path, symptom_path
 from app.conditions.repository import AnnotationRow
 from app.conditions.schemas import (
     AnnotationGroup,
@@ -22,9 +22,12 @@ from app.conditions.schemas import (
     Phenotype,
     PhenotypeFrequency,
     PhenotypeOnset,
+    SelfLink,
     SourceOut,
     SymptomItemOut,
     TermLinks,
+    TypeConditionRef,
+    TypeItemOut,
 )
 from app.models import Condition, Source
 
@@ -89,6 +92,9 @@ class ImportedContent:
 
     groups: list[AnnotationGroup] = field(default_factory=list)
     sources: list[SourceOut] = field(default_factory=list)
+    # The HPO term the record is built from or enriched by (app/importers/hpo_conditions.py).
+    term_code: str | None = None
+    types: list[TypeItemOut] = field(default_factory=list)
 
 
 def _phenotype(row: AnnotationRow) -> Phenotype:
@@ -146,21 +152,55 @@ def annotations_of(rows: list[AnnotationRow], sources: dict[int, Source]) -> Imp
     return ImportedContent(groups=groups, sources=list(unique.values()))
 
 
+def _type_item(row: repository.TypeRow) -> TypeItemOut:
+    return TypeItemOut(
+        name=row.name,
+        display_name=display_name(row.name),
+        codes=[CodeRef(system=row.system, code=row.code, display=row.name)],
+        provenance="source" if row.system == "hpo" else "computed",
+        source=CodeSource(title=row.source.title, version=row.source.version),
+        condition=TypeConditionRef(
+            slug=row.slug, name=row.record_name, links=SelfLink(self=condition_path(row.slug))
+        )
+        if row.slug is not None and row.record_name is not None
+        else None,
+    )
+
+
 def load_imported(session: Session, condition: Condition) -> ImportedContent:
-    if not condition.annotation_count:
-        return ImportedContent()
-    rows = repository.get_annotations(session, condition.id)
-    sources = repository.sources_by_id(session, {row.annotation.source_id for row in rows})
-    return annotations_of(rows, sources)
+    content = ImportedContent()
+    if condition.annotation_count:
+        rows = repository.get_annotations(session, condition.id)
+        sources = repository.sources_by_id(session, {row.annotation.source_id for row in rows})
+        content = annotations_of(rows, sources)
+    term_code = repository.term_code_of(session, condition.id)
+    types: list[TypeItemOut] = []
+    sources_out = list(content.sources)
+    if SectionKind.TYPES.value in (condition.imported_kinds or []):
+        rows_of_types = repository.get_types(session, condition.id)
+        types = [_type_item(row) for row in rows_of_types]
+        known = {(source.title, source.version) for source in sources_out}
+        for row in rows_of_types:
+            if (row.source.title, row.source.version) not in known:
+                known.add((row.source.title, row.source.version))
+                sources_out.append(SourceOut.model_validate(row.source))
+    return ImportedContent(
+        groups=content.groups, sources=sources_out, term_code=term_code, types=types
+    )
 
 
 def _symptom_items(content: ImportedContent) -> list[FactItem]:
     return list(imported_symptoms(content.groups))
 
 
+def _type_items(content: ImportedContent) -> list[FactItem]:
+    return list(content.types)
+
+
 # The imported items of each kind, after editors' items of that kind.
 ITEM_BUILDERS: dict[SectionKind, Callable[[ImportedContent], list[FactItem]]] = {
     SectionKind.SYMPTOMS: _symptom_items,
+    SectionKind.TYPES: _type_items,
 }
 
 

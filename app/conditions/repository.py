@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, bindparam, exists, func, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from app.conditions.status import shown
 from app.core.db import Check
@@ -14,6 +14,8 @@ from app.core.pagination import Cursor
 from app.models import (
     Code,
     Condition,
+    ConditionTerm,
+    ConditionType,
     ContentVersion,
     PhenotypeAnnotation,
     Section,
@@ -225,6 +227,48 @@ def get_annotations(session: Session, condition_id: int) -> list[AnnotationRow]:
         .order_by(PhenotypeAnnotation.position)
     )
     return [AnnotationRow(row[0], row[1] or "", row[2]) for row in session.execute(query)]
+
+
+def term_code_of(session: Session, condition_id: int) -> str | None:
+    """The HPO id of the term a record is built from or enriched by."""
+    return session.scalar(
+        select(Term.code)
+        .join(ConditionTerm, ConditionTerm.term_id == Term.id)
+        .where(ConditionTerm.condition_id == condition_id)
+    )
+
+
+@dataclass(frozen=True)
+class TypeRow:
+    name: str
+    system: str
+    code: str
+    slug: str | None  # the subtype's record, when there is one (published)
+    record_name: str | None
+    source: Source
+
+
+def get_types(session: Session, condition_id: int) -> list[TypeRow]:
+    """A record's derived subtypes, in position order, with their records and sources."""
+    subtype = aliased(Condition)
+    query = (
+        select(
+            ConditionType.name,
+            ConditionType.system,
+            ConditionType.code,
+            subtype.slug,
+            subtype.name,
+            Source,
+        )
+        .join(Source, Source.id == ConditionType.source_id)
+        .outerjoin(
+            subtype,
+            and_(subtype.id == ConditionType.type_condition_id, subtype.status == "published"),
+        )
+        .where(ConditionType.condition_id == condition_id)
+        .order_by(ConditionType.position)
+    )
+    return [TypeRow(*row) for row in session.execute(query)]
 
 
 def sources_by_id(session: Session, ids: set[int]) -> dict[int, Source]:

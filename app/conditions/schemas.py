@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import ConfigDict, Field, create_model
 
-from app.conditions.items import ITEM_TYPES, FactItem, SymptomItem
+from app.conditions.items import ITEM_TYPES, CodeRef, FactItem, SymptomItem
 from app.conditions.kinds import SECTION_KINDS, SectionKind
 from app.core.openapi import schema_examples
 from app.core.schemas import Schema, text_rules
@@ -28,7 +28,10 @@ class CodeOut(Schema):
     display: str | None
     relation: str = Field(
         description="exact, narrower, broader or related as the source states it; name-match "
-        "when linked only because the names are equal after normalisation."
+        "when linked only because the names are equal after normalisation. SNOMED CT "
+        "(`snomedct`) and UMLS (`umls`) codes of a common condition are the cross-references "
+        "of its HPO term: the HPO gives them without saying how close they are, so they are "
+        "`related`, provenance `source`, source the HPO, and carry no display of their own."
     )
     provenance: str = Field(
         description="curated (written by an editor), source (stated by an imported source) or "
@@ -177,6 +180,50 @@ ITEM_OUT_TYPES: dict[str, type[FactItem]] = {
 }
 
 
+class TypeConditionRef(Schema):
+    """The record of a subtype."""
+
+    slug: str = Field(examples=["allergic-asthma"])
+    name: str = Field(examples=["Allergic asthma"])
+    links: SelfLink
+
+
+class TypeItemOut(FactItem):
+    """A form or subtype of the condition: written by editors, or derived by the imports from
+    the HPO (a child term of the record's term that is a record itself; provenance `source`)
+    or from ICD-10-CM (a child code of the record's broadest ICD-10-CM code that the record
+    does not carry itself; provenance `computed`), with the subtype's own record when there
+    is one."""
+
+    display_name: str = display_name_field()
+    codes: list[CodeRef] = Field(
+        default_factory=list,
+        description="The subtype's code: its HPO id or its ICD-10-CM code.",
+        examples=[[{"system": "icd10cm", "code": "J45.2", "display": "Mild intermittent asthma"}]],
+    )
+    provenance: Literal["curated", "source", "computed"] = Field(
+        description="curated (an editor's item), source (an HPO child term of the record's "
+        "term) or computed (an ICD-10-CM child of the record's code).",
+        examples=["computed"],
+    )
+    source: CodeSource | None = Field(
+        default=None, description="The imported source the subtype comes from."
+    )
+    condition: TypeConditionRef | None = Field(
+        default=None, description="The subtype's own record, when there is one."
+    )
+
+
+# Kinds whose response items have a type of their own (input stays the kind's item type).
+KIND_ITEM_OUT_TYPES: dict[SectionKind, type[FactItem]] = {SectionKind.TYPES: TypeItemOut}
+
+
+def item_out_type(kind: SectionKind) -> type[FactItem]:
+    """The type of a kind's items in responses."""
+    info = next(info for info in SECTION_KINDS if info.kind == kind)
+    return KIND_ITEM_OUT_TYPES.get(kind) or ITEM_OUT_TYPES[info.item_type]
+
+
 class ConditionRef(Schema):
     slug: str
     name: str
@@ -245,11 +292,10 @@ def _typed(base: type[SectionOut], kind: SectionKind, item_type: type[FactItem])
 
 
 SECTION_MODELS: dict[SectionKind, type[SectionOut]] = {
-    info.kind: _typed(SectionOut, info.kind, ITEM_OUT_TYPES[info.item_type])
-    for info in SECTION_KINDS
+    info.kind: _typed(SectionOut, info.kind, item_out_type(info.kind)) for info in SECTION_KINDS
 }
 SECTION_RESPONSE_MODELS: dict[SectionKind, type[SectionResponse]] = {
-    info.kind: _typed(SectionResponse, info.kind, ITEM_OUT_TYPES[info.item_type])
+    info.kind: _typed(SectionResponse, info.kind, item_out_type(info.kind))
     for info in SECTION_KINDS
 }
 
@@ -270,6 +316,20 @@ ConditionSections: type[Schema] = create_model(
 class ConditionLinks(Schema):
     self: str
     sections: dict[str, str] = Field(description="URL of each section the record has, by kind.")
+    term: str | None = Field(
+        default=None,
+        exclude_if=lambda value: value is None,
+        description="The HPO term the record is built from or enriched by (a common condition "
+        "that the HPO also lists as a phenotypic feature); absent otherwise.",
+        examples=["/v1/symptoms/HP:0002099"],
+    )
+    feature_of: str | None = Field(
+        default=None,
+        exclude_if=lambda value: value is None,
+        description="The rare conditions whose HPO annotations list the record's term as a "
+        "feature; absent when the record has no term.",
+        examples=["/v1/symptoms/HP:0002099/conditions"],
+    )
 
 
 class ConditionRecord(Schema):
@@ -279,6 +339,12 @@ class ConditionRecord(Schema):
     name: str
     display_name: str = display_name_field()
     synonyms: list[str]
+    consumer_names: list[str] = Field(
+        default_factory=list,
+        description="Lay names of the condition (the HPO's layperson synonyms of its term, of "
+        "exact or related scope), kept by the imports.",
+        examples=[["Heart attack"]],
+    )
     summary: str | None = Field(description="Short prose; null for records built from data alone.")
     status: str
     codes: list[CodeOut]

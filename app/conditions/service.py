@@ -9,10 +9,9 @@ from app.conditions.imported import ImportedContent, composed_symptoms_summary, 
 from app.conditions.items import FactItem
 from app.conditions.kinds import SECTION_INFO, SECTION_KINDS, SECTION_ORDER, SectionKind
 from app.conditions.names import display_name
-from app.conditions.paths import condition_path, section_path
+from app.conditions.paths import condition_path, section_path, symptom_path
 from app.conditions.repository import ConditionFilters
 from app.conditions.schemas import (
-    ITEM_OUT_TYPES,
     SECTION_MODELS,
     SECTION_RESPONSE_MODELS,
     CodeOut,
@@ -29,6 +28,8 @@ from app.conditions.schemas import (
     SelfLink,
     SourceOut,
     SymptomItemOut,
+    TypeItemOut,
+    item_out_type,
 )
 from app.core.pagination import Cursor, LinkParams, PageParams, offset_links, page_links
 from app.core.schemas import Page
@@ -66,14 +67,14 @@ def _term_codes(item: SectionItem) -> list[dict[str, object]]:
 
 def _item(kind: SectionKind, item: SectionItem) -> object:
     """An editor's item: its written fields, plus the code of the term it is linked to."""
-    item_type = ITEM_OUT_TYPES[SECTION_INFO[kind].item_type]
+    item_type = item_out_type(kind)
     fields = {"name": item.name, "description": item.description, **item.attributes}
     if "codes" in item_type.model_fields:
         written = list(fields.get("codes") or [])
         known = {(code["system"], code["code"]) for code in written}
         linked = [c for c in _term_codes(item) if (c["system"], c["code"]) not in known]
         fields["codes"] = written + linked
-    if item_type is SymptomItemOut:
+    if item_type is SymptomItemOut or item_type is TypeItemOut:
         fields["provenance"] = "curated"
     return item_type.model_validate({**fields, "display_name": display_name(item.name)})
 
@@ -174,6 +175,7 @@ def condition_record(condition: Condition, content: ImportedContent) -> Conditio
         name=condition.name,
         display_name=display_name(condition.name),
         synonyms=condition.synonyms,
+        consumer_names=condition.consumer_names or [],
         summary=condition.summary,
         status=condition.status,
         codes=[_code(code) for code in condition.codes],
@@ -191,6 +193,10 @@ def condition_record(condition: Condition, content: ImportedContent) -> Conditio
         links=ConditionLinks(
             self=condition_path(slug),
             sections={kind.value: section_path(slug, kind.value) for kind in kinds},
+            term=symptom_path(content.term_code) if content.term_code else None,
+            feature_of=f"{symptom_path(content.term_code)}/conditions"
+            if content.term_code
+            else None,
         ),
     )
 

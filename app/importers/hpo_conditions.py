@@ -40,13 +40,17 @@ TERM_ORIGIN = ConditionOrigin.HPO_TERM.value
 ENRICHED_ORIGINS = (ConditionOrigin.SEED.value, ConditionOrigin.HPO.value)
 
 
-def lay_names(synonyms: list[dict[str, str]]) -> list[str]:
-    """A term's layperson synonyms of EXACT or RELATED scope ("Heart attack")."""
+def lay_names(term: repository.TermRow) -> list[str]:
+    """A term's layperson synonyms of EXACT or RELATED scope ("Heart attack"), but those
+    that are its name again (HP:0002099 Asthma lists "Asthma")."""
+    own = normalised_name(term.name)
     return list(
         dict.fromkeys(
             synonym["name"]
-            for synonym in synonyms
-            if synonym.get("type") == "layperson" and synonym.get("scope") in ("exact", "related")
+            for synonym in term.synonyms
+            if synonym.get("type") == "layperson"
+            and synonym.get("scope") in ("exact", "related")
+            and normalised_name(synonym["name"]) != own
         )
     )
 
@@ -61,7 +65,7 @@ def record_synonyms(term: repository.TermRow) -> list[str]:
     ]
     own = normalised_name(term.name)
     unique: dict[str, str] = {}
-    for name in [*names, *lay_names(term.synonyms)]:
+    for name in [*names, *lay_names(term)]:
         if normalised_name(name) != own:
             unique.setdefault(normalised_name(name), name)
     return list(unique.values())
@@ -147,7 +151,7 @@ def _place_records(
             "slug": slug,
             "name": term.name,
             "synonyms": record_synonyms(term),
-            "consumer_names": lay_names(term.synonyms),
+            "consumer_names": lay_names(term),
             "summary": None,
             "status": "published",
             "disclaimer": DISCLAIMER,
@@ -200,7 +204,7 @@ def _sync_names(
     for cid, (synonyms, consumer_names) in repository.term_record_fields(session).items():
         term = terms.get(links[cid]) if cid in links else None
         values: dict[str, Any] = {}
-        wanted_lay = lay_names(term.synonyms) if term else []
+        wanted_lay = lay_names(term) if term else []
         if consumer_names != wanted_lay:
             values["consumer_names"] = wanted_lay
         if cid in own and term is not None and synonyms != (wanted := record_synonyms(term)):

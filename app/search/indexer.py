@@ -44,13 +44,19 @@ def _only(column: InstrumentedAttribute[int], ids: Sequence[int] | None) -> list
 def _documents(session: Session, ids: Sequence[int] | None) -> dict[int, dict[str, str]]:
     docs: dict[int, dict[str, str]] = {}
     for condition in session.execute(
-        select(Condition.id, Condition.name, Condition.synonyms, Condition.summary).where(
-            *_only(Condition.id, ids)
-        )
+        select(
+            Condition.id,
+            Condition.name,
+            Condition.synonyms,
+            Condition.consumer_names,
+            Condition.summary,
+        ).where(*_only(Condition.id, ids))
     ):
+        # Lay names ("Heart attack") are searched as synonyms are.
+        names = [*(condition.synonyms or []), *(condition.consumer_names or [])]
         docs[condition.id] = {
             "name": condition.name,
-            "synonyms": " ; ".join(condition.synonyms or []),
+            "synonyms": " ; ".join(dict.fromkeys(names)),
             "codes": "",
             "summary": condition.summary or "",
             "sections": "",
