@@ -60,6 +60,10 @@ def _where(filters: ConditionFilters) -> list[ColumnElement[bool]]:
         )
         if filters.has_section == "symptoms":  # imported phenotypes make a symptoms section too
             has_section = or_(has_section, Condition.annotation_count > 0)
+        if filters.has_section == "types":  # and derived subtypes a types section
+            has_section = or_(
+                has_section, exists().where(ConditionType.condition_id == Condition.id)
+            )
         clauses.append(has_section)
     return clauses
 

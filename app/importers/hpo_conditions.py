@@ -335,16 +335,17 @@ def keep_types(session: Session, changes: ImportChanges) -> dict[str, int]:
         hpo = [terms[c] for c in children.get(term_id, []) if c in record_of_term and c in terms]
         for child in sorted(hpo, key=lambda t: (t.name.lower(), t.code)):
             rows.append((child.name, "hpo", child.code, record_of_term[child.id], child.source_id))
+        listed = {row[3] for row in rows}  # records already listed as HPO subtypes
         carried = set(carriers.get(cid, []))
         broadest = sorted(
             code for code in carried if code in tree and not carried & set(tree[code][2])
         )
         for code in broadest:
             for child_code in sorted(icd_children.get(code, [])):
-                if child_code in carried:
+                holder = carrier_of.get(child_code)
+                if child_code in carried or (holder is not None and holder in listed):
                     continue
                 display, _, _, source_id = tree[child_code]
-                holder = carrier_of.get(child_code)
                 rows.append(
                     (display, "icd10cm", child_code, holder if holder != cid else None, source_id)
                 )

@@ -228,6 +228,6 @@ def test_lookup_errors(corpus: TestClient) -> None:
 
 def test_has_section_counts_imported_symptoms(corpus: TestClient) -> None:
     body = corpus.get("/v1/conditions", params={"has_section": "symptoms", "limit": 100}).json()
-    assert body["total"] == 19
+    assert body["total"] == 20
     drugs = corpus.get("/v1/conditions", params={"has_section": "drugs"}).json()
     assert drugs["total"] == 1
