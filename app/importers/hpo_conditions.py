@@ -310,6 +310,15 @@ def build_common_conditions(session: Session, changes: ImportChanges) -> dict[st
 # --- types: the subtypes of a term-linked record -------------------------------------------
 
 
+def _ancestors(tree: dict[str, tuple[str, str | None, int]], code: str) -> set[str]:
+    found: set[str] = set()
+    parent = tree[code][1]
+    while parent is not None and parent not in found:
+        found.add(parent)
+        parent = tree[parent][1] if parent in tree else None
+    return found
+
+
 def keep_types(session: Session, changes: ImportChanges) -> dict[str, int]:
     """The `types` of each record linked to a term: the term's HPO children that are linked
     records themselves (stated by the HPO), then the ICD-10-CM children of the record's
@@ -326,7 +335,7 @@ def keep_types(session: Session, changes: ImportChanges) -> dict[str, int]:
             carrier_of.setdefault(code, cid)
     tree = repository.entry_tree(session, "icd10cm") if carriers else {}
     icd_children: dict[str, list[str]] = {}
-    for code, (_, parent, _, _) in tree.items():
+    for code, (_, parent, _) in tree.items():
         if parent is not None:
             icd_children.setdefault(parent, []).append(code)
     wanted: dict[int, set[tuple[Any, ...]]] = {}
@@ -338,14 +347,14 @@ def keep_types(session: Session, changes: ImportChanges) -> dict[str, int]:
         listed = {row[3] for row in rows}  # records already listed as HPO subtypes
         carried = set(carriers.get(cid, []))
         broadest = sorted(
-            code for code in carried if code in tree and not carried & set(tree[code][2])
+            code for code in carried if code in tree and not carried & _ancestors(tree, code)
         )
         for code in broadest:
             for child_code in sorted(icd_children.get(code, [])):
                 holder = carrier_of.get(child_code)
                 if child_code in carried or (holder is not None and holder in listed):
                     continue
-                display, _, _, source_id = tree[child_code]
+                display, _, source_id = tree[child_code]
                 rows.append(
                     (display, "icd10cm", child_code, holder if holder != cid else None, source_id)
                 )

@@ -9,6 +9,7 @@ numeral after "type" as a digit. app/importers/hpo_conditions.py uses it too."""
 
 import re
 from collections import defaultdict
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import delete
@@ -38,6 +39,7 @@ _TYPE_NUMERAL = re.compile(
 )
 
 
+@lru_cache(maxsize=1 << 18)  # both derived steps key the same 150,000 ICD-10-CM titles
 def match_key(text: str) -> str:
     """The key under which a name meets an ICD-10-CM title: qualifiers in parentheses or
     brackets, a trailing " NOS", a trailing ", unspecified..." and a leading "Unspecified "

@@ -532,9 +532,9 @@ def hpo_terms_under(session: Session, ancestor_code: str) -> list[TermRow]:
 def entry_titles(session: Session, system: str, levels: Sequence[str]) -> list[tuple[Any, ...]]:
     """(code, display, inclusion terms, chapter) of the entries of a system at these levels."""
     query = select(
-        CodeEntry.code, CodeEntry.display, CodeEntry.inclusion_terms, CodeEntry.path
+        CodeEntry.code, CodeEntry.display, CodeEntry.inclusion_terms, CodeEntry.path[0].as_string()
     ).where(CodeEntry.system == system, CodeEntry.level.in_(levels))
-    return [(row[0], row[1], row[2] or [], (row[3] or [None])[0]) for row in session.execute(query)]
+    return [(row[0], row[1], row[2] or [], row[3]) for row in session.execute(query)]
 
 
 def conditions_by_origin(session: Session) -> list[tuple[int, str, str, str]]:
@@ -579,13 +579,12 @@ def code_carriers(session: Session, system: str) -> dict[int, list[str]]:
     return found
 
 
-def entry_tree(session: Session, system: str) -> dict[str, tuple[str, str | None, list[str], int]]:
-    """{code: (display, parent code, path, source id)} of a system's entries."""
+def entry_tree(session: Session, system: str) -> dict[str, tuple[str, str | None, int]]:
+    """{code: (display, parent code, source id)} of a system's entries."""
     query = select(
-        CodeEntry.code, CodeEntry.display, CodeEntry.parent_code, CodeEntry.path,
-        CodeEntry.source_id,
-    ).where(CodeEntry.system == system)  # fmt: skip
-    return {row[0]: (row[1], row[2], row[3] or [], row[4]) for row in session.execute(query)}
+        CodeEntry.code, CodeEntry.display, CodeEntry.parent_code, CodeEntry.source_id
+    ).where(CodeEntry.system == system)
+    return {row[0]: (row[1], row[2], row[3]) for row in session.execute(query)}
 
 
 def condition_type_rows(session: Session) -> dict[int, set[tuple[Any, ...]]]:
