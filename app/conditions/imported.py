@@ -173,19 +173,24 @@ def load_imported(session: Session, condition: Condition) -> ImportedContent:
         rows = repository.get_annotations(session, condition.id)
         sources = repository.sources_by_id(session, {row.annotation.source_id for row in rows})
         content = annotations_of(rows, sources)
-    term_code = repository.term_code_of(session, condition.id)
+    shown = list(content.sources)
+    term = repository.term_of(session, condition.id)
+    if term is not None and term[1] is not None:
+        # A term-linked record shows the HPO's content (lay names, cross-references).
+        shown.append(SourceOut.model_validate(term[1]))
     types: list[TypeItemOut] = []
-    sources_out = list(content.sources)
     if SectionKind.TYPES.value in (condition.imported_kinds or []):
-        rows_of_types = repository.get_types(session, condition.id)
-        types = [_type_item(row) for row in rows_of_types]
-        known = {(source.title, source.version) for source in sources_out}
-        for row in rows_of_types:
-            if (row.source.title, row.source.version) not in known:
-                known.add((row.source.title, row.source.version))
-                sources_out.append(SourceOut.model_validate(row.source))
+        type_rows = repository.get_types(session, condition.id)
+        types = [_type_item(row) for row in type_rows]
+        shown += [SourceOut.model_validate(row.source) for row in type_rows]
+    unique: dict[tuple[str, str | None], SourceOut] = {}
+    for source in shown:
+        unique.setdefault((source.title, source.version), source)
     return ImportedContent(
-        groups=content.groups, sources=sources_out, term_code=term_code, types=types
+        groups=content.groups,
+        sources=list(unique.values()),
+        term_code=term[0] if term else None,
+        types=types,
     )
 
 

@@ -233,13 +233,15 @@ def get_annotations(session: Session, condition_id: int) -> list[AnnotationRow]:
     return [AnnotationRow(row[0], row[1] or "", row[2]) for row in session.execute(query)]
 
 
-def term_code_of(session: Session, condition_id: int) -> str | None:
-    """The HPO id of the term a record is built from or enriched by."""
-    return session.scalar(
-        select(Term.code)
+def term_of(session: Session, condition_id: int) -> tuple[str, Source | None] | None:
+    """The HPO id and source of the term a record is built from or enriched by."""
+    row = session.execute(
+        select(Term.code, Source)
         .join(ConditionTerm, ConditionTerm.term_id == Term.id)
+        .outerjoin(Source, Source.id == Term.source_id)
         .where(ConditionTerm.condition_id == condition_id)
-    )
+    ).first()
+    return (row[0] or "", row[1]) if row else None
 
 
 @dataclass(frozen=True)

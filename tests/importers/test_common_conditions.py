@@ -41,6 +41,9 @@ def test_a_qualifying_term_becomes_a_record(corpus: TestClient) -> None:
     assert not any(c["system"] == "hpo" for c in record["codes"])
     assert record["links"]["term"] == "/v1/symptoms/HP:0002099"
     assert record["links"]["feature_of"] == "/v1/symptoms/HP:0002099/conditions"
+    # It shows the HPO's content, so it names the HPO and shows its acknowledgement.
+    assert "Human Phenotype Ontology" in [source["title"] for source in record["sources"]]
+    assert any("Human Phenotype Ontology" in text for text in record["attributions"])
 
 
 def test_lay_names_and_synonyms(corpus: TestClient) -> None:
