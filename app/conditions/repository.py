@@ -14,7 +14,9 @@ from app.core.pagination import Cursor
 from app.models import (
     Code,
     Condition,
+    ConditionGene,
     ContentVersion,
+    Gene,
     PhenotypeAnnotation,
     Section,
     SectionItem,
@@ -242,3 +244,22 @@ def redirect_target(session: Session, slug: str) -> str | None:
         .join(SlugRedirect, SlugRedirect.condition_id == Condition.id)
         .where(SlugRedirect.slug == slug)
     )
+
+
+@dataclass(frozen=True)
+class GeneRow:
+    symbol: str | None
+    ncbi_id: int
+    disease_code: str
+    source_id: int
+
+
+def get_genes(session: Session, condition_id: int) -> list[GeneRow]:
+    """The genes listed for a condition's disease ids, in the order the import keeps."""
+    query = (
+        select(Gene.symbol, Gene.ncbi_id, ConditionGene.disease_code, ConditionGene.source_id)
+        .join(Gene, Gene.id == ConditionGene.gene_id)
+        .where(ConditionGene.condition_id == condition_id)
+        .order_by(ConditionGene.position)
+    )
+    return [GeneRow(*row) for row in session.execute(query)]

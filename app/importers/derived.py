@@ -6,14 +6,14 @@ each writing only what differs and marking the records it changes."""
 from collections import defaultdict
 from collections.abc import Callable
 
-from sqlalchemy import select, update
+from sqlalchemy import Executable, select, update
 from sqlalchemy.orm import Session
 
 from app.conditions.kinds import SECTION_ORDER, SectionKind
 from app.importers import repository
 from app.importers.changeset import ImportChanges
 from app.importers.name_links import link_icd10cm_names
-from app.models import Condition, PhenotypeAnnotation
+from app.models import Condition, ConditionGene, PhenotypeAnnotation
 
 Step = Callable[[Session, ImportChanges], dict[str, int]]
 
@@ -23,8 +23,14 @@ def _icd10cm_name_links(session: Session, changes: ImportChanges) -> dict[str, i
 
 
 # Which records have imported items of a kind: one query each.
-KIND_QUERIES = {
+KIND_QUERIES: dict[SectionKind, Executable] = {
     SectionKind.SYMPTOMS: select(PhenotypeAnnotation.condition_id).distinct(),
+    # Genes associated in the HPO gene annotations, or an inheritance mode (aspect I, not NOT).
+    SectionKind.CAUSES: select(ConditionGene.condition_id).union(
+        select(PhenotypeAnnotation.condition_id).where(
+            PhenotypeAnnotation.aspect == "I", PhenotypeAnnotation.excluded.is_(False)
+        )
+    ),
 }
 
 
