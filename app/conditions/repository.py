@@ -25,6 +25,7 @@ from app.models import (
     Term,
     condition_sources,
     section_sources,
+    term_ancestors,
 )
 
 
@@ -34,6 +35,25 @@ class ConditionFilters:
     letter: str | None = None
     code_system: str | None = None
     has_section: str | None = None
+    inheritance: tuple[str, ...] = ()  # HPO ids of inheritance modes: any of them
+
+
+# Whether an HPO id names a mode of inheritance: a term below HP:0000005 "Mode of inheritance".
+MODE_OF_INHERITANCE = "HP:0000005"
+_MODE_TERM = Term.__table__.alias("mode")
+IS_INHERITANCE_MODE = Check(
+    select(Term.id)
+    .join(term_ancestors, term_ancestors.c.term_id == Term.id)
+    .join(_MODE_TERM, _MODE_TERM.c.id == term_ancestors.c.ancestor_id)
+    .where(
+        Term.kind == "symptom",
+        Term.code == bindparam("code"),
+        _MODE_TERM.c.code == MODE_OF_INHERITANCE,
+        term_ancestors.c.distance > 0,
+    )
+    .limit(1),
+    lambda row: row is not None,
+)
 
 
 def _where(filters: ConditionFilters) -> list[ColumnElement[bool]]:
@@ -61,6 +81,16 @@ def _where(filters: ConditionFilters) -> list[ColumnElement[bool]]:
         if filters.has_section == "symptoms":  # imported phenotypes make a symptoms section too
             has_section = or_(has_section, Condition.annotation_count > 0)
         clauses.append(has_section)
+    if filters.inheritance:
+        modes = select(Term.id).where(Term.kind == "symptom", Term.code.in_(filters.inheritance))
+        clauses.append(
+            exists().where(
+                PhenotypeAnnotation.condition_id == Condition.id,
+                PhenotypeAnnotation.aspect == "I",
+                PhenotypeAnnotation.excluded.is_(False),
+                PhenotypeAnnotation.term_id.in_(modes.scalar_subquery()),
+            )
+        )
     return clauses
 
 
