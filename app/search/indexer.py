@@ -95,14 +95,14 @@ def _documents(session: Session, ids: Sequence[int] | None) -> dict[int, dict[st
         texts[phenotype.condition_id].append(phenotype.name)
         if phenotype.code:
             codes[phenotype.condition_id].append(phenotype.code)
-    # Associated genes are found by symbol (CFTR) or NCBI id, as codes are. (Migration 0004
-    # builds the index before migration 0008 makes the genes tables.)
+    # Associated genes are found by symbol (CFTR), as codes are. (Migration 0004 builds the
+    # index before migration 0008 makes the genes tables.)
     has_genes = inspect(session.connection()).has_table(ConditionGene.__tablename__)
     for gene in (
         []
         if not has_genes
         else session.execute(
-            select(ConditionGene.condition_id, Gene.symbol, Gene.ncbi_id)
+            select(ConditionGene.condition_id, Gene.symbol)
             .join(Gene, Gene.id == ConditionGene.gene_id)
             .where(*_only(ConditionGene.condition_id, ids))
             .distinct()
@@ -110,7 +110,6 @@ def _documents(session: Session, ids: Sequence[int] | None) -> dict[int, dict[st
     ):
         if gene.symbol:
             codes[gene.condition_id].append(gene.symbol)
-        codes[gene.condition_id].append(f"NCBIGene:{gene.ncbi_id}")
     for condition_id, doc in docs.items():
         doc["codes"] = " ".join(dict.fromkeys(codes.get(condition_id, [])))
         doc["sections"] = " ; ".join(dict.fromkeys(texts.get(condition_id, [])))
