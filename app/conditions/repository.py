@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, bindparam, exists, func, or_, select
+from sqlalchemy import ColumnElement, String, and_, bindparam, cast, exists, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.conditions.status import shown
@@ -80,6 +80,9 @@ def _where(filters: ConditionFilters) -> list[ColumnElement[bool]]:
         )
         if filters.has_section == "symptoms":  # imported phenotypes make a symptoms section too
             has_section = or_(has_section, Condition.annotation_count > 0)
+        else:  # the kinds the imports give a record items of (kept on the row as JSON text)
+            imported = cast(Condition.imported_kinds, String).like(f'%"{filters.has_section}"%')
+            has_section = or_(has_section, imported)
         clauses.append(has_section)
     if filters.inheritance:
         modes = select(Term.id).where(Term.kind == "symptom", Term.code.in_(filters.inheritance))

@@ -1,7 +1,7 @@
 """The search quality set: on the whole corpus, on both engines, each query must find its
 condition in the top 3 (names, misspellings, synonyms and abbreviations the sources give,
-codes of several systems, codes no condition carries, symptom words), and a symptom match
-must rank MMN first. Runs with FULL_CORPUS=1 (as in .ci/run)."""
+codes of several systems, codes no condition carries, gene symbols, symptom words), and a
+symptom match must rank MMN first. Runs with FULL_CORPUS=1 (as in .ci/run)."""
 
 from collections.abc import Iterator
 
@@ -57,6 +57,10 @@ QUALITY_SET = [
     ("E84.9", "cystic-fibrosis"),
     ("G10", "huntington-disease"),
     ("E70.0", "classic-phenylketonuria"),
+    # gene symbols the HPO gene annotations associate with the disease
+    ("CFTR", "cystic-fibrosis"),
+    ("FBN1", "marfan-syndrome"),
+    ("cftr", "cystic-fibrosis"),
     # symptom words
     ("motor conduction block weakness fasciculations", MMN),
     ("elbow hypertrichosis", "hairy-elbows"),
