@@ -34,12 +34,13 @@ ASSOCIATION_NOTE = (
     "with a disease without saying how: an association, not a proven cause."
 )
 
+# CFTR as the full release 2025-01-16 serves it.
 CFTR = {
     "symbol": "CFTR",
     "ncbi_id": 1080,
     "curie": "NCBIGene:1080",
     "url": "https://www.ncbi.nlm.nih.gov/gene/1080",
-    "condition_count": 1,
+    "condition_count": 9,
     "links": {
         "self": "/v1/genes/NCBIGene:1080",
         "conditions": "/v1/genes/NCBIGene:1080/conditions",
@@ -164,12 +165,12 @@ def get_gene(
                         "links": {"self": "/v1/conditions/cystic-fibrosis"},
                     }
                 ],
-                "total": 1,
-                "limit": 20,
+                "total": 9,
+                "limit": 1,
                 "links": {
-                    "self": "/v1/genes/CFTR/conditions",
-                    "next": None,
-                    "prev": None,
+                    "self": "/v1/genes/CFTR/conditions?limit=1&offset=3",
+                    "next": "/v1/genes/CFTR/conditions?limit=1&offset=4",
+                    "prev": "/v1/genes/CFTR/conditions?limit=1&offset=2",
                 },
             },
         ),
