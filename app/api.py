@@ -6,6 +6,7 @@ from app.changes.router import router as changes_router
 from app.codes.router import router as codes_router
 from app.conditions.router import router as conditions_router
 from app.editing.router import router as editing_router
+from app.genes.router import router as genes_router
 from app.matching.router import router as matching_router
 from app.search.router import router as search_router
 from app.terms.router import router as terms_router
@@ -25,4 +26,5 @@ def include_api(app: FastAPI) -> None:
     app.include_router(changes_router, prefix=API_PREFIX, tags=["editing"])
     app.include_router(terms_router, prefix=API_PREFIX, tags=["terms"])
     app.include_router(codes_router, prefix=API_PREFIX, tags=["codes"])
+    app.include_router(genes_router, prefix=API_PREFIX, tags=["genes"])
     app.include_router(search_router, prefix=API_PREFIX, tags=["search"])

@@ -79,6 +79,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 "description": "Writing records (a key with the write scope and If-Match), "
                 "their revisions, and the feed of changes.",
             },
+            {
+                "name": "genes",
+                "description": "Genes the HPO gene annotations associate with diseases (an "
+                "association, not a proven cause), and the conditions that list them.",
+            },
             {"name": "health", "description": "Probes for load balancers and orchestrators."},
         ],
     )

@@ -46,6 +46,20 @@ class World:
                     text("SELECT code FROM terms WHERE code LIKE 'HP:%' ORDER BY code LIMIT 200")
                 )
             )
+            # The modes of inheritance (terms below HP:0000005) that the fixture data has.
+            self.inheritance = list(
+                connection.scalars(
+                    text(
+                        "SELECT DISTINCT t.code FROM phenotype_annotations a "
+                        "JOIN terms t ON t.id = a.term_id WHERE a.aspect = 'I' ORDER BY t.code"
+                    )
+                )
+            )
+            self.genes = list(
+                connection.scalars(
+                    text("SELECT symbol FROM genes WHERE symbol IS NOT NULL ORDER BY id LIMIT 50")
+                )
+            )
             self.slugs = list(
                 connection.scalars(text("SELECT slug FROM conditions ORDER BY id LIMIT 50"))
             )
@@ -117,7 +131,9 @@ def _existing(case: Any, world: World) -> None:
         return
     if "slug" in params:
         params["slug"] = chooser.choice(world.slugs)
-    if "key" in params:
+    if "key" in params and case.path.startswith("/v1/genes"):
+        params["key"] = chooser.choice(world.genes)
+    elif "key" in params:
         kind = "drug" if case.path.startswith("/v1/drugs") else "symptom"
         if world.terms[kind]:
             params["key"] = chooser.choice(world.terms[kind])
@@ -156,6 +172,8 @@ def _realistic(case: Any, world: World) -> None:
     query = case.query if case.query is not None else {}
     if path.endswith("/match") and isinstance(query.get("symptoms"), str):
         query["symptoms"] = ",".join(_known(world.hpo_ids, query["symptoms"].split(",")))
+    if isinstance(query.get("inheritance"), list):  # modes of inheritance are data too
+        query["inheritance"] = _known(world.inheritance, query["inheritance"])
     if isinstance(query.get("source"), str):  # source keys are data: a client picks a known one
         query["source"] = _known(world.sources, [query["source"]])[0]
     if "cursor" in query:  # opaque, issued in links.next / links.prev only

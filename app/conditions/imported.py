@@ -1,6 +1,8 @@
 """What the imports keep on a record, loaded and turned into section items: the imported
-phenotype annotations (present features become symptom items). Each section kind that shows
-imported items has one builder in ITEM_BUILDERS; editors' items are rendered in service.py."""
+phenotype annotations (present features become symptom items, inheritance modes cause items)
+and the genes the HPO gene annotations associate with its disease ids (cause items). Each
+section kind that shows imported items has one builder in ITEM_BUILDERS; editors' items are
+rendered in service.py."""
 
 from collections import defaultdict
 from collections.abc import Callable
@@ -10,15 +12,17 @@ from sqlalchemy.orm import Session
 
 from app.conditions import repository
 from app.conditions.code_systems import CODE_SYSTEMS
-from app.conditions.items import CodeRef, FactItem, Frequency
+from app.conditions.items import CauseKind, CodeRef, FactItem, Frequency
 from app.conditions.kinds import SectionKind
 from app.conditions.names import display_name
 from app.conditions.paths import condition_path, symptom_path
-from app.conditions.repository import AnnotationRow
+from app.conditions.repository import AnnotationRow, GeneRow
 from app.conditions.schemas import (
     AnnotationGroup,
+    CauseItemOut,
     CodeSource,
     DiseaseRef,
+    GeneRef,
     Phenotype,
     PhenotypeFrequency,
     PhenotypeOnset,
@@ -86,15 +90,54 @@ def composed_symptoms_summary(items: list[SymptomItemOut]) -> str:
 
 
 @dataclass(frozen=True)
+class GeneListing:
+    """A gene of the record, with the disease ids that list it and the source stating it."""
+
+    gene: GeneRef
+    diseases: list[str]
+    source: SourceOut
+
+
+@dataclass(frozen=True)
 class ImportedContent:
     """What the imports keep on one record, loaded for rendering: its phenotype annotations
-    grouped by the disease id that states them, and the sources they cite."""
+    grouped by the disease id that states them, its genes, and the sources they cite."""
 
     groups: list[AnnotationGroup] = field(default_factory=list)
     sources: list[SourceOut] = field(default_factory=list)
     # The HPO term the record is built from or enriched by (app/importers/hpo_conditions.py).
     term_code: str | None = None
     types: list[TypeItemOut] = field(default_factory=list)
+    genes: list[GeneListing] = field(default_factory=list)
+
+
+NCBI_GENE_URL = "https://www.ncbi.nlm.nih.gov/gene/{}"
+
+
+def gene_ref(symbol: str | None, ncbi_id: int) -> GeneRef:
+    return GeneRef(
+        symbol=symbol,
+        ncbi_id=ncbi_id,
+        curie=f"NCBIGene:{ncbi_id}",
+        url=NCBI_GENE_URL.format(ncbi_id),
+    )
+
+
+def genes_of(rows: list[GeneRow], sources: dict[int, Source]) -> list[GeneListing]:
+    """One listing per gene, with every disease id listing it: genes listed by more of the
+    record's disease ids first, then in the order the import keeps."""
+    by_gene: dict[int, list[GeneRow]] = defaultdict(list)
+    for row in rows:
+        by_gene[row.ncbi_id].append(row)
+    listings = [
+        GeneListing(
+            gene=gene_ref(members[0].symbol, ncbi_id),
+            diseases=list(dict.fromkeys(row.disease_code for row in members)),
+            source=SourceOut.model_validate(sources[members[0].source_id]),
+        )
+        for ncbi_id, members in by_gene.items()
+    ]
+    return sorted(listings, key=lambda listing: -len(listing.diseases))
 
 
 def _phenotype(row: AnnotationRow) -> Phenotype:
@@ -168,18 +211,23 @@ def _type_item(row: repository.TypeRow) -> TypeItemOut:
 
 
 def load_imported(session: Session, condition: Condition) -> ImportedContent:
-    content = ImportedContent()
-    if condition.annotation_count:
-        rows = repository.get_annotations(session, condition.id)
-        sources = repository.sources_by_id(session, {row.annotation.source_id for row in rows})
-        content = annotations_of(rows, sources)
-    shown = list(content.sources)
+    # The genes only of records the imports gave causes (kept on the row: no query otherwise).
+    kinds = condition.imported_kinds or []
+    gene_rows = (
+        repository.get_genes(session, condition.id) if SectionKind.CAUSES.value in kinds else []
+    )
+    rows = repository.get_annotations(session, condition.id) if condition.annotation_count else []
+    source_ids = {row.annotation.source_id for row in rows} | {row.source_id for row in gene_rows}
+    sources = repository.sources_by_id(session, source_ids)
+    content = annotations_of(rows, sources)
+    genes = genes_of(gene_rows, sources)
+    shown = [*content.sources, *(listing.source for listing in genes)]
     term = repository.term_of(session, condition.id)
     if term is not None and term[1] is not None:
         # A term-linked record shows the HPO's content (lay names, cross-references).
         shown.append(SourceOut.model_validate(term[1]))
     types: list[TypeItemOut] = []
-    if SectionKind.TYPES.value in (condition.imported_kinds or []):
+    if SectionKind.TYPES.value in kinds:
         type_rows = repository.get_types(session, condition.id)
         types = [_type_item(row) for row in type_rows]
         shown += [SourceOut.model_validate(row.source) for row in type_rows]
@@ -191,6 +239,7 @@ def load_imported(session: Session, condition: Condition) -> ImportedContent:
         sources=list(unique.values()),
         term_code=term[0] if term else None,
         types=types,
+        genes=genes,
     )
 
 
@@ -202,10 +251,87 @@ def _type_items(content: ImportedContent) -> list[FactItem]:
     return list(content.types)
 
 
+def _gene_item(listing: GeneListing) -> CauseItemOut:
+    gene = listing.gene
+    name = gene.symbol or gene.curie
+    return CauseItemOut(
+        name=name,
+        display_name=name,
+        kind=CauseKind.GENETIC,
+        category="gene",
+        gene=gene,
+        codes=[CodeRef(system="ncbigene", code=str(gene.ncbi_id), display=gene.symbol)],
+        provenance="source",
+        diseases=listing.diseases,
+        source=CodeSource(title=listing.source.title, version=listing.source.version),
+    )
+
+
+def _inheritance_item(listings: list[tuple[AnnotationGroup, Phenotype]]) -> CauseItemOut:
+    """One mode of inheritance, from every disease id annotated with it (not NOT rows)."""
+    first = listings[0][1]
+    frequency = min((phenotype.frequency for _, phenotype in listings), key=_informative)
+    source = listings[0][0].source
+    return CauseItemOut(
+        name=first.name,
+        display_name=display_name(first.name),
+        kind=CauseKind.GENETIC,
+        category="inheritance",
+        codes=[CodeRef(system="hpo", code=first.hpo_id, display=first.name)],
+        frequency=Frequency.model_validate(
+            frequency.model_dump(include={"label", "lower_percent", "upper_percent", "code"})
+        )
+        if frequency
+        else None,
+        provenance="source",
+        diseases=list(dict.fromkeys(group.disease.curie for group, _ in listings)),
+        source=CodeSource(title=source.title, version=source.version),
+    )
+
+
+def _cause_items(content: ImportedContent) -> list[FactItem]:
+    """The inheritance modes first (one per HPO term), then the associated genes."""
+    by_term: dict[str, list[tuple[AnnotationGroup, Phenotype]]] = defaultdict(list)
+    for group in content.groups:
+        for phenotype in group.inheritance:
+            by_term[phenotype.hpo_id].append((group, phenotype))
+    modes = [_inheritance_item(listings) for listings in by_term.values()]
+    return [*modes, *(_gene_item(listing) for listing in content.genes)]
+
+
+GENES_NAMED = 10
+
+
+def composed_causes_summary(items: list[FactItem]) -> str:
+    """What the record's imported causes are, by count and name, and nothing more: composed
+    by this service, and saying that the genes are associations, not proven causes."""
+    causes = [item for item in items if isinstance(item, CauseItemOut)]
+    modes = [item.name for item in causes if item.category == "inheritance"]
+    genes = [item.name for item in causes if item.category == "gene"]
+    parts = ["Composed from the HPO annotations of this record."]
+    if modes:
+        parts.append(f"Inheritance as annotated: {', '.join(modes)}.")
+    if genes:
+        noun = "gene is" if len(genes) == 1 else "genes are"
+        named = ", ".join(genes[:GENES_NAMED])
+        more = f" and {len(genes) - GENES_NAMED} more" if len(genes) > GENES_NAMED else ""
+        parts.append(
+            f"{len(genes)} {noun} associated with it in the HPO gene annotations "
+            f"({named}{more}); the source states an association, not a proven cause."
+        )
+    return " ".join(parts)
+
+
 # The imported items of each kind, after editors' items of that kind.
 ITEM_BUILDERS: dict[SectionKind, Callable[[ImportedContent], list[FactItem]]] = {
     SectionKind.SYMPTOMS: _symptom_items,
     SectionKind.TYPES: _type_items,
+    SectionKind.CAUSES: _cause_items,
+}
+
+# The summary composed for a section of these kinds that editors gave none.
+SUMMARY_COMPOSERS: dict[SectionKind, Callable[[list[FactItem]], str]] = {
+    SectionKind.CAUSES: composed_causes_summary,
 }
 
 

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, bindparam, exists, func, or_, select
+from sqlalchemy import ColumnElement, String, and_, bindparam, cast, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased, selectinload
 
 from app.conditions.status import shown
@@ -14,9 +14,11 @@ from app.core.pagination import Cursor
 from app.models import (
     Code,
     Condition,
+    ConditionGene,
     ConditionTerm,
     ConditionType,
     ContentVersion,
+    Gene,
     PhenotypeAnnotation,
     Section,
     SectionItem,
@@ -25,6 +27,7 @@ from app.models import (
     Term,
     condition_sources,
     section_sources,
+    term_ancestors,
 )
 
 
@@ -34,6 +37,25 @@ class ConditionFilters:
     letter: str | None = None
     code_system: str | None = None
     has_section: str | None = None
+    inheritance: tuple[str, ...] = ()  # HPO ids of inheritance modes: any of them
+
+
+# Whether an HPO id names a mode of inheritance: a term below HP:0000005 "Mode of inheritance".
+MODE_OF_INHERITANCE = "HP:0000005"
+_MODE_TERM = Term.__table__.alias("mode")
+IS_INHERITANCE_MODE = Check(
+    select(Term.id)
+    .join(term_ancestors, term_ancestors.c.term_id == Term.id)
+    .join(_MODE_TERM, _MODE_TERM.c.id == term_ancestors.c.ancestor_id)
+    .where(
+        Term.kind == "symptom",
+        Term.code == bindparam("code"),
+        _MODE_TERM.c.code == MODE_OF_INHERITANCE,
+        term_ancestors.c.distance > 0,
+    )
+    .limit(1),
+    lambda row: row is not None,
+)
 
 
 def _where(filters: ConditionFilters) -> list[ColumnElement[bool]]:
@@ -60,11 +82,20 @@ def _where(filters: ConditionFilters) -> list[ColumnElement[bool]]:
         )
         if filters.has_section == "symptoms":  # imported phenotypes make a symptoms section too
             has_section = or_(has_section, Condition.annotation_count > 0)
-        if filters.has_section == "types":  # and derived subtypes a types section
-            has_section = or_(
-                has_section, exists().where(ConditionType.condition_id == Condition.id)
-            )
+        else:  # the kinds the imports give a record items of (kept on the row as JSON text)
+            imported = cast(Condition.imported_kinds, String).like(f'%"{filters.has_section}"%')
+            has_section = or_(has_section, imported)
         clauses.append(has_section)
+    if filters.inheritance:
+        modes = select(Term.id).where(Term.kind == "symptom", Term.code.in_(filters.inheritance))
+        clauses.append(
+            exists().where(
+                PhenotypeAnnotation.condition_id == Condition.id,
+                PhenotypeAnnotation.aspect == "I",
+                PhenotypeAnnotation.excluded.is_(False),
+                PhenotypeAnnotation.term_id.in_(modes.scalar_subquery()),
+            )
+        )
     return clauses
 
 
@@ -292,3 +323,22 @@ def redirect_target(session: Session, slug: str) -> str | None:
         .join(SlugRedirect, SlugRedirect.condition_id == Condition.id)
         .where(SlugRedirect.slug == slug)
     )
+
+
+@dataclass(frozen=True)
+class GeneRow:
+    symbol: str | None
+    ncbi_id: int
+    disease_code: str
+    source_id: int
+
+
+def get_genes(session: Session, condition_id: int) -> list[GeneRow]:
+    """The genes listed for a condition's disease ids, in the order the import keeps."""
+    query = (
+        select(Gene.symbol, Gene.ncbi_id, ConditionGene.disease_code, ConditionGene.source_id)
+        .join(Gene, Gene.id == ConditionGene.gene_id)
+        .where(ConditionGene.condition_id == condition_id)
+        .order_by(ConditionGene.position)
+    )
+    return [GeneRow(*row) for row in session.execute(query)]

@@ -3,8 +3,9 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from pydantic import StringConstraints
 
-from app.conditions import representations, service
+from app.conditions import repository, representations, service
 from app.conditions.dependencies import (
     RECORD_FIELDS_PARAMETER,
     ConditionDep,
@@ -30,8 +31,8 @@ from app.conditions.schemas import (
 )
 from app.conditions.status import DEFAULT_STATUS, StatusQuery
 from app.core.conditional import served
-from app.core.deps import ReadsDep, reads_of
-from app.core.errors import UnknownSectionKind, problem_responses
+from app.core.deps import Reads, ReadsDep, reads_of
+from app.core.errors import InvalidParameter, UnknownSectionKind, problem_responses
 from app.core.negotiation import (
     LIST_FORMATS,
     RECORD_FORMAT_PARAMETER,
@@ -51,7 +52,14 @@ EXAMPLES = mmn_examples()
 VALID_KINDS = [kind.value for kind in SectionKind]
 
 
+# One or more HPO ids, comma-separated (any case).
+InheritanceIds = Annotated[
+    str, StringConstraints(pattern=r"^ *[Hh][Pp]:[0-9]{7}( *, *[Hh][Pp]:[0-9]{7})* *$")
+]
+
+
 async def condition_filters(
+    reads: ReadsDep,
     status: StatusQuery = DEFAULT_STATUS,
     letter: Annotated[
         str | None,
@@ -67,13 +75,52 @@ async def condition_filters(
     has_section: Annotated[
         SectionKind | None, Query(description="Only conditions that have this section.")
     ] = None,
+    inheritance: Annotated[
+        list[InheritanceIds] | None,
+        Query(
+            description="Only conditions annotated with one of these modes of inheritance "
+            "(HPO ids below HP:0000005, e.g. HP:0000007 Autosomal recessive inheritance), in "
+            "the HPO annotations (aspect I, not NOT rows). Repeat the parameter or separate "
+            "ids by commas; any of them matches. A term that is not a mode of inheritance is "
+            "a 422 naming it.",
+            examples=[["HP:0000007"]],
+        ),
+    ] = None,
 ) -> ConditionFilters:
     return ConditionFilters(
         status=status.value,
         letter=letter.lower() if letter else None,
         code_system=code_system.value if code_system else None,
         has_section=has_section.value if has_section else None,
+        inheritance=await inheritance_modes(reads, inheritance or []),
     )
+
+
+async def inheritance_modes(reads: Reads, given: list[str]) -> tuple[str, ...]:
+    """The HPO ids of `inheritance=`, checked to be modes of inheritance (one indexed look-up
+    each, remembered by the reader)."""
+    codes = list(
+        dict.fromkeys(code.strip().upper() for value in given for code in value.split(","))
+    )
+    wrong = [
+        code
+        for code in codes
+        if not await reads.read.check(repository.IS_INHERITANCE_MODE, code=code)
+    ]
+    if wrong:
+        raise InvalidParameter(
+            f"Not a mode of inheritance (an HPO term below {repository.MODE_OF_INHERITANCE}): "
+            f"{', '.join(wrong)}.",
+            errors=[
+                {
+                    "loc": ["query", "inheritance"],
+                    "msg": f"not a mode of inheritance: {code}",
+                    "type": "value_error",
+                }
+                for code in wrong
+            ],
+        )
+    return tuple(sorted(codes))
 
 
 @router.get(

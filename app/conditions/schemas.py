@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import ConfigDict, Field, create_model
 
-from app.conditions.items import ITEM_TYPES, CodeRef, FactItem, SymptomItem
+from app.conditions.items import ITEM_TYPES, CauseItem, CodeRef, FactItem, Frequency, SymptomItem
 from app.conditions.kinds import SECTION_KINDS, SectionKind
 from app.core.openapi import schema_examples
 from app.core.schemas import Schema, text_rules
@@ -174,8 +174,108 @@ class SymptomItemOut(SymptomItem):
     )
 
 
+class GeneRef(Schema):
+    """A gene by its NCBI Gene id, as the HPO gene annotations give it."""
+
+    symbol: str | None = Field(
+        description="The gene symbol the file gives; null for the few ids it gives none.",
+        examples=["CFTR"],
+    )
+    ncbi_id: int = Field(examples=[1080])
+    curie: str = Field(examples=["NCBIGene:1080"])
+    url: str = Field(examples=["https://www.ncbi.nlm.nih.gov/gene/1080"])
+
+
+# A cause as served for cystic fibrosis (release 2025-01-16): a gene and an inheritance mode.
+IMPORTED_CAUSE_EXAMPLES = [
+    {
+        "name": "CFTR",
+        "display_name": "CFTR",
+        "description": None,
+        "kind": "genetic",
+        "category": "gene",
+        "gene": {
+            "symbol": "CFTR", "ncbi_id": 1080, "curie": "NCBIGene:1080",
+            "url": "https://www.ncbi.nlm.nih.gov/gene/1080",
+        },
+        "codes": [{"system": "ncbigene", "code": "1080", "display": "CFTR"}],
+        "frequency": None,
+        "provenance": "source",
+        "diseases": ["ORPHA:586", "OMIM:219700"],
+        "source": {
+            "title": "HPO gene annotations (genes_to_phenotype.txt)", "version": "2025-01-16",
+        },
+    },
+    {
+        "name": "Autosomal recessive inheritance",
+        "display_name": "Autosomal recessive inheritance",
+        "description": None,
+        "kind": "genetic",
+        "category": "inheritance",
+        "gene": None,
+        "codes": [
+            {"system": "hpo", "code": "HP:0000007", "display": "Autosomal recessive inheritance"}
+        ],
+        "frequency": None,
+        "provenance": "source",
+        "diseases": ["OMIM:219700"],
+        "source": {
+            "title": "HPO annotations of rare diseases (phenotype.hpoa)", "version": "2025-01-16",
+        },
+    },
+]  # fmt: skip
+
+
+def _cause_schema(schema: dict[str, Any]) -> None:
+    text_rules(schema)
+    schema["examples"] = schema_examples("CauseItemOut", IMPORTED_CAUSE_EXAMPLES)
+
+
+class CauseItemOut(CauseItem):
+    """A cause: written by editors, or imported from the HPO: a gene that the HPO gene
+    annotations associate with one of the record's disease ids (an association the source
+    states, without its type: not a proven cause), or a mode of inheritance annotated for it
+    (aspect I of phenotype.hpoa, its HPO name and id verbatim)."""
+
+    model_config = ConfigDict(json_schema_extra=_cause_schema)
+
+    display_name: str = display_name_field()
+    category: Literal["gene", "inheritance"] | None = Field(
+        default=None,
+        description="gene (associated in the HPO gene annotations) or inheritance (a mode of "
+        "inheritance annotated for the disease); null for editors' items.",
+        examples=["gene"],
+    )
+    gene: GeneRef | None = Field(default=None, description="The gene of a gene item.")
+    codes: list[CodeRef] = Field(
+        default_factory=list,
+        description="The gene's NCBI Gene id (system ncbigene), or the inheritance mode's HPO id.",
+    )
+    frequency: Frequency | None = Field(
+        default=None, description="How often the mode is annotated, where the source says."
+    )
+    provenance: Literal["curated", "source"] = Field(
+        default="curated",
+        description="curated (an editor's item) or source (stated by an imported source).",
+        examples=["source"],
+    )
+    diseases: list[str] = Field(
+        default_factory=list,
+        description="Disease ids that list the gene or mode, in the record's order; empty for "
+        "editors' items.",
+        examples=[["ORPHA:586", "OMIM:219700"]],
+    )
+    source: CodeSource | None = Field(
+        default=None, description="The imported source that states it; null for editors' items."
+    )
+
+
 ITEM_OUT_TYPES: dict[str, type[FactItem]] = {
-    name: SymptomItemOut if item_type is SymptomItem else _item_out(item_type)
+    name: SymptomItemOut
+    if item_type is SymptomItem
+    else CauseItemOut
+    if item_type is CauseItem
+    else _item_out(item_type)
     for name, item_type in ITEM_TYPES.items()
 }
 

@@ -5,7 +5,12 @@ from sqlalchemy.orm import Session
 
 from app.conditions import repository
 from app.conditions.code_systems import CODE_SYSTEMS
-from app.conditions.imported import ImportedContent, composed_symptoms_summary, imported_items
+from app.conditions.imported import (
+    SUMMARY_COMPOSERS,
+    ImportedContent,
+    composed_symptoms_summary,
+    imported_items,
+)
 from app.conditions.items import FactItem
 from app.conditions.kinds import SECTION_INFO, SECTION_KINDS, SECTION_ORDER, SectionKind
 from app.conditions.names import display_name
@@ -123,6 +128,9 @@ def _section_fields(
             )
             fields["summary_provenance"] = "composed"
         fields["annotations"] = content.groups
+    elif summary is None and imported and (compose := SUMMARY_COMPOSERS.get(kind)):
+        fields["summary"] = compose(imported)
+        fields["summary_provenance"] = "composed"
     # The imported sources this section shows content of (for symptoms: those of its groups).
     cited = {source.title for item in imported if (source := getattr(item, "source", None))}
     if kind == SectionKind.SYMPTOMS:

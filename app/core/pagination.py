@@ -5,6 +5,7 @@ import binascii
 import json
 from dataclasses import dataclass
 from typing import Annotated, Literal
+from urllib.parse import urlencode
 
 from fastapi import Depends, Query, Request, Response
 
@@ -105,11 +106,12 @@ def explicit_limit(request: Request, page: PageParams) -> int | None:
 
 
 def page_url(request: Request, **params: str | int | None) -> str:
-    """This request's path and query with `params` replaced (None removes one)."""
-    query = {key: value for key, value in request.query_params.items() if key not in params}
-    query.update({key: str(value) for key, value in params.items() if value is not None})
-    url = request.url.replace(query=None).include_query_params(**query)
-    return f"{url.path}?{url.query}" if url.query else url.path
+    """This request's path and query with `params` replaced (None removes one); a repeated
+    parameter (e.g. inheritance=) keeps every value."""
+    query = [(key, value) for key, value in request.query_params.multi_items() if key not in params]
+    query += [(key, str(value)) for key, value in params.items() if value is not None]
+    encoded = urlencode(query)
+    return f"{request.url.path}?{encoded}" if encoded else request.url.path
 
 
 def page_links(

@@ -6,7 +6,7 @@ each writing only what differs and marking the records it changes."""
 from collections import defaultdict
 from collections.abc import Callable
 
-from sqlalchemy import select, update
+from sqlalchemy import Executable, select, update
 from sqlalchemy.orm import Session
 
 from app.conditions.kinds import SECTION_ORDER, SectionKind
@@ -14,7 +14,7 @@ from app.importers import repository
 from app.importers.changeset import ImportChanges
 from app.importers.hpo_conditions import build_common_conditions, keep_types
 from app.importers.name_links import link_icd10cm_names
-from app.models import Condition, ConditionType, PhenotypeAnnotation
+from app.models import Condition, ConditionGene, ConditionType, PhenotypeAnnotation
 
 Step = Callable[[Session, ImportChanges], dict[str, int]]
 
@@ -24,9 +24,15 @@ def _icd10cm_name_links(session: Session, changes: ImportChanges) -> dict[str, i
 
 
 # Which records have imported items of a kind: one query each.
-KIND_QUERIES = {
+KIND_QUERIES: dict[SectionKind, Executable] = {
     SectionKind.SYMPTOMS: select(PhenotypeAnnotation.condition_id).distinct(),
     SectionKind.TYPES: select(ConditionType.condition_id).distinct(),
+    # Genes associated in the HPO gene annotations, or an inheritance mode (aspect I, not NOT).
+    SectionKind.CAUSES: select(ConditionGene.condition_id).union(
+        select(PhenotypeAnnotation.condition_id).where(
+            PhenotypeAnnotation.aspect == "I", PhenotypeAnnotation.excluded.is_(False)
+        )
+    ),
 }
 
 

@@ -281,14 +281,20 @@ def _sync_entries(session: Session, diseases: dict[str, str], source_id: int) ->
     return repository.sync_entries(session, DISEASE_SYSTEMS, wanted)
 
 
-def _annotation_rows(
-    files: HpoFiles, records: list[_Record], terms: dict[str, int], names: dict[str, str],
-    ranges: dict[str, Any], source_id: int, unknown_terms: set[str],
-) -> dict[int, list[dict[str, Any]]]:  # fmt: skip
+def records_by_disease(records: list[_Record]) -> dict[str, int]:
+    """{disease id: the condition carrying it}, once every record is placed."""
     condition_of: dict[str, int] = {}
     for record in records:
         assert record.condition_id is not None
         condition_of |= dict.fromkeys(record.codes, record.condition_id)
+    return condition_of
+
+
+def _annotation_rows(
+    files: HpoFiles, records: list[_Record], terms: dict[str, int], names: dict[str, str],
+    ranges: dict[str, Any], source_id: int, unknown_terms: set[str],
+) -> dict[int, list[dict[str, Any]]]:  # fmt: skip
+    condition_of = records_by_disease(records)
     rows: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for row in read_annotations(files.annotations):
         term_id = terms.get(row.hpo_id)
@@ -378,7 +384,8 @@ def _sync_annotations(
 def import_diseases(
     session: Session, files: HpoFiles, terms: dict[str, int], names: dict[str, str],
     ranges: dict[str, Any], source_id: int, changes: ImportChanges, *, show: bool,
-) -> dict[str, int]:  # fmt: skip
+) -> tuple[dict[str, int], dict[str, int]]:  # fmt: skip
+    """The counts of the import, and the condition each disease id went to."""
     diseases = read_disease_names(files.annotations)
     editors = repository.editors_condition_ids(session)
     records = group_diseases(
@@ -411,4 +418,4 @@ def import_diseases(
         "annotations": annotations,
         "records_with_new_annotations": rewritten,
         "annotations_skipped_terms": len(unknown_terms),
-    }
+    }, records_by_disease(records)

@@ -203,3 +203,46 @@ def parse_frequency(
         percent = float(match[1])
         return {"label": value, "lower_percent": percent, "upper_percent": percent}
     return {"label": value}
+
+
+GENE_COLUMNS = ["ncbi_gene_id", "gene_symbol", "hpo_id", "hpo_name", "frequency", "disease_id"]
+
+
+@dataclass(frozen=True)
+class GeneAnnotations:
+    """The distinct (gene, disease id) pairs of genes_to_phenotype.txt, in file order, and
+    each gene's symbol by NCBI Gene id (None where the file gives `-`)."""
+
+    symbols: dict[int, str | None]
+    pairs: list[tuple[int, str]]  # (NCBI Gene id, disease id)
+
+
+def read_gene_annotations(path: Path) -> GeneAnnotations:
+    """Checked for shape like read_annotations; a gene given two symbols is an error."""
+    symbols: dict[int, str | None] = {}
+    pairs: dict[tuple[int, str], None] = {}
+    with path.open(encoding="utf-8", newline="") as handle:
+        line_number = 0
+        for line_number, fields in enumerate(csv.reader(handle, delimiter="\t"), start=1):
+            if line_number == 1:
+                if fields != GENE_COLUMNS:
+                    raise HpoFileError(f"{path}:1: unexpected column header")
+                continue
+            if not fields:
+                continue
+            if len(fields) != len(GENE_COLUMNS):
+                raise HpoFileError(
+                    f"{path}:{line_number}: expected {len(GENE_COLUMNS)} columns, "
+                    f"found {len(fields)}"
+                )
+            gene, symbol, _, _, _, disease = fields
+            if not gene.isdigit() or ":" not in disease:
+                raise HpoFileError(f"{path}:{line_number}: not an NCBI Gene id and a disease")
+            ncbi_id = int(gene)
+            given = None if symbol in ("", "-") else symbol
+            if symbols.setdefault(ncbi_id, given) != given:
+                raise HpoFileError(f"{path}:{line_number}: gene {ncbi_id} has two symbols")
+            pairs[(ncbi_id, disease)] = None
+        if line_number == 0:
+            raise HpoFileError(f"{path}:0: no column header line")
+    return GeneAnnotations(symbols=symbols, pairs=list(pairs))

@@ -29,6 +29,7 @@ from app.models import (
     Code,
     CodeEntry,
     Condition,
+    ConditionGene,
     ConditionRevision,
     ConditionTerm,
     ConditionType,
@@ -333,14 +334,15 @@ def computed_links(session: Session, system: str) -> dict[int, set[tuple[Any, ..
 
 
 def conditions_citing(session: Session, source_ids: set[int]) -> set[int]:
-    """The records whose imported codes or annotations come from these sources."""
+    """The records whose imported codes, annotations or genes come from these sources."""
     if not source_ids:
         return set()
     codes = select(Code.condition_id).where(Code.source_id.in_(source_ids))
     annotations = select(PhenotypeAnnotation.condition_id).where(
         PhenotypeAnnotation.source_id.in_(source_ids)
     )
-    return set(session.scalars(codes.union(annotations)))
+    genes = select(ConditionGene.condition_id).where(ConditionGene.source_id.in_(source_ids))
+    return set(session.scalars(codes.union(annotations, genes)))
 
 
 def conditions_showing_terms(session: Session, term_ids: set[int]) -> set[int]:

@@ -5,7 +5,8 @@ difference, so records whose imported content is unchanged keep their revision, 
 `created_at`, and get no revision entry and no feed entry (app/importers/changeset.py).
 
 HPO: the ontology becomes symptom terms (app/importers/hpo_terms.py); each annotated disease
-becomes a record or joins one (app/importers/hpo_diseases.py). ICD-10-CM: every chapter,
+becomes a record or joins one (app/importers/hpo_diseases.py); the genes associated with the
+diseases are listed on their records (app/importers/hpo_genes.py). ICD-10-CM: every chapter,
 block, category and code becomes a code entry. After either import, conditions whose name
 equals an ICD-10-CM description or inclusion term get that code as a computed `name-match`
 link (app/importers/name_links.py).
@@ -29,6 +30,7 @@ from app.importers.derived import derive_content
 from app.importers.files import HpoFiles, Icd10cmFiles, checksum
 from app.importers.hpo_diseases import IMPORTED_DOCUMENT, import_diseases
 from app.importers.hpo_files import annotations_version, frequency_ranges, read_ontology
+from app.importers.hpo_genes import import_genes
 from app.importers.hpo_terms import import_terms
 from app.importers.icd10cm_files import read_icd10cm, release_version
 from app.importers.progress import progress
@@ -38,7 +40,7 @@ from app.models import SourceImport
 HPO_HOME = "http://www.human-phenotype-ontology.org"
 HPO_TABLES = [
     "terms", "term_parents", "term_ancestors", "conditions", "codes", "code_entries",
-    "phenotype_annotations", "condition_revisions",
+    "phenotype_annotations", "condition_revisions", "genes", "condition_genes",
 ]  # fmt: skip
 
 
@@ -79,6 +81,12 @@ def hpo_sources(version: str) -> list[SourceIn]:
         SourceIn(
             key="hpo-annotations",
             title="HPO annotations of rare diseases (phenotype.hpoa)",
+            url="https://hpo.jax.org/data/annotations",
+            **common,
+        ),
+        SourceIn(
+            key="hpo-genes",
+            title="HPO gene annotations (genes_to_phenotype.txt)",
             url="https://hpo.jax.org/data/annotations",
             **common,
         ),
@@ -164,11 +172,13 @@ def import_hpo(
         ontology = read_ontology(files.ontology)
         sources, _, changed_sources = upsert_sources(session, hpo_sources(version))
         terms = import_terms(session, ontology.terms, sources["hpo"].id, show=show_progress)
-        counts = terms.counts | import_diseases(
+        disease_counts, condition_of = import_diseases(
             session, files, terms.ids, {term.id: term.name for term in ontology.terms},
             frequency_ranges(ontology.terms), sources["hpo-annotations"].id, changes,
             show=show_progress,
         )  # fmt: skip
+        counts = terms.counts | disease_counts
+        counts |= import_genes(session, files, condition_of, sources["hpo-genes"].id, changes)
         _mark_sources(session, changes, changed_sources)
         changes.mark(repository.conditions_showing_terms(session, terms.changed), "terms")
         if terms.hierarchy_changed or counts["records_with_new_annotations"] or changes.removed:

@@ -12,7 +12,8 @@ class Gene(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ncbi_id: Mapped[int] = mapped_column(Integer, unique=True)
-    symbol: Mapped[str] = mapped_column(String(50), index=True)
+    # None where the file gives none (`-`): a few NCBI ids have no symbol there.
+    symbol: Mapped[str | None] = mapped_column(String(50), index=True)
     source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="RESTRICT"))
 
 

@@ -12,7 +12,16 @@ from sqlalchemy import bindparam, inspect, select, text
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from app.conditions.code_systems import CODE_SYSTEMS
-from app.models import Code, Condition, PhenotypeAnnotation, Section, SectionItem, Term
+from app.models import (
+    Code,
+    Condition,
+    ConditionGene,
+    Gene,
+    PhenotypeAnnotation,
+    Section,
+    SectionItem,
+    Term,
+)
 
 BATCH = 2_000
 _STATEMENTS = {
@@ -99,6 +108,21 @@ def _documents(session: Session, ids: Sequence[int] | None) -> dict[int, dict[st
         texts[phenotype.condition_id].append(phenotype.name)
         if phenotype.code:
             codes[phenotype.condition_id].append(phenotype.code)
+    # Associated genes are found by symbol (CFTR), as codes are. (Migration 0004 builds the
+    # index before migration 0008 makes the genes tables.)
+    has_genes = inspect(session.connection()).has_table(ConditionGene.__tablename__)
+    for gene in (
+        []
+        if not has_genes
+        else session.execute(
+            select(ConditionGene.condition_id, Gene.symbol)
+            .join(Gene, Gene.id == ConditionGene.gene_id)
+            .where(*_only(ConditionGene.condition_id, ids))
+            .distinct()
+        )
+    ):
+        if gene.symbol:
+            codes[gene.condition_id].append(gene.symbol)
     for condition_id, doc in docs.items():
         doc["codes"] = " ".join(dict.fromkeys(codes.get(condition_id, [])))
         doc["sections"] = " ; ".join(dict.fromkeys(texts.get(condition_id, [])))

@@ -55,7 +55,7 @@ def test_omim_and_orpha_cystic_fibrosis_are_one_record(corpus: TestClient) -> No
     assert names.count("Cystic fibrosis") == 1
     record = corpus.get("/v1/conditions/cystic-fibrosis").json()
     assert record["summary"] is None
-    assert list(record["sections"]) == ["symptoms"]
+    assert list(record["sections"]) == ["causes", "symptoms"]
     codes = {(c["curie"], c["relation"], c["provenance"]) for c in record["codes"]}
     assert codes == {
         ("ORPHA:586", "exact", "source"),

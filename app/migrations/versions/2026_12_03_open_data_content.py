@@ -37,7 +37,7 @@ def upgrade() -> None:
         "genes",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("ncbi_id", sa.Integer(), nullable=False),
-        sa.Column("symbol", sa.String(length=50), nullable=False),
+        sa.Column("symbol", sa.String(length=50), nullable=True),
         sa.Column("source_id", sa.Integer(), nullable=False),
         _foreign_key("genes", "source_id", "sources", "RESTRICT"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_genes")),
