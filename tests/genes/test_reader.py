@@ -11,7 +11,7 @@ from tests.importers.conftest import HPO_FILES
 
 def test_the_fixture_cut_gives_distinct_pairs_in_file_order() -> None:
     genes = read_gene_annotations(HPO_FILES.genes)
-    assert len(genes.pairs) == 36 and len(genes.symbols) == 32
+    assert len(genes.pairs) == 37 and len(genes.symbols) == 33
     assert genes.pairs[0] == (617, "ORPHA:123")  # BCS1L, the file's first row
     assert genes.symbols[1080] == "CFTR"
     assert {disease for gene, disease in genes.pairs if gene == 1080} == {

@@ -64,7 +64,7 @@ def test_a_term_of_a_rare_diseases_name_enriches_its_record(corpus: TestClient) 
     named = [item["slug"] for item in listing["items"] if "hashimoto" in item["slug"]]
     assert named == ["hashimoto-thyroiditis"]  # one record, not two
     record = corpus.get("/v1/conditions/hashimoto-thyroiditis").json()
-    assert list(record["sections"]) == ["symptoms"]  # still the disease's record
+    assert list(record["sections"]) == ["causes", "symptoms"]  # still the disease's record
     assert _codes(record) == {
         ("OMIM:140300", "exact", "source"),
         ("ICD10CM:E06.3", "name-match", "computed"),  # through "Autoimmune thyroiditis"
