@@ -5,8 +5,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, bindparam, exists, func, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import ColumnElement, String, and_, bindparam, cast, exists, func, or_, select
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from app.conditions.status import shown
 from app.core.db import Check
@@ -23,6 +23,8 @@ from app.models import (
     Term,
     condition_sources,
     section_sources,
+    term_ancestors,
+    term_parents,
 )
 
 
@@ -56,8 +58,10 @@ def _where(filters: ConditionFilters) -> list[ColumnElement[bool]]:
         has_section: ColumnElement[bool] = exists().where(
             Section.condition_id == Condition.id, Section.kind == filters.has_section
         )
-        if filters.has_section == "symptoms":  # imported phenotypes make a symptoms section too
-            has_section = or_(has_section, Condition.annotation_count > 0)
+        # Imported items make a section too: the kinds are kept on the row as a JSON list,
+        # whose text holds the quoted kind on both engines (kinds never contain quotes).
+        imported = cast(Condition.imported_kinds, String).like(f'%"{filters.has_section}"%')
+        has_section = or_(has_section, imported)
         clauses.append(has_section)
     return clauses
 
@@ -227,12 +231,45 @@ def get_annotations(session: Session, condition_id: int) -> list[AnnotationRow]:
     return [AnnotationRow(row[0], row[1] or "", row[2]) for row in session.execute(query)]
 
 
+# The HPO branches whose direct children name the category of a course, modifier or history
+# term: Clinical course, Clinical modifier, Past medical history.
+CATEGORY_ROOTS = ("HP:0031797", "HP:0012823", "HP:0032443")
+
+
+def term_categories(session: Session, hpo_ids: set[str]) -> dict[str, str]:
+    """Each term's closest ancestor (or itself) directly under one of CATEGORY_ROOTS, by name
+    when two are as close: "Onset" for Infantile onset, "Pregnancy history" for
+    Preeclampsia. One indexed join over the ancestor closure."""
+    if not hpo_ids:
+        return {}
+    term, ancestor, root = aliased(Term), aliased(Term), aliased(Term)
+    query = (
+        select(term.code, ancestor.name)
+        .join(term_ancestors, term_ancestors.c.term_id == term.id)
+        .join(ancestor, ancestor.id == term_ancestors.c.ancestor_id)
+        .join(term_parents, term_parents.c.term_id == ancestor.id)
+        .join(root, root.id == term_parents.c.parent_id)
+        .where(term.kind == "symptom", term.code.in_(hpo_ids), root.code.in_(CATEGORY_ROOTS))
+        .order_by(term_ancestors.c.distance, ancestor.name)
+    )
+    categories: dict[str, str] = {}
+    for code, name in session.execute(query):
+        categories.setdefault(code or "", name)
+    return categories
+
+
 def sources_by_id(session: Session, ids: set[int]) -> dict[int, Source]:
     if not ids:
         return {}
     return {
         source.id: source for source in session.scalars(select(Source).where(Source.id.in_(ids)))
     }
+
+
+def sources_by_title(session: Session, titles: set[str]) -> list[Source]:
+    if not titles:
+        return []
+    return list(session.scalars(select(Source).where(Source.title.in_(titles))))
 
 
 def redirect_target(session: Session, slug: str) -> str | None:

@@ -5,14 +5,16 @@ each writing only what differs and marking the records it changes."""
 
 from collections import defaultdict
 from collections.abc import Callable
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, Select, or_, select, update
 from sqlalchemy.orm import Session
 
 from app.conditions.kinds import SECTION_ORDER, SectionKind
 from app.importers import repository
 from app.importers.changeset import ImportChanges
 from app.importers.name_links import link_icd10cm_names
+from app.importers.summaries import keep_summaries
 from app.models import Condition, PhenotypeAnnotation
 
 Step = Callable[[Session, ImportChanges], dict[str, int]]
@@ -23,8 +25,23 @@ def _icd10cm_name_links(session: Session, changes: ImportChanges) -> dict[str, i
 
 
 # Which records have imported items of a kind: one query each.
+def _annotated(*clauses: ColumnElement[bool]) -> Select[Any]:
+    return select(PhenotypeAnnotation.condition_id).where(*clauses).distinct()
+
+
 KIND_QUERIES = {
-    SectionKind.SYMPTOMS: select(PhenotypeAnnotation.condition_id).distinct(),
+    # Present features, and NOT rows of any aspect (the symptoms section's `excluded`).
+    SectionKind.SYMPTOMS: _annotated(
+        or_(PhenotypeAnnotation.aspect == "P", PhenotypeAnnotation.excluded)
+    ),
+    # Onset and clinical course (C), clinical modifiers (M).
+    SectionKind.PROGNOSIS: _annotated(
+        PhenotypeAnnotation.aspect.in_(("C", "M")), ~PhenotypeAnnotation.excluded
+    ),
+    # Past medical history (H).
+    SectionKind.DIAGNOSIS: _annotated(
+        PhenotypeAnnotation.aspect == "H", ~PhenotypeAnnotation.excluded
+    ),
 }
 
 
@@ -49,6 +66,7 @@ def _imported_kinds(session: Session, changes: ImportChanges) -> dict[str, int]:
 
 STEPS: list[Step] = [
     _icd10cm_name_links,
+    keep_summaries,  # after the steps that make records and links: it reads what they keep
     _imported_kinds,  # last: it reads what the steps before wrote
 ]
 

@@ -29,13 +29,18 @@ from app.models import (
     Code,
     CodeEntry,
     Condition,
+    ConditionGene,
     ConditionRevision,
+    ConditionTerm,
+    Gene,
     PhenotypeAnnotation,
     Section,
     SectionItem,
     SlugRedirect,
+    Source,
     SourceImport,
     Term,
+    term_ancestors,
 )
 from app.models.base import UTCDateTime, utcnow
 
@@ -366,6 +371,93 @@ def annotation_rows(session: Session) -> dict[int, list[tuple[Any, ...]]]:
     for row in session.execute(query):
         found.setdefault(row[0], []).append(tuple(row[1:]))
     return found
+
+
+@dataclass(frozen=True)
+class SummaryRow:
+    """One annotation row as a composed summary reads it (frequency as stored text)."""
+
+    disease_code: str
+    aspect: str
+    term_id: int
+    name: str
+    frequency: str | None
+    source_id: int
+
+
+def summary_rows(session: Session) -> dict[int, list[SummaryRow]]:
+    """Each record's present (not NOT) rows of aspects P, I and C with their term names, in
+    position order."""
+    query = (
+        select(
+            PhenotypeAnnotation.condition_id,
+            PhenotypeAnnotation.disease_code,
+            PhenotypeAnnotation.aspect,
+            PhenotypeAnnotation.term_id,
+            Term.name,
+            cast(PhenotypeAnnotation.frequency, Text),
+            PhenotypeAnnotation.source_id,
+        )
+        .join(Term, Term.id == PhenotypeAnnotation.term_id)
+        .where(PhenotypeAnnotation.aspect.in_(("P", "I", "C")), ~PhenotypeAnnotation.excluded)
+        .order_by(PhenotypeAnnotation.condition_id, PhenotypeAnnotation.position)
+    )
+    found: dict[int, list[SummaryRow]] = {}
+    for row in session.execute(query):
+        found.setdefault(row[0], []).append(SummaryRow(*row[1:]))
+    return found
+
+
+def descendants_of(session: Session, hpo_id: str) -> set[int]:
+    """The ids of a term and of every term below it."""
+    query = (
+        select(term_ancestors.c.term_id)
+        .join(Term, Term.id == term_ancestors.c.ancestor_id)
+        .where(Term.code == hpo_id, Term.kind == "symptom")
+    )
+    return set(session.scalars(query))
+
+
+def condition_gene_symbols(session: Session) -> dict[int, list[tuple[str, int]]]:
+    """Each record's associated genes as (symbol, source id), in their order."""
+    query = (
+        select(ConditionGene.condition_id, Gene.symbol, ConditionGene.source_id)
+        .join(Gene, Gene.id == ConditionGene.gene_id)
+        .order_by(ConditionGene.condition_id, ConditionGene.position, Gene.symbol)
+    )
+    found: dict[int, list[tuple[str, int]]] = {}
+    for condition_id, symbol, source_id in session.execute(query):
+        found.setdefault(condition_id, []).append((symbol, source_id))
+    return found
+
+
+def term_definitions(session: Session) -> dict[int, tuple[str, int | None]]:
+    """The definition and source of each linked record's HPO term, where it has one."""
+    query = (
+        select(ConditionTerm.condition_id, Term.definition, Term.source_id)
+        .join(Term, Term.id == ConditionTerm.term_id)
+        .where(Term.definition.is_not(None), Term.definition != "")
+    )
+    return {row[0]: (row[1] or "", row[2]) for row in session.execute(query)}
+
+
+def stored_summaries(session: Session) -> list[tuple[Any, ...]]:
+    """(id, editors' summary, derived summary, its kind, its sources) of every record."""
+    query = select(
+        Condition.id,
+        Condition.summary,
+        Condition.derived_summary,
+        Condition.derived_summary_kind,
+        Condition.derived_summary_sources,
+    )
+    return [tuple(row) for row in session.execute(query)]
+
+
+def source_versions(session: Session) -> dict[int, tuple[str, str | None]]:
+    return {
+        row[0]: (row[1], row[2])
+        for row in session.execute(select(Source.id, Source.title, Source.version))
+    }
 
 
 def latest_documents(session: Session, condition_ids: Sequence[int]) -> dict[int, Any]:

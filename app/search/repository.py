@@ -14,7 +14,7 @@ from sqlalchemy import (
     text,
     union_all,
 )
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, load_only
 
 from app.conditions.repository import CONTENT_VERSION
 from app.models import (
@@ -139,6 +139,29 @@ def published_names(
         row[0]: (row[1], frozenset(synonym.casefold() for synonym in row[2] or []))
         for row in session.execute(query)
     }
+
+
+def published_summaries(
+    session: Session, ids: Collection[int] | None = None
+) -> dict[str, Condition]:
+    """The rows of every published condition (or of those in `ids`) by slug, loaded with the
+    columns of the summary they show only."""
+    query = (
+        select(Condition)
+        .where(Condition.status == "published")
+        .options(
+            load_only(
+                Condition.slug,
+                Condition.summary,
+                Condition.derived_summary,
+                Condition.derived_summary_kind,
+                Condition.derived_summary_sources,
+            )
+        )
+    )
+    if ids is not None:
+        query = query.where(Condition.id.in_(ids))
+    return {condition.slug: condition for condition in session.scalars(query)}
 
 
 def condition_facts(

@@ -54,8 +54,10 @@ def test_omim_and_orpha_cystic_fibrosis_are_one_record(corpus: TestClient) -> No
     names = [item["name"] for item in found["items"]]
     assert names.count("Cystic fibrosis") == 1
     record = corpus.get("/v1/conditions/cystic-fibrosis").json()
-    assert record["summary"] is None
-    assert list(record["sections"]) == ["symptoms"]
+    assert record["summary"].startswith("Composed from the HPO annotations (2025-01-16)")
+    assert record["summary_source"] == "computed"
+    # Onset and course are the prognosis section's, not symptoms.
+    assert list(record["sections"]) == ["symptoms", "prognosis"]
     codes = {(c["curie"], c["relation"], c["provenance"]) for c in record["codes"]}
     assert codes == {
         ("ORPHA:586", "exact", "source"),
@@ -70,9 +72,12 @@ def test_omim_and_orpha_cystic_fibrosis_are_one_record(corpus: TestClient) -> No
     symptoms = record["sections"]["symptoms"]
     assert [g["disease"]["curie"] for g in symptoms["annotations"]] == ["ORPHA:586", "OMIM:219700"]
     omim = _group(symptoms, "OMIM:219700")
-    assert (len(omim["present"]), len(omim["inheritance"]), len(omim["clinical_course"])) == (
-        31, 1, 2,
-    )  # fmt: skip
+    assert (len(omim["present"]), len(omim["excluded"])) == (31, 0)
+    assert set(omim) == {"disease", "source", "present", "excluded"}
+    prognosis = record["sections"]["prognosis"]["items"]
+    assert [(item["name"], item["category"]) for item in prognosis] == [
+        ("Infantile onset", "Onset"), ("Childhood onset", "Onset"),
+    ]  # fmt: skip
     assert len(_group(symptoms, "ORPHA:586")["present"]) == 35
     assert record["attributions"] == [HPO_ACK]
     assert "not medical advice" in record["disclaimer"]
@@ -226,6 +231,6 @@ def test_lookup_errors(corpus: TestClient) -> None:
 
 def test_has_section_counts_imported_symptoms(corpus: TestClient) -> None:
     body = corpus.get("/v1/conditions", params={"has_section": "symptoms", "limit": 100}).json()
-    assert body["total"] == 19
+    assert body["total"] == 18  # not OMIM:614389, which has neither present nor NOT rows
     drugs = corpus.get("/v1/conditions", params={"has_section": "drugs"}).json()
     assert drugs["total"] == 1
