@@ -113,11 +113,12 @@ class AnnotationGroup(Schema):
 
 
 SummarySource = Literal["editorial", "definition", "computed"]
+# Cystic fibrosis's (ORPHA:586, OMIM:219700), as composed from the 2025-01-16 annotations.
 SUMMARY_EXAMPLE = (
-    "Composed from the HPO annotations of rare diseases (2025-01-16) by this service. "
-    "Inheritance: X-linked recessive inheritance. Onset: Infantile onset. Most frequent "
-    "features: Sensorineural hearing impairment (3 of 3), Optic atrophy (3 of 3) and "
-    "Hyporeflexia (3 of 3)."
+    "Composed from the HPO annotations (2025-01-16) by this service. Inheritance: Autosomal "
+    "recessive inheritance. Onset: Infantile onset and Childhood onset. Most frequent of the 53 "
+    "features listed: Elevated sweat chloride (77 of 77), Bronchiectasis (106 of 111) and "
+    "Malabsorption (Very frequent)."
 )
 
 

@@ -97,6 +97,11 @@ def test_past_medical_history_is_a_diagnosis_item(corpus: TestClient) -> None:
     for kind, slugs in {"symptoms": 18, "prognosis": 9, "diagnosis": 2}.items():
         body = corpus.get("/v1/conditions", params={"has_section": kind, "limit": 100}).json()
         assert body["total"] == slugs, kind
+    # JSON-LD: the onset is the expected prognosis; a history finding is no MedicalTest.
+    jsonld = corpus.get(PREGNANCY_LOSS, params={"format": "jsonld"}).json()
+    assert jsonld["expectedPrognosis"] == ["Young adult onset"]
+    assert "typicalTest" not in jsonld
+    assert jsonld["description"] == record["summary"]
     # A NOT row of past history stays an excluded feature of the symptoms' group.
     group = corpus.get("/v1/conditions/isolated-proximal-femoral-focal-deficiency").json()
     [excluded] = group["sections"]["symptoms"]["annotations"][0]["excluded"]
@@ -117,6 +122,10 @@ def test_every_record_shows_a_summary_of_its_kind(corpus: TestClient) -> None:
         if item["summary_source"] == "computed":
             assert item["summary"].startswith("Composed from the HPO annotations (2025-01-16)")
             assert item["summary_sources"] == [ANNOTATIONS]
+    # The documented summary is cystic fibrosis's.
+    schemas = corpus.get("/openapi.json").json()["components"]["schemas"]
+    [example] = schemas["ConditionRecord"]["properties"]["summary"]["examples"]
+    assert corpus.get("/v1/conditions/cystic-fibrosis").json()["summary"] == example
     mmn = corpus.get("/v1/conditions/multifocal-motor-neuropathy").json()
     assert mmn["summary"].startswith("A rare disorder of the peripheral nerves")
     assert mmn["summary_sources"] == []
