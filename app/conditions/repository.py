@@ -36,6 +36,13 @@ class ConditionFilters:
     has_section: str | None = None
 
 
+def has_imported_kind(kind: str) -> ColumnElement[bool]:
+    """Whether the imports give a record items of a section kind. The kinds are kept on the
+    row as a JSON list, whose text holds the quoted kind on both engines (no kind holds a
+    quote)."""
+    return cast(Condition.imported_kinds, String).like(f'%"{kind}"%')
+
+
 def _where(filters: ConditionFilters) -> list[ColumnElement[bool]]:
     clauses: list[ColumnElement[bool]] = []
     if filters.status is not None:
@@ -58,10 +65,7 @@ def _where(filters: ConditionFilters) -> list[ColumnElement[bool]]:
         has_section: ColumnElement[bool] = exists().where(
             Section.condition_id == Condition.id, Section.kind == filters.has_section
         )
-        # Imported items make a section too: the kinds are kept on the row as a JSON list,
-        # whose text holds the quoted kind on both engines (kinds never contain quotes).
-        imported = cast(Condition.imported_kinds, String).like(f'%"{filters.has_section}"%')
-        has_section = or_(has_section, imported)
+        has_section = or_(has_section, has_imported_kind(filters.has_section))
         clauses.append(has_section)
     return clauses
 

@@ -16,7 +16,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, load_only
 
-from app.conditions.repository import CONTENT_VERSION
+from app.conditions.kinds import SectionKind
+from app.conditions.repository import CONTENT_VERSION, has_imported_kind
 from app.models import (
     Code,
     CodeEntry,
@@ -108,8 +109,11 @@ def _source_pairs(session: Session) -> Select[tuple[int, str]]:
 
 def _section_pairs() -> Select[tuple[int, str]]:
     written = select(Section.condition_id, Section.kind)
-    annotated = select(Condition.id, literal("symptoms")).where(Condition.annotation_count > 0)
-    pairs = union_all(written, annotated).subquery()
+    imported = [
+        select(Condition.id, literal(kind.value)).where(has_imported_kind(kind.value))
+        for kind in SectionKind
+    ]
+    pairs = union_all(written, *imported).subquery()
     return select(pairs.c[0].label("condition_id"), pairs.c[1].label("kind")).distinct()
 
 

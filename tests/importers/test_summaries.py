@@ -144,6 +144,12 @@ def test_search_hits_and_suggestions_carry_the_summary(corpus: TestClient) -> No
         assert shown["slug"] == "cystic-fibrosis"
         for name in ("summary", "summary_source", "summary_sources"):
             assert shown[name] == record[name]
+    # Search's section facet and filter follow the sections the imports give.
+    found = corpus.get("/v1/search", params={"q": "pregnancy loss"}).json()
+    assert found["facets"]["section"] == {"diagnosis": 1, "prognosis": 1}
+    assert corpus.get(
+        "/v1/search", params={"q": "pregnancy loss", "section": "symptoms"}
+    ).json()["total"] == 0  # fmt: skip
     symptom = corpus.get("/v1/autocomplete", params={"q": "fever"}).json()["items"]
     assert all(
         item["summary"] is None and item["summary_sources"] == []
