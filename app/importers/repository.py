@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import islice
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import (
     JSON,
@@ -373,39 +373,40 @@ def annotation_rows(session: Session) -> dict[int, list[tuple[Any, ...]]]:
     return found
 
 
-@dataclass(frozen=True)
-class SummaryRow:
-    """One annotation row as a composed summary reads it (frequency as stored text)."""
+class SummaryRow(Protocol):
+    """One annotation row as a composed summary reads it (frequency as stored text; the
+    term's name from term_names)."""
 
     disease_code: str
     aspect: str
     term_id: int
-    name: str
     frequency: str | None
     source_id: int
 
 
 def summary_rows(session: Session) -> dict[int, list[SummaryRow]]:
-    """Each record's present (not NOT) rows of aspects P, I and C with their term names, in
-    position order."""
+    """Each record's present (not NOT) rows of aspects P, I and C, in position order."""
     query = (
         select(
             PhenotypeAnnotation.condition_id,
             PhenotypeAnnotation.disease_code,
             PhenotypeAnnotation.aspect,
             PhenotypeAnnotation.term_id,
-            Term.name,
-            cast(PhenotypeAnnotation.frequency, Text),
+            cast(PhenotypeAnnotation.frequency, Text).label("frequency"),
             PhenotypeAnnotation.source_id,
         )
-        .join(Term, Term.id == PhenotypeAnnotation.term_id)
         .where(PhenotypeAnnotation.aspect.in_(("P", "I", "C")), ~PhenotypeAnnotation.excluded)
         .order_by(PhenotypeAnnotation.condition_id, PhenotypeAnnotation.position)
     )
     found: dict[int, list[SummaryRow]] = {}
     for row in session.execute(query):
-        found.setdefault(row[0], []).append(SummaryRow(*row[1:]))
+        found.setdefault(row.condition_id, []).append(row)
     return found
+
+
+def term_names(session: Session) -> dict[int, str]:
+    query = select(Term.id, Term.name).where(Term.kind == "symptom")
+    return {term_id: name for term_id, name in session.execute(query)}
 
 
 def descendants_of(session: Session, hpo_id: str) -> set[int]:

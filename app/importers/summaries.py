@@ -7,6 +7,7 @@ records whose summary is as stored are not touched."""
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from sqlalchemy import update
@@ -44,11 +45,17 @@ def _listed(names: Sequence[str], limit: int, more: bool = False) -> str:
     return shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
 
 
+@cache
+def _decoded(text: str) -> PhenotypeFrequency:
+    # A few thousand distinct values across the release's rows ("Very frequent", "1/2"...).
+    return PhenotypeFrequency(**json.loads(text))
+
+
 def _frequency(row: SummaryRow) -> PhenotypeFrequency | None:
-    return PhenotypeFrequency(**json.loads(row.frequency)) if row.frequency else None
+    return _decoded(row.frequency) if row.frequency else None
 
 
-def _features(rows: list[SummaryRow]) -> tuple[int, list[str]]:
+def _features(rows: list[SummaryRow], names: dict[int, str]) -> tuple[int, list[str]]:
     """How many present features the record lists, and the most frequent ones as "name
     (frequency label)": each term's frequency is the one its symptom item shows (the most
     informative of its disease ids'); features no patient had are not "frequent"."""
@@ -57,31 +64,40 @@ def _features(rows: list[SummaryRow]) -> tuple[int, list[str]]:
         by_term.setdefault(row.term_id, []).append(row)
     ranked = []
     for position, listings in enumerate(by_term.values()):
-        frequency = min((_frequency(row) for row in listings), key=informative)
+        frequency = (
+            _frequency(listings[0])
+            if len(listings) == 1
+            else min((_frequency(row) for row in listings), key=informative)
+        )
         if frequency is None or frequency.lower_percent is None or not frequency.upper_percent:
             continue
         middle = (frequency.lower_percent + frequency.upper_percent) / 2
         # Equal shares: the one more patients were studied for first.
         ranked.append(
-            (-middle, -(frequency.m or 0), position, f"{listings[0].name} ({frequency.label})")
+            (
+                -middle,
+                -(frequency.m or 0),
+                position,
+                f"{names[listings[0].term_id]} ({frequency.label})",
+            )
         )
     ranked.sort()
     return len(by_term), [text for *_, text in ranked[:MOST_FREQUENT]]
 
 
-def _names(rows: Iterable[SummaryRow]) -> list[str]:
-    return list(dict.fromkeys(row.name for row in rows))
+def _names(rows: Iterable[SummaryRow], names: dict[int, str]) -> list[str]:
+    return [names[term_id] for term_id in dict.fromkeys(row.term_id for row in rows)]
 
 
 def compose(
-    rows: list[SummaryRow], onsets: set[int], genes: list[tuple[str, int]],
-    sources: dict[int, tuple[str, str | None]],
+    rows: list[SummaryRow], names: dict[int, str], onsets: set[int],
+    genes: list[tuple[str, int]], sources: dict[int, tuple[str, str | None]],
 ) -> Derived:  # fmt: skip
     """The paragraph for one record, from its own annotation rows and genes; NONE when they
     state nothing it could say."""
-    inheritance = _names(row for row in rows if row.aspect == "I")
-    onset = _names(row for row in rows if row.aspect == "C" and row.term_id in onsets)
-    count, frequent = _features([row for row in rows if row.aspect == "P"])
+    inheritance = _names((row for row in rows if row.aspect == "I"), names)
+    onset = _names((row for row in rows if row.aspect == "C" and row.term_id in onsets), names)
+    count, frequent = _features([row for row in rows if row.aspect == "P"], names)
     symbols = list(dict.fromkeys(symbol for symbol, _ in genes))
     parts = []
     if inheritance:
@@ -91,7 +107,7 @@ def compose(
     if frequent:
         parts.append(f"Most frequent of the {count} features listed: {_listed(frequent, 3)}.")
     elif count:
-        features = _names(row for row in rows if row.aspect == "P")
+        features = _names((row for row in rows if row.aspect == "P"), names)
         parts.append(f"Features listed ({count}): {_listed(features, MOST_FREQUENT, more=True)}.")
     if symbols:
         parts.append(f"Associated genes: {_listed(symbols, MOST_GENES, more=True)}.")
@@ -117,6 +133,8 @@ def keep_summaries(session: Session, changes: ImportChanges) -> dict[str, int]:
     annotations = repository.summary_rows(session)
     genes = repository.condition_gene_symbols(session)
     onsets = repository.descendants_of(session, ONSET)
+    names = repository.term_names(session)
+    _decoded.cache_clear()
     differ, shown = [], []
     kinds = {"definition": 0, "computed": 0}
     for condition_id, editors, text, kind, cited in repository.stored_summaries(session):
@@ -129,8 +147,9 @@ def keep_summaries(session: Session, changes: ImportChanges) -> dict[str, int]:
                 wanted = Derived(definition, "definition", quoted)
             else:
                 wanted = compose(
-                    annotations.get(condition_id, []), onsets, genes.get(condition_id, []), sources
-                )
+                    annotations.get(condition_id, []), names, onsets,
+                    genes.get(condition_id, []), sources,
+                )  # fmt: skip
             if wanted.kind:
                 kinds[wanted.kind] += 1
         if (wanted.text, wanted.kind, wanted.sources) != (text, kind, cited or []):
