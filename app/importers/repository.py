@@ -2,10 +2,11 @@
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from itertools import islice
+from itertools import groupby, islice
+from operator import attrgetter
 from typing import Any, Protocol
 
 from sqlalchemy import (
@@ -384,8 +385,9 @@ class SummaryRow(Protocol):
     source_id: int
 
 
-def summary_rows(session: Session) -> dict[int, list[SummaryRow]]:
-    """Each record's present (not NOT) rows of aspects P, I and C, in position order."""
+def summary_rows(session: Session) -> Generator[tuple[int, list[SummaryRow]]]:
+    """Each record's present (not NOT) rows of aspects P, I and C, in position order, by
+    record id in ascending order: streamed, so one record's rows are held at a time."""
     query = (
         select(
             PhenotypeAnnotation.condition_id,
@@ -397,11 +399,10 @@ def summary_rows(session: Session) -> dict[int, list[SummaryRow]]:
         )
         .where(PhenotypeAnnotation.aspect.in_(("P", "I", "C")), ~PhenotypeAnnotation.excluded)
         .order_by(PhenotypeAnnotation.condition_id, PhenotypeAnnotation.position)
+        .execution_options(yield_per=BATCH_SIZE)
     )
-    found: dict[int, list[SummaryRow]] = {}
-    for row in session.execute(query):
-        found.setdefault(row.condition_id, []).append(row)
-    return found
+    for condition_id, rows in groupby(session.execute(query), key=attrgetter("condition_id")):
+        yield condition_id, list(rows)
 
 
 def term_names(session: Session) -> dict[int, str]:
@@ -443,14 +444,15 @@ def term_definitions(session: Session) -> dict[int, tuple[str, int | None]]:
 
 
 def stored_summaries(session: Session) -> list[tuple[Any, ...]]:
-    """(id, editors' summary, derived summary, its kind, its sources) of every record."""
+    """(id, editors' summary, derived summary, its kind, its sources) of every record, by
+    id."""
     query = select(
         Condition.id,
         Condition.summary,
         Condition.derived_summary,
         Condition.derived_summary_kind,
         Condition.derived_summary_sources,
-    )
+    ).order_by(Condition.id)
     return [tuple(row) for row in session.execute(query)]
 
 

@@ -130,14 +130,20 @@ def keep_summaries(session: Session, changes: ImportChanges) -> dict[str, int]:
     shown summary changed."""
     sources = repository.source_versions(session)
     definitions = repository.term_definitions(session)
-    annotations = repository.summary_rows(session)
     genes = repository.condition_gene_symbols(session)
     onsets = repository.descendants_of(session, ONSET)
     names = repository.term_names(session)
     _decoded.cache_clear()
     differ, shown = [], []
     kinds = {"definition": 0, "computed": 0}
-    for condition_id, editors, text, kind, cited in repository.stored_summaries(session):
+    stored = repository.stored_summaries(session)
+    # Both by record id: the annotation rows are streamed alongside, one record at a time.
+    annotations = repository.summary_rows(session)
+    pending = next(annotations, None)
+    for condition_id, editors, text, kind, cited in stored:
+        while pending is not None and pending[0] < condition_id:
+            pending = next(annotations, None)
+        rows = pending[1] if pending is not None and pending[0] == condition_id else []
         wanted = NONE
         if editors is None:
             if condition_id in definitions:
@@ -147,7 +153,7 @@ def keep_summaries(session: Session, changes: ImportChanges) -> dict[str, int]:
                 wanted = Derived(definition, "definition", quoted)
             else:
                 wanted = compose(
-                    annotations.get(condition_id, []), names, onsets,
+                    rows, names, onsets,
                     genes.get(condition_id, []), sources,
                 )  # fmt: skip
             if wanted.kind:
@@ -163,6 +169,7 @@ def keep_summaries(session: Session, changes: ImportChanges) -> dict[str, int]:
             )
             if editors is None:  # an editors' summary is shown whatever is derived
                 shown.append(condition_id)
+    annotations.close()
     for batch in repository.batches(differ):
         session.execute(update(Condition), batch)
     changes.mark(shown, "summary")
