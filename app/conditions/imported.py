@@ -15,7 +15,7 @@ from app.conditions.code_systems import CODE_SYSTEMS
 from app.conditions.items import CodeRef, FactItem, Frequency
 from app.conditions.kinds import SectionKind
 from app.conditions.names import display_name
-from app.conditions.paths import symptom_path
+from app.conditions.paths import condition_path, symptom_path
 from app.conditions.repository import AnnotationRow
 from app.conditions.schemas import (
     AnnotationGroup,
@@ -26,9 +26,12 @@ from app.conditions.schemas import (
     PhenotypeFrequency,
     PhenotypeOnset,
     PrognosisItemOut,
+    SelfLink,
     SourceOut,
     SymptomItemOut,
     TermLinks,
+    TypeConditionRef,
+    TypeItemOut,
 )
 from app.models import Condition, Source
 
@@ -146,6 +149,10 @@ class ImportedContent:
         """The groups as the symptoms section shows them: present and excluded features."""
         return [group.served() for group in self.groups if group.present or group.excluded]
 
+    # The HPO term the record is built from or enriched by (app/importers/hpo_conditions.py).
+    term_code: str | None = None
+    types: list[TypeItemOut] = field(default_factory=list)
+
 
 def _phenotype(row: AnnotationRow) -> Phenotype:
     annotation = row.annotation
@@ -196,6 +203,21 @@ def annotations_of(rows: list[AnnotationRow], sources: dict[int, Source]) -> Imp
     return ImportedContent(groups=groups, sources=list(unique.values()))
 
 
+def _type_item(row: repository.TypeRow) -> TypeItemOut:
+    return TypeItemOut(
+        name=row.name,
+        display_name=display_name(row.name),
+        codes=[CodeRef(system=row.system, code=row.code, display=row.name)],
+        provenance="source" if row.system == "hpo" else "computed",
+        source=CodeSource(title=row.source.title, version=row.source.version),
+        condition=TypeConditionRef(
+            slug=row.slug, name=row.record_name, links=SelfLink(self=condition_path(row.slug))
+        )
+        if row.slug is not None and row.record_name is not None
+        else None,
+    )
+
+
 def load_imported(session: Session, condition: Condition) -> ImportedContent:
     content = ImportedContent()
     if condition.annotation_count:
@@ -208,7 +230,25 @@ def load_imported(session: Session, condition: Condition) -> ImportedContent:
             for phenotype in (*group.course, *group.modifiers, *group.history)
         }
         content = replace(content, categories=repository.term_categories(session, categorised))
-    return replace(content, sources=_with_summary_sources(session, condition, content.sources))
+    shown = list(content.sources)
+    term = repository.term_of(session, condition.id)
+    if term is not None and term[1] is not None:
+        # A term-linked record shows the HPO's content (lay names, cross-references).
+        shown.append(SourceOut.model_validate(term[1]))
+    types: list[TypeItemOut] = []
+    if SectionKind.TYPES.value in (condition.imported_kinds or []):
+        type_rows = repository.get_types(session, condition.id)
+        types = [_type_item(row) for row in type_rows]
+        shown += [SourceOut.model_validate(row.source) for row in type_rows]
+    unique: dict[tuple[str, str | None], SourceOut] = {}
+    for source in shown:
+        unique.setdefault((source.title, source.version), source)
+    return replace(
+        content,
+        sources=_with_summary_sources(session, condition, list(unique.values())),
+        term_code=term[0] if term else None,
+        types=types,
+    )
 
 
 def _with_summary_sources(
@@ -252,11 +292,16 @@ def _diagnosis_items(content: ImportedContent) -> list[FactItem]:
     return _categorised(content, ("history",), DiagnosisItemOut)
 
 
+def _type_items(content: ImportedContent) -> list[FactItem]:
+    return list(content.types)
+
+
 # The imported items of each kind, after editors' items of that kind.
 ITEM_BUILDERS: dict[SectionKind, Callable[[ImportedContent], list[FactItem]]] = {
     SectionKind.SYMPTOMS: _symptom_items,
     SectionKind.PROGNOSIS: _prognosis_items,
     SectionKind.DIAGNOSIS: _diagnosis_items,
+    SectionKind.TYPES: _type_items,
 }
 
 

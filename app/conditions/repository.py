@@ -14,6 +14,8 @@ from app.core.pagination import Cursor
 from app.models import (
     Code,
     Condition,
+    ConditionTerm,
+    ConditionType,
     ContentVersion,
     PhenotypeAnnotation,
     Section,
@@ -260,6 +262,50 @@ def term_categories(session: Session, hpo_ids: set[str]) -> dict[str, str]:
     for code, name in session.execute(query):
         categories.setdefault(code or "", name)
     return categories
+
+
+def term_of(session: Session, condition_id: int) -> tuple[str, Source | None] | None:
+    """The HPO id and source of the term a record is built from or enriched by."""
+    row = session.execute(
+        select(Term.code, Source)
+        .join(ConditionTerm, ConditionTerm.term_id == Term.id)
+        .outerjoin(Source, Source.id == Term.source_id)
+        .where(ConditionTerm.condition_id == condition_id)
+    ).first()
+    return (row[0] or "", row[1]) if row else None
+
+
+@dataclass(frozen=True)
+class TypeRow:
+    name: str
+    system: str
+    code: str
+    slug: str | None  # the subtype's record, when there is one (published)
+    record_name: str | None
+    source: Source
+
+
+def get_types(session: Session, condition_id: int) -> list[TypeRow]:
+    """A record's derived subtypes, in position order, with their records and sources."""
+    subtype = aliased(Condition)
+    query = (
+        select(
+            ConditionType.name,
+            ConditionType.system,
+            ConditionType.code,
+            subtype.slug,
+            subtype.name,
+            Source,
+        )
+        .join(Source, Source.id == ConditionType.source_id)
+        .outerjoin(
+            subtype,
+            and_(subtype.id == ConditionType.type_condition_id, subtype.status == "published"),
+        )
+        .where(ConditionType.condition_id == condition_id)
+        .order_by(ConditionType.position)
+    )
+    return [TypeRow(*row) for row in session.execute(query)]
 
 
 def sources_by_id(session: Session, ids: set[int]) -> dict[int, Source]:

@@ -36,7 +36,10 @@ class CodeOut(Schema):
     display: str | None
     relation: str = Field(
         description="exact, narrower, broader or related as the source states it; name-match "
-        "when linked only because the names are equal after normalisation."
+        "when linked only because the names are equal after normalisation. SNOMED CT "
+        "(`snomedct`) and UMLS (`umls`) codes of a common condition are the cross-references "
+        "of its HPO term: the HPO gives them without saying how close they are, so they are "
+        "`related`, provenance `source`, source the HPO, and carry no display of their own."
     )
     provenance: str = Field(
         description="curated (written by an editor), source (stated by an imported source) or "
@@ -304,8 +307,43 @@ class DiagnosisItemOut(ImportedItemFields, TestItem):
     section's `annotations[].other`."""
 
 
+class TypeConditionRef(Schema):
+    """The record of a subtype."""
+
+    slug: str = Field(examples=["allergic-asthma"])
+    name: str = Field(examples=["Allergic asthma"])
+    links: SelfLink
+
+
+class TypeItemOut(FactItem):
+    """A form or subtype of the condition: written by editors, or derived by the imports from
+    the HPO (a child term of the record's term that is a record itself; provenance `source`)
+    or from ICD-10-CM (a child code of the record's broadest ICD-10-CM code that the record
+    does not carry itself; provenance `computed`), with the subtype's own record when there
+    is one."""
+
+    display_name: str = display_name_field()
+    codes: list[CodeRef] = Field(
+        default_factory=list,
+        description="The subtype's code: its HPO id or its ICD-10-CM code.",
+        examples=[[{"system": "icd10cm", "code": "J45.2", "display": "Mild intermittent asthma"}]],
+    )
+    provenance: Literal["curated", "source", "computed"] = Field(
+        description="curated (an editor's item), source (an HPO child term of the record's "
+        "term) or computed (an ICD-10-CM child of the record's code).",
+        examples=["computed"],
+    )
+    source: CodeSource | None = Field(
+        default=None, description="The imported source the subtype comes from."
+    )
+    condition: TypeConditionRef | None = Field(
+        default=None, description="The subtype's own record, when there is one."
+    )
+
+
 # Kinds whose response items have a type of their own (input stays the kind's item type).
 KIND_ITEM_OUT_TYPES: dict[SectionKind, type[FactItem]] = {
+    SectionKind.TYPES: TypeItemOut,
     SectionKind.PROGNOSIS: PrognosisItemOut,
     SectionKind.DIAGNOSIS: DiagnosisItemOut,
 }
@@ -409,6 +447,20 @@ ConditionSections: type[Schema] = create_model(
 class ConditionLinks(Schema):
     self: str
     sections: dict[str, str] = Field(description="URL of each section the record has, by kind.")
+    term: str | None = Field(
+        default=None,
+        exclude_if=lambda value: value is None,
+        description="The HPO term the record is built from or enriched by (a common condition "
+        "that the HPO also lists as a phenotypic feature); absent otherwise.",
+        examples=["/v1/symptoms/HP:0002099"],
+    )
+    feature_of: str | None = Field(
+        default=None,
+        exclude_if=lambda value: value is None,
+        description="The rare conditions whose HPO annotations list the record's term as a "
+        "feature; absent when the record has no term.",
+        examples=["/v1/symptoms/HP:0002099/conditions"],
+    )
 
 
 class ConditionRecord(Schema):
@@ -418,6 +470,12 @@ class ConditionRecord(Schema):
     name: str
     display_name: str = display_name_field()
     synonyms: list[str]
+    consumer_names: list[str] = Field(
+        default_factory=list,
+        description="Lay names of the condition (the HPO's layperson synonyms of its term, of "
+        "exact or related scope), kept by the imports.",
+        examples=[["Heart attack"]],
+    )
     summary: str | None = summary_field()
     summary_source: SummarySource | None = summary_source_field()
     summary_sources: list[CodeSource] = summary_sources_field()

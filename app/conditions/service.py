@@ -11,7 +11,7 @@ from app.conditions.imported import ImportedContent, composed_symptoms_summary, 
 from app.conditions.items import FactItem
 from app.conditions.kinds import SECTION_INFO, SECTION_KINDS, SECTION_ORDER, SectionKind
 from app.conditions.names import display_name
-from app.conditions.paths import condition_path, section_path
+from app.conditions.paths import condition_path, section_path, symptom_path
 from app.conditions.repository import ConditionFilters
 from app.conditions.schemas import (
     SECTION_MODELS,
@@ -191,6 +191,7 @@ def condition_record(condition: Condition, content: ImportedContent) -> Conditio
         name=condition.name,
         display_name=display_name(condition.name),
         synonyms=condition.synonyms,
+        consumer_names=condition.consumer_names or [],
         **summary_fields(condition),
         status=condition.status,
         codes=[_code(code) for code in condition.codes],
@@ -208,6 +209,10 @@ def condition_record(condition: Condition, content: ImportedContent) -> Conditio
         links=ConditionLinks(
             self=condition_path(slug),
             sections={kind.value: section_path(slug, kind.value) for kind in kinds},
+            term=symptom_path(content.term_code) if content.term_code else None,
+            feature_of=f"{symptom_path(content.term_code)}/conditions"
+            if content.term_code
+            else None,
         ),
     )
 

@@ -13,9 +13,10 @@ from sqlalchemy.orm import Session
 from app.conditions.kinds import SECTION_ORDER, SectionKind
 from app.importers import repository
 from app.importers.changeset import ImportChanges
+from app.importers.hpo_conditions import build_common_conditions, keep_types
 from app.importers.name_links import link_icd10cm_names
 from app.importers.summaries import keep_summaries
-from app.models import Condition, PhenotypeAnnotation
+from app.models import Condition, ConditionType, PhenotypeAnnotation
 
 Step = Callable[[Session, ImportChanges], dict[str, int]]
 
@@ -42,6 +43,7 @@ KIND_QUERIES = {
     SectionKind.DIAGNOSIS: _annotated(
         PhenotypeAnnotation.aspect == "H", ~PhenotypeAnnotation.excluded
     ),
+    SectionKind.TYPES: select(ConditionType.condition_id).distinct(),
 }
 
 
@@ -65,7 +67,9 @@ def _imported_kinds(session: Session, changes: ImportChanges) -> dict[str, int]:
 
 
 STEPS: list[Step] = [
+    build_common_conditions,  # first: the name links and types read the records it makes
     _icd10cm_name_links,
+    keep_types,  # after the name links: a record's ICD-10-CM children follow its codes
     keep_summaries,  # after the steps that make records and links: it reads what they keep
     _imported_kinds,  # last: it reads what the steps before wrote
 ]

@@ -132,7 +132,8 @@ def _place_imported(
         if condition_id in stored
     }
     by_stored_slug = {slug: condition_id for condition_id, (slug, _) in stored.items()}
-    used = set(editors)
+    # Slugs of editors' records and of common conditions built from HPO terms stay theirs.
+    used = set(editors) | set(repository.slugs_of_origin(session, "hpo-term"))
     placed: set[int] = set()
     slugs: dict[int, str] = {}
     pending: list[tuple[_Record, str]] = []

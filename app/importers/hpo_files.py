@@ -4,7 +4,7 @@ disease annotations (phenotype.hpoa, tab-separated, streamed row by row)."""
 import csv
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,8 @@ class HpoTerm:
     definition: str | None
     synonyms: list[dict[str, str]]
     parents: list[str]
+    # Cross-references as the HPO gives them (SNOMEDCT_US:..., UMLS:C...), in file order.
+    xrefs: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -46,7 +48,9 @@ def read_ontology(path: Path) -> Ontology:
     for frame in document:
         if not isinstance(frame, fastobo.term.TermFrame):
             continue
-        fields: dict[str, Any] = {"name": None, "definition": None, "synonyms": [], "parents": []}
+        fields: dict[str, Any] = {
+            "name": None, "definition": None, "synonyms": [], "parents": [], "xrefs": [],
+        }  # fmt: skip
         is_obsolete = False
         for clause in frame:
             if isinstance(clause, fastobo.term.NameClause):
@@ -59,6 +63,8 @@ def read_ontology(path: Path) -> Ontology:
                 if synonym.type is not None:
                     entry["type"] = str(synonym.type)
                 fields["synonyms"].append(entry)
+            elif isinstance(clause, fastobo.term.XrefClause):
+                fields["xrefs"].append(str(clause.xref.id))
             elif isinstance(clause, fastobo.term.IsAClause):
                 fields["parents"].append(str(clause.term))
             elif isinstance(clause, fastobo.term.IsObsoleteClause) and clause.obsolete:

@@ -105,6 +105,7 @@ def import_terms(
             "code": term.id,
             "definition": term.definition,
             "synonyms": term.synonyms,
+            "xrefs": term.xrefs,
             "source_id": source_id,
         }
         term_id = targets[term.id]

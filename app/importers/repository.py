@@ -33,6 +33,7 @@ from app.models import (
     ConditionGene,
     ConditionRevision,
     ConditionTerm,
+    ConditionType,
     Gene,
     PhenotypeAnnotation,
     Section,
@@ -42,6 +43,7 @@ from app.models import (
     SourceImport,
     Term,
     term_ancestors,
+    term_parents,
 )
 from app.models.base import UTCDateTime, utcnow
 
@@ -154,7 +156,7 @@ def symptom_terms(session: Session) -> dict[int, Row]:
     """Every symptom term by id, with the values an import writes."""
     query = select(
         Term.id, Term.kind, Term.slug, Term.name, Term.code, Term.definition, Term.synonyms,
-        Term.source_id,
+        Term.xrefs, Term.source_id,
     ).where(Term.kind == "symptom")  # fmt: skip
     return {row.id: row._asdict() for row in session.execute(query)}
 
@@ -311,6 +313,14 @@ def sync_entries(
 
 def condition_names(session: Session) -> list[tuple[int, str]]:
     return [(row.id, row.name) for row in session.execute(select(Condition.id, Condition.name))]
+
+
+def linked_term_synonyms(session: Session) -> dict[int, list[dict[str, str]]]:
+    """{condition id: synonyms of its HPO term} of the records linked to a term."""
+    query = select(ConditionTerm.condition_id, Term.synonyms).join(
+        Term, Term.id == ConditionTerm.term_id
+    )
+    return {row.condition_id: row.synonyms or [] for row in session.execute(query)}
 
 
 def computed_links(session: Session, system: str) -> dict[int, set[tuple[Any, ...]]]:
@@ -569,3 +579,119 @@ def refresh_annotation_counts(session: Session, condition_ids: Sequence[int]) ->
     session.execute(
         update(Condition).where(Condition.id.in_(condition_ids)).values(annotation_count=counted)
     )
+
+
+# --- common conditions from HPO terms (app/importers/hpo_conditions.py) ----------------------
+
+
+@dataclass(frozen=True)
+class TermRow:
+    id: int
+    code: str
+    name: str
+    definition: str | None
+    synonyms: list[dict[str, str]]
+    xrefs: list[str]
+    source_id: int | None
+
+
+def hpo_terms_under(session: Session, ancestor_code: str) -> list[TermRow]:
+    """The HPO terms below one term (not the term itself), with what a record takes of them."""
+    ancestor = select(Term.id).where(Term.kind == "symptom", Term.code == ancestor_code)
+    query = (
+        select(
+            Term.id,
+            Term.code,
+            Term.name,
+            Term.definition,
+            Term.synonyms,
+            Term.xrefs,
+            Term.source_id,
+        )
+        .join(term_ancestors, term_ancestors.c.term_id == Term.id)
+        .where(
+            term_ancestors.c.ancestor_id == ancestor.scalar_subquery(),
+            term_ancestors.c.distance > 0,
+        )
+        .order_by(Term.code)
+    )
+    return [
+        TermRow(row[0], row[1], row[2], row[3], row[4] or [], row[5] or [], row[6])
+        for row in session.execute(query)
+    ]
+
+
+def entry_titles(session: Session, system: str, levels: Sequence[str]) -> list[tuple[Any, ...]]:
+    """(code, display, inclusion terms, chapter) of the entries of a system at these levels."""
+    query = select(
+        CodeEntry.code, CodeEntry.display, CodeEntry.inclusion_terms, CodeEntry.path[0].as_string()
+    ).where(CodeEntry.system == system, CodeEntry.level.in_(levels))
+    return [(row[0], row[1], row[2] or [], row[3]) for row in session.execute(query)]
+
+
+def conditions_by_origin(session: Session) -> list[tuple[int, str, str, str]]:
+    """(id, slug, name, origin) of every record."""
+    query = select(Condition.id, Condition.slug, Condition.name, Condition.origin)
+    return [(row[0], row[1], row[2], row[3]) for row in session.execute(query)]
+
+
+def slugs_of_origin(session: Session, origin: str) -> list[str]:
+    return list(session.scalars(select(Condition.slug).where(Condition.origin == origin)))
+
+
+def conditions_of_origin(session: Session, origin: str) -> list[int]:
+    return list(session.scalars(select(Condition.id).where(Condition.origin == origin)))
+
+
+def condition_terms(session: Session) -> dict[int, int]:
+    """{condition id: term id} of the records linked to an HPO term."""
+    query = select(ConditionTerm.condition_id, ConditionTerm.term_id)
+    return {row[0]: row[1] for row in session.execute(query)}
+
+
+def term_record_fields(session: Session) -> dict[int, tuple[Any, ...]]:
+    """{id: (synonyms, consumer names)} of every record."""
+    query = select(Condition.id, Condition.synonyms, Condition.consumer_names)
+    return {row[0]: (row[1] or [], row[2] or []) for row in session.execute(query)}
+
+
+def term_children(session: Session) -> dict[int, list[int]]:
+    """{term id: its child term ids}."""
+    found: dict[int, list[int]] = {}
+    for child, parent in session.execute(select(term_parents.c.term_id, term_parents.c.parent_id)):
+        found.setdefault(parent, []).append(child)
+    return found
+
+
+def code_carriers(session: Session, system: str) -> dict[int, list[str]]:
+    """{condition id: its codes of a system}, any provenance."""
+    found: dict[int, list[str]] = {}
+    for row in session.execute(select(Code.condition_id, Code.code).where(Code.system == system)):
+        found.setdefault(row[0], []).append(row[1])
+    return found
+
+
+def entry_tree(session: Session, system: str) -> dict[str, tuple[str, str | None, int]]:
+    """{code: (display, parent code, source id)} of a system's entries."""
+    query = select(
+        CodeEntry.code, CodeEntry.display, CodeEntry.parent_code, CodeEntry.source_id
+    ).where(CodeEntry.system == system)
+    return {row[0]: (row[1], row[2], row[3]) for row in session.execute(query)}
+
+
+def condition_type_rows(session: Session) -> dict[int, set[tuple[Any, ...]]]:
+    """The stored subtypes by record, as (position, name, system, code, type condition id,
+    source id)."""
+    query = select(
+        ConditionType.condition_id, ConditionType.position, ConditionType.name,
+        ConditionType.system, ConditionType.code, ConditionType.type_condition_id,
+        ConditionType.source_id,
+    )  # fmt: skip
+    found: dict[int, set[tuple[Any, ...]]] = {}
+    for row in session.execute(query):
+        found.setdefault(row[0], set()).add(tuple(row[1:]))
+    return found
+
+
+def source_id_for(session: Session, key: str) -> int | None:
+    return session.scalar(select(Source.id).where(Source.key == key))

@@ -8,7 +8,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import bindparam, select, text
+from sqlalchemy import bindparam, inspect, select, text
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from app.conditions.code_systems import CODE_SYSTEMS
@@ -41,16 +41,29 @@ def _only(column: InstrumentedAttribute[int], ids: Sequence[int] | None) -> list
     return [column.in_(ids)] if ids is not None else []
 
 
+def _lay_names(session: Session, ids: Sequence[int] | None) -> dict[int, list[str]]:
+    """Each record's lay names; none while migrating from before the column (migration 0004
+    builds the index with this module)."""
+    columns = {column["name"] for column in inspect(session.connection()).get_columns("conditions")}
+    if "consumer_names" not in columns:
+        return {}
+    query = select(Condition.id, Condition.consumer_names).where(*_only(Condition.id, ids))
+    return {row[0]: row[1] for row in session.execute(query) if row[1]}
+
+
 def _documents(session: Session, ids: Sequence[int] | None) -> dict[int, dict[str, str]]:
     docs: dict[int, dict[str, str]] = {}
+    lay = _lay_names(session, ids)
     for condition in session.execute(
         select(Condition.id, Condition.name, Condition.synonyms, Condition.summary).where(
             *_only(Condition.id, ids)
         )
     ):
+        # Lay names ("Heart attack") are searched as synonyms are.
+        names = [*(condition.synonyms or []), *lay.get(condition.id, [])]
         docs[condition.id] = {
             "name": condition.name,
-            "synonyms": " ; ".join(condition.synonyms or []),
+            "synonyms": " ; ".join(dict.fromkeys(names)),
             "codes": "",
             "summary": condition.summary or "",
             "sections": "",

@@ -133,14 +133,15 @@ def match_all(
 def published_names(
     session: Session, ids: Collection[int] | None = None
 ) -> dict[int, tuple[str, frozenset[str]]]:
-    """Slug and casefolded synonyms of every published condition (or of those in `ids`)."""
-    query = select(Condition.id, Condition.slug, Condition.synonyms).where(
-        Condition.status == "published"
-    )
+    """Slug and casefolded synonyms and lay names of every published condition (or of those
+    in `ids`)."""
+    query = select(
+        Condition.id, Condition.slug, Condition.synonyms, Condition.consumer_names
+    ).where(Condition.status == "published")
     if ids is not None:
         query = query.where(Condition.id.in_(ids))
     return {
-        row[0]: (row[1], frozenset(synonym.casefold() for synonym in row[2] or []))
+        row[0]: (row[1], frozenset(name.casefold() for name in [*(row[2] or []), *(row[3] or [])]))
         for row in session.execute(query)
     }
 
@@ -257,16 +258,18 @@ def changed_since(session: Session, version: int, limit: int) -> list[int] | Non
 
 
 def vocabulary_rows(session: Session) -> list[tuple[str, str, str]]:
-    """(label, kind, slug) for every condition name and synonym (slug: the condition's) and
-    every symptom term: what autocomplete offers and typo correction corrects towards."""
+    """(label, kind, slug) for every condition name, synonym and lay name (slug: the
+    condition's) and every symptom term: what autocomplete offers and typo correction corrects
+    towards."""
     rows: list[tuple[str, str, str]] = []
-    for slug, name, synonyms in session.execute(
-        select(Condition.slug, Condition.name, Condition.synonyms).where(
+    for slug, name, synonyms, lay_names in session.execute(
+        select(Condition.slug, Condition.name, Condition.synonyms, Condition.consumer_names).where(
             Condition.status == "published"
         )
     ):
         rows.append((name, "condition", slug))
-        rows.extend((synonym, "synonym", slug) for synonym in synonyms or [])
+        names = dict.fromkeys([*(synonyms or []), *(lay_names or [])])
+        rows.extend((synonym, "synonym", slug) for synonym in names)
     for slug, name in session.execute(select(Term.slug, Term.name).where(Term.kind == "symptom")):
         rows.append((name, "symptom", slug))
     return rows

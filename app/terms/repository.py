@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from app.conditions.status import DEFAULT_STATUS, shown
 from app.models import (
     Condition,
+    ConditionTerm,
     PhenotypeAnnotation,
     Section,
     SectionItem,
@@ -107,6 +108,16 @@ def children(session: Session, term_id: int) -> Sequence[Term]:
         .order_by(Term.name)
     )
     return session.scalars(query).all()
+
+
+def condition_of_term(session: Session, term_id: int) -> tuple[str, str] | None:
+    """(slug, name) of the published record built from or enriched by a term."""
+    row = session.execute(
+        select(Condition.slug, Condition.name)
+        .join(ConditionTerm, ConditionTerm.condition_id == Condition.id)
+        .where(ConditionTerm.term_id == term_id, Condition.status == "published")
+    ).first()
+    return (row[0], row[1]) if row else None
 
 
 def source(session: Session, source_id: int | None) -> Source | None:

@@ -28,6 +28,14 @@ class Synonym(Schema):
     type: str | None = None
 
 
+class TermConditionRecord(Schema):
+    """The condition record built from the term or enriched by it (a common condition)."""
+
+    slug: str = Field(examples=["asthma"])
+    name: str = Field(examples=["Asthma"])
+    links: "ConditionLinks"
+
+
 class TermRecord(TermSummary):
     definition: str | None
     synonyms: list[Synonym]
@@ -35,6 +43,11 @@ class TermRecord(TermSummary):
     children: list[TermSummary]
     source: SourceOut | None = Field(description="Where the term comes from (none: editors).")
     attributions: list[str]
+    condition: TermConditionRecord | None = Field(
+        default=None,
+        description="The condition record built from this term or enriched by it, when the "
+        "term names a common condition (see the record's `links.term`); null otherwise.",
+    )
 
 
 class TermMatch(Schema):

@@ -17,6 +17,7 @@ from app.terms.schemas import (
     ConditionLinks,
     Synonym,
     TermCondition,
+    TermConditionRecord,
     TermLinks,
     TermMatch,
     TermRecord,
@@ -53,6 +54,11 @@ def term_record(session: Session, term: Term) -> TermRecord:
         children=[term_summary(child) for child in repository.children(session, term.id)],
         source=source_out,
         attributions=[source_out.attribution] if source_out and source_out.attribution else [],
+        condition=TermConditionRecord(
+            slug=linked[0], name=linked[1], links=ConditionLinks(self=condition_path(linked[0]))
+        )
+        if (linked := repository.condition_of_term(session, term.id))
+        else None,
     )
 
 

@@ -63,6 +63,8 @@ def test_omim_and_orpha_cystic_fibrosis_are_one_record(corpus: TestClient) -> No
         ("ORPHA:586", "exact", "source"),
         ("OMIM:219700", "name-match", "computed"),
         ("ICD10CM:E84", "name-match", "computed"),
+        # "Cystic fibrosis, unspecified": the match key drops ", unspecified".
+        ("ICD10CM:E84.9", "name-match", "computed"),
     }
     sources = {c["curie"]: c["source"] for c in record["codes"]}
     assert sources["OMIM:219700"] == {
@@ -231,6 +233,7 @@ def test_lookup_errors(corpus: TestClient) -> None:
 
 def test_has_section_counts_imported_symptoms(corpus: TestClient) -> None:
     body = corpus.get("/v1/conditions", params={"has_section": "symptoms", "limit": 100}).json()
-    assert body["total"] == 18  # not OMIM:614389, which has neither present nor NOT rows
+    # Not OMIM:614389, which has neither present features nor NOT rows.
+    assert body["total"] == 19
     drugs = corpus.get("/v1/conditions", params={"has_section": "drugs"}).json()
     assert drugs["total"] == 1

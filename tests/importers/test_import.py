@@ -18,10 +18,10 @@ from tests.importers.conftest import HPO_FILES, ICD_FILES, run_imports
 from tests.seeding.test_loader import snapshot
 
 # Facts of the fixture files (tests/fixtures/README.md).
-DISEASES = 25
+DISEASES = 26
 MERGED_PAIRS = 6  # OMIM and ORPHA ids whose names normalise alike
-ANNOTATION_ROWS = 419
-LIVE_TERMS = 823
+ANNOTATION_ROWS = 422
+LIVE_TERMS = 830
 
 
 def _scalar(url: str, query: object) -> object:
@@ -41,19 +41,26 @@ def test_first_import_counts(fresh_db: str) -> None:
     assert icd.version == "2026-04-01"
     assert hpo.counts["diseases"] == DISEASES
     assert hpo.counts["merged_disease_ids"] == MERGED_PAIRS
-    # 19 groups: 18 new records, and ORPHA:641 joins the seeded MMN record.
+    # 20 groups: 19 new records, and ORPHA:641 joins the seeded MMN record.
     assert hpo.counts["conditions"] == DISEASES - MERGED_PAIRS
     assert hpo.counts["conditions_created"] == DISEASES - MERGED_PAIRS - 1
     assert hpo.counts["joined_existing_records"] == 1
     assert hpo.counts["annotations"] == ANNOTATION_ROWS
     assert hpo.counts["terms"] == LIVE_TERMS
-    assert icd.counts["code_entries"] == 35
+    assert icd.counts["code_entries"] == 102
     # Miller Fisher (G61.0), CF (E84), hemophilia A and B (D66, D67), Dubin-Johnson (E80.6),
     # porphyria cutanea tarda (E80.1), hereditary coproporphyria (E80.29). MMN already has
     # G61.82 from its editors, so it gets no computed copy.
-    assert icd.counts["icd10cm_name_links"] == 7
-    assert _scalar(fresh_db, select(func.count()).select_from(Condition)) == 19
-    assert _scalar(fresh_db, select(func.count()).select_from(PhenotypeAnnotation)) == 419
+    # E84.9 "Cystic fibrosis, unspecified" meets Cystic fibrosis under the match key; the
+    # common conditions: asthma (J45, J45.90, J45.909), allergic rhinitis (J30.1 "Hay fever",
+    # J30.9), myocardial infarction (I21.9), thyroiditis (E06, E06.9), and Hashimoto
+    # thyroiditis (E06.3 through the term's synonym "Autoimmune thyroiditis").
+    assert icd.counts["icd10cm_name_links"] == 17
+    # Five terms qualify: Hashimoto thyroiditis enriches OMIM:140300's record, four get their own.
+    assert icd.counts["common_condition_terms"] == 5
+    assert icd.counts["common_condition_records_enriched"] == 1
+    assert _scalar(fresh_db, select(func.count()).select_from(Condition)) == 24
+    assert _scalar(fresh_db, select(func.count()).select_from(PhenotypeAnnotation)) == 422
     assert _scalar(fresh_db, select(func.count()).where(PhenotypeAnnotation.excluded)) == 6
 
 
@@ -274,8 +281,9 @@ def test_changed_name_links_raise_the_revision(fresh_db: str, tmp_path: Path) ->
         tabular=folder / ICD_FILES.tabular.name, code_list=folder / ICD_FILES.code_list.name
     )
     _, icd = run_imports(fresh_db, icd=changed)
-    # Unseeded, MMN's G61.82 is a computed link too: 8 links, and 7 once D66 loses its term.
-    assert icd.counts["icd10cm_name_links"] == 7
+    # Unseeded, MMN's G61.82 is a computed link too: 18 links (see test_first_import_counts),
+    # and 17 once D66 loses its term.
+    assert icd.counts["icd10cm_name_links"] == 17
     assert _scalar(fresh_db, revision) == before + 1  # type: ignore[operator]
 
 

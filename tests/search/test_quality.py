@@ -11,6 +11,18 @@ from fastapi.testclient import TestClient
 from tests.conftest import make_client
 
 MMN = "multifocal-motor-neuropathy"
+# Common conditions and their lay names: each must rank its record first, not only top 3.
+# ("high blood pressure" is HP:0000822 Hypertension's lay name, but that term meets no
+# ICD-10-CM title, so it is no record; see app/importers/hpo_conditions.py.)
+COMMON_FIRST = [
+    ("asthma", "asthma"),
+    ("hay fever", "allergic-rhinitis"),
+    ("heart attack", "myocardial-infarction"),
+    ("type 2 diabetes", "type-ii-diabetes-mellitus"),
+    ("myocardial infarction", "myocardial-infarction"),
+    ("migraine", "migraine"),
+    ("stroke", "stroke"),
+]
 QUALITY_SET = [
     # names
     ("multifocal motor neuropathy", MMN),
@@ -53,7 +65,9 @@ QUALITY_SET = [
     ("OMIM:154700", "marfan-syndrome"),
     ("ORPHA:558", "marfan-syndrome"),
     ("E75.22", "gaucher-disease"),
-    # ICD-10-CM codes no condition carries: what ICD-10-CM calls them
+    # ICD-10-CM codes: E84.9 "Cystic fibrosis, unspecified" is a computed link of the record
+    # now (the match key drops ", unspecified"); the others no condition carries, so what
+    # ICD-10-CM calls them
     ("E84.9", "cystic-fibrosis"),
     ("G10", "huntington-disease"),
     ("E70.0", "classic-phenylketonuria"),
@@ -61,6 +75,8 @@ QUALITY_SET = [
     ("motor conduction block weakness fasciculations", MMN),
     ("elbow hypertrichosis", "hairy-elbows"),
     ("lens subluxation aortic dilatation", "marfan-syndrome"),
+    # common conditions built from HPO terms, by name and by lay name
+    *COMMON_FIRST,
 ]
 
 
@@ -78,6 +94,17 @@ def test_the_quality_set_finds_each_condition_in_the_top_3(client: TestClient) -
         if expected not in slugs:
             misses.append((query, expected, body["match"], slugs))
     assert len(QUALITY_SET) >= 30
+    assert misses == []
+
+
+def test_common_conditions_and_lay_names_rank_first(client: TestClient) -> None:
+    misses = []
+    for query, expected in COMMON_FIRST:
+        body = client.get("/v1/search", params={"q": query, "limit": 3}).json()
+        slugs = [item["slug"] for item in body["items"]]
+        offered = client.get("/v1/autocomplete", params={"q": query}).json()["items"]
+        if slugs[:1] != [expected] or [item["slug"] for item in offered[:1]] != [expected]:
+            misses.append((query, expected, slugs, [item["slug"] for item in offered[:3]]))
     assert misses == []
 
 
