@@ -1,12 +1,14 @@
 """What the imports keep on a record, loaded and turned into section items: the imported
-phenotype annotations (present features become symptom items, inheritance modes cause items)
-and the genes the HPO gene annotations associate with its disease ids (cause items). Each
-section kind that shows imported items has one builder in ITEM_BUILDERS; editors' items are
-rendered in service.py."""
+phenotype annotations (present features become symptom items; inheritance modes cause items;
+onset, clinical course and modifiers prognosis items; past medical history diagnosis items) and
+the genes the HPO gene annotations associate with its disease ids (cause items). Each section
+kind that shows imported items has one builder in ITEM_BUILDERS; editors' items are rendered in
+service.py."""
 
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -21,11 +23,13 @@ from app.conditions.schemas import (
     AnnotationGroup,
     CauseItemOut,
     CodeSource,
+    DiagnosisItemOut,
     DiseaseRef,
     GeneRef,
     Phenotype,
     PhenotypeFrequency,
     PhenotypeOnset,
+    PrognosisItemOut,
     SelfLink,
     SourceOut,
     SymptomItemOut,
@@ -36,7 +40,7 @@ from app.conditions.schemas import (
 from app.models import Condition, Source
 
 
-def _informative(frequency: PhenotypeFrequency | None) -> tuple[int, float, int]:
+def informative(frequency: PhenotypeFrequency | None) -> tuple[int, float, int]:
     """Sorts the frequencies of one feature most informative first: the narrowest range of
     percentages, then the most patients studied; a bare label, then none, last."""
     if frequency is None:
@@ -47,36 +51,52 @@ def _informative(frequency: PhenotypeFrequency | None) -> tuple[int, float, int]
     return (0, high - low, -(frequency.m or 0))
 
 
-def _imported_symptom(listings: list[tuple[AnnotationGroup, Phenotype]]) -> SymptomItemOut:
-    """One present feature of the annotations, from every disease id that lists it."""
+Listing = tuple["DiseaseAnnotations", Phenotype]
+
+
+def _by_term(groups: list["DiseaseAnnotations"], aspect: str) -> list[list[Listing]]:
+    """The rows of one aspect list of the groups, by HPO term in the groups' order: each term
+    once, with every disease id that states it."""
+    by_term: dict[str, list[Listing]] = defaultdict(list)
+    for group in groups:
+        for phenotype in getattr(group, aspect):
+            by_term[phenotype.hpo_id].append((group, phenotype))
+    return list(by_term.values())
+
+
+def _listed_fields(listings: list[Listing]) -> dict[str, Any]:
+    """What every imported item of a term says: its name and code verbatim, the most
+    informative frequency, the disease ids and the source."""
     first = listings[0][1]
-    frequency = min((phenotype.frequency for _, phenotype in listings), key=_informative)
-    onset = next((phenotype.onset for _, phenotype in listings if phenotype.onset), None)
+    frequency = min((phenotype.frequency for _, phenotype in listings), key=informative)
     source = listings[0][0].source
-    return SymptomItemOut(
-        name=first.name,
-        display_name=display_name(first.name),
-        frequency=Frequency.model_validate(
+    return {
+        "name": first.name,
+        "display_name": display_name(first.name),
+        "frequency": Frequency.model_validate(
             frequency.model_dump(include={"label", "lower_percent", "upper_percent", "code"})
         )
         if frequency
         else None,
-        onset=(onset.name or onset.code) if onset else None,
-        codes=[CodeRef(system="hpo", code=first.hpo_id, display=first.name)],
-        provenance="source",
-        diseases=list(dict.fromkeys(group.disease.curie for group, _ in listings)),
-        source=CodeSource(title=source.title, version=source.version),
+        "codes": [CodeRef(system="hpo", code=first.hpo_id, display=first.name)],
+        "provenance": "source",
+        "diseases": list(dict.fromkeys(group.disease.curie for group, _ in listings)),
+        "source": CodeSource(title=source.title, version=source.version),
+    }
+
+
+def _imported_symptom(listings: list[Listing]) -> SymptomItemOut:
+    """One present feature of the annotations, from every disease id that lists it."""
+    onset = next((phenotype.onset for _, phenotype in listings if phenotype.onset), None)
+    return SymptomItemOut(
+        **_listed_fields(listings), onset=(onset.name or onset.code) if onset else None
     )
 
 
-def imported_symptoms(groups: list[AnnotationGroup]) -> list[SymptomItemOut]:
+def imported_symptoms(groups: list["DiseaseAnnotations"]) -> list[SymptomItemOut]:
     """The present features of the annotation groups as symptom items: one per HPO term, in
     the groups' order."""
-    by_term: dict[str, list[tuple[AnnotationGroup, Phenotype]]] = defaultdict(list)
-    for group in groups:
-        for phenotype in group.present:
-            by_term[phenotype.hpo_id].append((group, phenotype))
-    return [_imported_symptom(listings) for listings in by_term.values()]
+    return [_imported_symptom(listings) for listings in _by_term(groups, "present")]
 
 
 def composed_symptoms_summary(items: list[SymptomItemOut]) -> str:
@@ -99,12 +119,49 @@ class GeneListing:
 
 
 @dataclass(frozen=True)
+class DiseaseAnnotations:
+    """The annotation rows of one disease id, by aspect. The symptoms section serves the
+    present and excluded ones as its `annotations[]` group (`served`); the other aspects
+    become items of the sections they belong to: inheritance (I) the causes', clinical
+    course (C) and modifiers (M) the prognosis', past medical history (H) the diagnosis'."""
+
+    disease: DiseaseRef
+    source: SourceOut
+    present: list[Phenotype] = field(default_factory=list)
+    # NOT rows, whatever their aspect: a few state an absent past history (aspect H).
+    excluded: list[Phenotype] = field(default_factory=list)
+    inheritance: list[Phenotype] = field(default_factory=list)
+    course: list[Phenotype] = field(default_factory=list)
+    modifiers: list[Phenotype] = field(default_factory=list)
+    history: list[Phenotype] = field(default_factory=list)
+
+    def served(self) -> AnnotationGroup:
+        return AnnotationGroup(
+            disease=self.disease, source=self.source, present=self.present, excluded=self.excluded
+        )
+
+
+# Where a row that is not a NOT row goes, by its aspect.
+_ASPECT_LISTS = {
+    "P": "present", "I": "inheritance", "C": "course", "M": "modifiers", "H": "history",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
 class ImportedContent:
     """What the imports keep on one record, loaded for rendering: its phenotype annotations
-    grouped by the disease id that states them, its genes, and the sources they cite."""
+    grouped by the disease id that states them, the category of each course, modifier and
+    history term (by HPO id), its genes, and the sources they cite."""
 
-    groups: list[AnnotationGroup] = field(default_factory=list)
+    groups: list[DiseaseAnnotations] = field(default_factory=list)
     sources: list[SourceOut] = field(default_factory=list)
+    categories: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def served_groups(self) -> list[AnnotationGroup]:
+        """The groups as the symptoms section shows them: present and excluded features."""
+        return [group.served() for group in self.groups if group.present or group.excluded]
+
     # The HPO term the record is built from or enriched by (app/importers/hpo_conditions.py).
     term_code: str | None = None
     types: list[TypeItemOut] = field(default_factory=list)
@@ -170,13 +227,11 @@ def annotations_of(rows: list[AnnotationRow], sources: dict[int, Source]) -> Imp
         lists: dict[str, list[Phenotype]] = defaultdict(list)
         for row in members:
             annotation = row.annotation
-            # A NOT row is an excluded feature whatever its aspect (some are past history, H).
-            bucket = "excluded" if annotation.excluded else {
-                "P": "present", "I": "inheritance", "C": "clinical_course"
-            }.get(annotation.aspect, "other")  # fmt: skip
-            lists[bucket].append(_phenotype(row))
+            bucket = "excluded" if annotation.excluded else _ASPECT_LISTS.get(annotation.aspect)
+            if bucket is not None:
+                lists[bucket].append(_phenotype(row))
         groups.append(
-            AnnotationGroup(
+            DiseaseAnnotations(
                 disease=DiseaseRef(
                     system=system,
                     code=number,
@@ -184,11 +239,7 @@ def annotations_of(rows: list[AnnotationRow], sources: dict[int, Source]) -> Imp
                     url=info.url(number) if info else None,
                 ),
                 source=SourceOut.model_validate(sources[members[0].annotation.source_id]),
-                present=lists["present"],
-                excluded=lists["excluded"],
-                inheritance=lists["inheritance"],
-                clinical_course=lists["clinical_course"],
-                other=lists["other"],
+                **lists,
             )
         )
     unique = {group.source.title: group.source for group in groups}
@@ -220,6 +271,13 @@ def load_imported(session: Session, condition: Condition) -> ImportedContent:
     source_ids = {row.annotation.source_id for row in rows} | {row.source_id for row in gene_rows}
     sources = repository.sources_by_id(session, source_ids)
     content = annotations_of(rows, sources)
+    categorised = {
+        phenotype.hpo_id
+        for group in content.groups
+        for phenotype in (*group.course, *group.modifiers, *group.history)
+    }
+    if categorised:
+        content = replace(content, categories=repository.term_categories(session, categorised))
     genes = genes_of(gene_rows, sources)
     shown = [*content.sources, *(listing.source for listing in genes)]
     term = repository.term_of(session, condition.id)
@@ -234,17 +292,54 @@ def load_imported(session: Session, condition: Condition) -> ImportedContent:
     unique: dict[tuple[str, str | None], SourceOut] = {}
     for source in shown:
         unique.setdefault((source.title, source.version), source)
-    return ImportedContent(
-        groups=content.groups,
-        sources=list(unique.values()),
+    return replace(
+        content,
+        sources=_with_summary_sources(session, condition, list(unique.values())),
         term_code=term[0] if term else None,
         types=types,
         genes=genes,
     )
 
 
+def _with_summary_sources(
+    session: Session, condition: Condition, sources: list[SourceOut]
+) -> list[SourceOut]:
+    """The record's imported sources and those its derived summary quotes or draws on (the
+    HPO itself for a definition), so their acknowledgements are shown with it."""
+    if condition.summary is not None or not condition.derived_summary_sources:
+        return sources
+    known = {(source.title, source.version) for source in sources}
+    wanted = {
+        (source["title"], source.get("version")) for source in condition.derived_summary_sources
+    }
+    found = repository.sources_by_title(session, {title for title, _ in wanted - known})
+    extra = [SourceOut.model_validate(row) for row in found if (row.title, row.version) in wanted]
+    return [*sources, *extra]
+
+
 def _symptom_items(content: ImportedContent) -> list[FactItem]:
     return list(imported_symptoms(content.groups))
+
+
+def _categorised(
+    content: ImportedContent, aspects: tuple[str, ...], item_type: type[FactItem]
+) -> list[FactItem]:
+    """The terms of these aspects as items of `item_type`, each with its category."""
+    return [
+        item_type.model_validate(
+            {**_listed_fields(listings), "category": content.categories.get(listings[0][1].hpo_id)}
+        )
+        for aspect in aspects
+        for listings in _by_term(content.groups, aspect)
+    ]
+
+
+def _prognosis_items(content: ImportedContent) -> list[FactItem]:
+    return _categorised(content, ("course", "modifiers"), PrognosisItemOut)
+
+
+def _diagnosis_items(content: ImportedContent) -> list[FactItem]:
+    return _categorised(content, ("history",), DiagnosisItemOut)
 
 
 def _type_items(content: ImportedContent) -> list[FactItem]:
@@ -267,35 +362,13 @@ def _gene_item(listing: GeneListing) -> CauseItemOut:
     )
 
 
-def _inheritance_item(listings: list[tuple[AnnotationGroup, Phenotype]]) -> CauseItemOut:
-    """One mode of inheritance, from every disease id annotated with it (not NOT rows)."""
-    first = listings[0][1]
-    frequency = min((phenotype.frequency for _, phenotype in listings), key=_informative)
-    source = listings[0][0].source
-    return CauseItemOut(
-        name=first.name,
-        display_name=display_name(first.name),
-        kind=CauseKind.GENETIC,
-        category="inheritance",
-        codes=[CodeRef(system="hpo", code=first.hpo_id, display=first.name)],
-        frequency=Frequency.model_validate(
-            frequency.model_dump(include={"label", "lower_percent", "upper_percent", "code"})
-        )
-        if frequency
-        else None,
-        provenance="source",
-        diseases=list(dict.fromkeys(group.disease.curie for group, _ in listings)),
-        source=CodeSource(title=source.title, version=source.version),
-    )
-
-
 def _cause_items(content: ImportedContent) -> list[FactItem]:
-    """The inheritance modes first (one per HPO term), then the associated genes."""
-    by_term: dict[str, list[tuple[AnnotationGroup, Phenotype]]] = defaultdict(list)
-    for group in content.groups:
-        for phenotype in group.inheritance:
-            by_term[phenotype.hpo_id].append((group, phenotype))
-    modes = [_inheritance_item(listings) for listings in by_term.values()]
+    """The inheritance modes first (one per HPO term, NOT rows aside), then the associated
+    genes."""
+    modes = [
+        CauseItemOut(**_listed_fields(listings), kind=CauseKind.GENETIC, category="inheritance")
+        for listings in _by_term(content.groups, "inheritance")
+    ]
     return [*modes, *(_gene_item(listing) for listing in content.genes)]
 
 
@@ -325,6 +398,8 @@ def composed_causes_summary(items: list[FactItem]) -> str:
 # The imported items of each kind, after editors' items of that kind.
 ITEM_BUILDERS: dict[SectionKind, Callable[[ImportedContent], list[FactItem]]] = {
     SectionKind.SYMPTOMS: _symptom_items,
+    SectionKind.PROGNOSIS: _prognosis_items,
+    SectionKind.DIAGNOSIS: _diagnosis_items,
     SectionKind.TYPES: _type_items,
     SectionKind.CAUSES: _cause_items,
 }

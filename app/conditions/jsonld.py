@@ -86,7 +86,11 @@ def _section_properties(section: SectionOut) -> JsonLd:
     if kind in _ITEM_PROPERTIES:
         name, type_ = _ITEM_PROPERTIES[kind]
         # The imported annotations' present features are items too, so items say it all.
-        values = [_item(type_, item) for item in section.items]
+        items = section.items
+        if kind == SectionKind.DIAGNOSIS:
+            # An imported past medical history finding is not a MedicalTest: tests only.
+            items = [item for item in items if getattr(item, "provenance", None) != "source"]
+        values = [_item(type_, item) for item in items]
         return {name: values} if values else {}
     if kind in _TEXT_PROPERTIES:
         texts = [item.name for item in section.items] or [section.summary or ""]

@@ -28,6 +28,7 @@ from app.models import (
     condition_sources,
     section_sources,
     term_ancestors,
+    term_parents,
 )
 
 
@@ -58,6 +59,13 @@ IS_INHERITANCE_MODE = Check(
 )
 
 
+def has_imported_kind(kind: str) -> ColumnElement[bool]:
+    """Whether the imports give a record items of a section kind. The kinds are kept on the
+    row as a JSON list, whose text holds the quoted kind on both engines (no kind holds a
+    quote)."""
+    return cast(Condition.imported_kinds, String).like(f'%"{kind}"%')
+
+
 def _where(filters: ConditionFilters) -> list[ColumnElement[bool]]:
     clauses: list[ColumnElement[bool]] = []
     if filters.status is not None:
@@ -80,11 +88,7 @@ def _where(filters: ConditionFilters) -> list[ColumnElement[bool]]:
         has_section: ColumnElement[bool] = exists().where(
             Section.condition_id == Condition.id, Section.kind == filters.has_section
         )
-        if filters.has_section == "symptoms":  # imported phenotypes make a symptoms section too
-            has_section = or_(has_section, Condition.annotation_count > 0)
-        else:  # the kinds the imports give a record items of (kept on the row as JSON text)
-            imported = cast(Condition.imported_kinds, String).like(f'%"{filters.has_section}"%')
-            has_section = or_(has_section, imported)
+        has_section = or_(has_section, has_imported_kind(filters.has_section))
         clauses.append(has_section)
     if filters.inheritance:
         modes = select(Term.id).where(Term.kind == "symptom", Term.code.in_(filters.inheritance))
@@ -264,6 +268,33 @@ def get_annotations(session: Session, condition_id: int) -> list[AnnotationRow]:
     return [AnnotationRow(row[0], row[1] or "", row[2]) for row in session.execute(query)]
 
 
+# The HPO branches whose direct children name the category of a course, modifier or history
+# term: Clinical course, Clinical modifier, Past medical history.
+CATEGORY_ROOTS = ("HP:0031797", "HP:0012823", "HP:0032443")
+
+
+def term_categories(session: Session, hpo_ids: set[str]) -> dict[str, str]:
+    """Each term's closest ancestor (or itself) directly under one of CATEGORY_ROOTS, by name
+    when two are as close: "Onset" for Infantile onset, "Pregnancy history" for
+    Preeclampsia. One indexed join over the ancestor closure."""
+    if not hpo_ids:
+        return {}
+    term, ancestor, root = aliased(Term), aliased(Term), aliased(Term)
+    query = (
+        select(term.code, ancestor.name)
+        .join(term_ancestors, term_ancestors.c.term_id == term.id)
+        .join(ancestor, ancestor.id == term_ancestors.c.ancestor_id)
+        .join(term_parents, term_parents.c.term_id == ancestor.id)
+        .join(root, root.id == term_parents.c.parent_id)
+        .where(term.kind == "symptom", term.code.in_(hpo_ids), root.code.in_(CATEGORY_ROOTS))
+        .order_by(term_ancestors.c.distance, ancestor.name)
+    )
+    categories: dict[str, str] = {}
+    for code, name in session.execute(query):
+        categories.setdefault(code or "", name)
+    return categories
+
+
 def term_of(session: Session, condition_id: int) -> tuple[str, Source | None] | None:
     """The HPO id and source of the term a record is built from or enriched by."""
     row = session.execute(
@@ -314,6 +345,12 @@ def sources_by_id(session: Session, ids: set[int]) -> dict[int, Source]:
     return {
         source.id: source for source in session.scalars(select(Source).where(Source.id.in_(ids)))
     }
+
+
+def sources_by_title(session: Session, titles: set[str]) -> list[Source]:
+    if not titles:
+        return []
+    return list(session.scalars(select(Source).where(Source.title.in_(titles))))
 
 
 def redirect_target(session: Session, slug: str) -> str | None:

@@ -6,7 +6,16 @@ from typing import Any, Literal
 
 from pydantic import ConfigDict, Field, create_model
 
-from app.conditions.items import ITEM_TYPES, CauseItem, CodeRef, FactItem, Frequency, SymptomItem
+from app.conditions.items import (
+    ITEM_TYPES,
+    CauseItem,
+    CodeRef,
+    FactItem,
+    Frequency,
+    ItemSchema,
+    SymptomItem,
+    TestItem,
+)
 from app.conditions.kinds import SECTION_KINDS, SectionKind
 from app.core.openapi import schema_examples
 from app.core.schemas import Schema, text_rules
@@ -101,10 +110,52 @@ class AnnotationGroup(Schema):
     disease: DiseaseRef
     source: SourceOut
     present: list[Phenotype] = Field(description="Phenotypic features the disease has.")
-    excluded: list[Phenotype] = Field(description="Features explicitly absent (NOT rows).")
-    inheritance: list[Phenotype]
-    clinical_course: list[Phenotype]
-    other: list[Phenotype] = Field(description="Clinical modifiers and past medical history.")
+    excluded: list[Phenotype] = Field(
+        description="Features explicitly absent (NOT rows, of any aspect: a few are past "
+        "medical history)."
+    )
+
+
+SummarySource = Literal["editorial", "definition", "computed"]
+# Cystic fibrosis's (ORPHA:586, OMIM:219700), as composed from the 2025-01-16 annotations.
+SUMMARY_EXAMPLE = (
+    "Composed from the HPO annotations (2025-01-16) by this service. Inheritance: Autosomal "
+    "recessive inheritance. Onset: Infantile onset and Childhood onset. Most frequent of the 53 "
+    "features listed: Elevated sweat chloride (77 of 77), Bronchiectasis (106 of 111) and "
+    "Malabsorption (Very frequent)."
+)
+
+
+def summary_field() -> Any:
+    return Field(
+        description="One short paragraph for list and search screens, never null once the "
+        "imports have run: the editors' summary when there is one, else the HPO definition of "
+        "the record's term quoted verbatim, else a paragraph composed by this service from "
+        "facts the record carries (see `summary_source`). Null only for an editors' record "
+        "without a summary before the next import.",
+        examples=[SUMMARY_EXAMPLE],
+    )
+
+
+def summary_source_field() -> Any:
+    return Field(
+        description="What `summary` is: editorial (written by editors, in the seed files or "
+        "through the write API; always wins), definition (the HPO definition of the record's "
+        "HPO term, verbatim: show the HPO acknowledgement in `attributions` with it) or "
+        "computed (composed by this service from the record's own imported facts: "
+        "inheritance, onset, the most frequent features with their frequency, associated "
+        "genes; it says so); null when there is no summary.",
+        examples=["computed"],
+    )
+
+
+def summary_sources_field() -> Any:
+    return Field(
+        description="The sources `summary` quotes or draws on (title and version); empty for "
+        "an editorial summary, whose sources are the record's `sources`.",
+        examples=[[{"title": "HPO annotations of rare diseases (phenotype.hpoa)",
+                    "version": "2025-01-16"}]],
+    )  # fmt: skip
 
 
 def display_name_field() -> Any:
@@ -280,6 +331,83 @@ ITEM_OUT_TYPES: dict[str, type[FactItem]] = {
 }
 
 
+class ImportedItemFields(ItemSchema):
+    """The fields an item of an imported aspect shares (as SymptomItemOut has them)."""
+
+    display_name: str = display_name_field()
+    category: str | None = Field(
+        default=None,
+        description="The HPO term's closest ancestor directly under Clinical course "
+        "(HP:0031797), Clinical modifier (HP:0012823) or Past medical history (HP:0032443), "
+        "verbatim; null for editors' items.",
+        examples=["Onset"],
+    )
+    frequency: Frequency | None = Field(
+        default=None,
+        description="How often the source says it applies: the most informative of the "
+        "disease ids' frequencies; null when none is given.",
+    )
+    provenance: Literal["curated", "source"] = Field(
+        default="curated",
+        description="curated (an editor's item) or source (a term the imported HPO annotations "
+        "state; the same term from several disease ids is listed once).",
+        examples=["source"],
+    )
+    diseases: list[str] = Field(
+        default_factory=list,
+        description="Disease ids whose annotations state it, in the record's order; empty for "
+        "editors' items.",
+        examples=[["OMIM:311070"]],
+    )
+    source: CodeSource | None = Field(
+        default=None, description="The imported source; null for editors' items."
+    )
+
+
+# An onset of the imported annotations as served (Griscelli syndrome, type 2, OMIM:607624;
+# release 2025-01-16).
+IMPORTED_PROGNOSIS_EXAMPLE = {
+    "name": "Infantile onset",
+    "description": None,
+    "display_name": "Infantile onset",
+    "category": "Onset",
+    "frequency": {
+        "label": "11 of 11", "lower_percent": 100.0, "upper_percent": 100.0, "code": None,
+    },
+    "provenance": "source",
+    "diseases": ["OMIM:607624"],
+    "source": {
+        "title": "HPO annotations of rare diseases (phenotype.hpoa)", "version": "2025-01-16",
+    },
+    "codes": [{"system": "hpo", "code": "HP:0003593", "display": "Infantile onset"}],
+}  # fmt: skip
+
+
+def _prognosis_schema(schema: dict[str, Any]) -> None:
+    text_rules(schema)
+    schema["examples"] = schema_examples("PrognosisItemOut", [IMPORTED_PROGNOSIS_EXAMPLE])
+
+
+class PrognosisItemOut(ImportedItemFields, FactItem):
+    """The course and outlook: written by editors, or one onset, clinical course (pace of
+    progression, temporal pattern, mortality) or clinical modifier (e.g. variable
+    expressivity) of the imported HPO annotations (aspects C and M), its name and HPO id
+    verbatim, with its category and frequency as annotated. Until issue 14 they sat in the
+    symptoms section's `annotations[].clinical_course` and `annotations[].other`."""
+
+    model_config = ConfigDict(json_schema_extra=_prognosis_schema)
+
+    codes: list[CodeRef] = Field(default_factory=list, description="The HPO term.")
+
+
+class DiagnosisItemOut(ImportedItemFields, TestItem):
+    """What the work-up looks at: editors' examinations and tests, or one past medical history
+    finding of the imported HPO annotations (aspect H, e.g. a pregnancy history: part of the
+    history a clinician takes, not a stated cause), its name and HPO id verbatim, with its
+    category and frequency as annotated (`kind` null). Until issue 14 they sat in the symptoms
+    section's `annotations[].other`."""
+
+
 class TypeConditionRef(Schema):
     """The record of a subtype."""
 
@@ -315,7 +443,11 @@ class TypeItemOut(FactItem):
 
 
 # Kinds whose response items have a type of their own (input stays the kind's item type).
-KIND_ITEM_OUT_TYPES: dict[SectionKind, type[FactItem]] = {SectionKind.TYPES: TypeItemOut}
+KIND_ITEM_OUT_TYPES: dict[SectionKind, type[FactItem]] = {
+    SectionKind.TYPES: TypeItemOut,
+    SectionKind.PROGNOSIS: PrognosisItemOut,
+    SectionKind.DIAGNOSIS: DiagnosisItemOut,
+}
 
 
 def item_out_type(kind: SectionKind) -> type[FactItem]:
@@ -445,7 +577,9 @@ class ConditionRecord(Schema):
         "exact or related scope), kept by the imports.",
         examples=[["Heart attack"]],
     )
-    summary: str | None = Field(description="Short prose; null for records built from data alone.")
+    summary: str | None = summary_field()
+    summary_source: SummarySource | None = summary_source_field()
+    summary_sources: list[CodeSource] = summary_sources_field()
     status: str
     codes: list[CodeOut]
     sections: ConditionSections
@@ -469,7 +603,9 @@ class ConditionSummary(Schema):
     name: str
     display_name: str = display_name_field()
     synonyms: list[str]
-    summary: str | None
+    summary: str | None = summary_field()
+    summary_source: SummarySource | None = summary_source_field()
+    summary_sources: list[CodeSource] = summary_sources_field()
     status: str
     section_kinds: list[SectionKind] = Field(description="Kinds of the sections the record has.")
     last_reviewed: date | None

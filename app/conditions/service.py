@@ -1,5 +1,7 @@
 """Builds response schemas from loaded ORM rows; list pages also ask the repository for rows."""
 
+from typing import Any
+
 from fastapi import Request
 from sqlalchemy.orm import Session
 
@@ -33,7 +35,6 @@ from app.conditions.schemas import (
     SelfLink,
     SourceOut,
     SymptomItemOut,
-    TypeItemOut,
     item_out_type,
 )
 from app.core.pagination import Cursor, LinkParams, PageParams, offset_links, page_links
@@ -79,9 +80,24 @@ def _item(kind: SectionKind, item: SectionItem) -> object:
         known = {(code["system"], code["code"]) for code in written}
         linked = [c for c in _term_codes(item) if (c["system"], c["code"]) not in known]
         fields["codes"] = written + linked
-    if item_type is SymptomItemOut or item_type is TypeItemOut:
+    if "provenance" in item_type.model_fields:
         fields["provenance"] = "curated"
     return item_type.model_validate({**fields, "display_name": display_name(item.name)})
+
+
+def summary_fields(condition: Condition) -> dict[str, Any]:
+    """The summary a record shows, with its kind and sources: editors' always wins, else the
+    one the imports keep (app/importers/summaries.py)."""
+    if condition.summary is not None:
+        return {"summary": condition.summary, "summary_source": "editorial", "summary_sources": []}
+    return {
+        "summary": condition.derived_summary,
+        "summary_source": condition.derived_summary_kind,
+        "summary_sources": [
+            CodeSource(title=source["title"], version=source.get("version"))
+            for source in condition.derived_summary_sources or []
+        ],
+    }
 
 
 def _attributions(*source_lists: list[SourceOut]) -> list[str]:
@@ -127,14 +143,14 @@ def _section_fields(
                 [item for item in imported if isinstance(item, SymptomItemOut)]
             )
             fields["summary_provenance"] = "composed"
-        fields["annotations"] = content.groups
+        fields["annotations"] = content.served_groups
     elif summary is None and imported and (compose := SUMMARY_COMPOSERS.get(kind)):
         fields["summary"] = compose(imported)
         fields["summary_provenance"] = "composed"
     # The imported sources this section shows content of (for symptoms: those of its groups).
     cited = {source.title for item in imported if (source := getattr(item, "source", None))}
     if kind == SectionKind.SYMPTOMS:
-        cited |= {group.source.title for group in content.groups}
+        cited |= {group.source.title for group in content.served_groups}
     fields["sources"] = _merged(
         own, [source for source in content.sources if source.title in cited]
     )
@@ -184,7 +200,7 @@ def condition_record(condition: Condition, content: ImportedContent) -> Conditio
         display_name=display_name(condition.name),
         synonyms=condition.synonyms,
         consumer_names=condition.consumer_names or [],
-        summary=condition.summary,
+        **summary_fields(condition),
         status=condition.status,
         codes=[_code(code) for code in condition.codes],
         sections=ConditionSections(
@@ -223,7 +239,7 @@ def condition_summary(condition: Condition) -> ConditionSummary:
         name=condition.name,
         display_name=display_name(condition.name),
         synonyms=condition.synonyms,
-        summary=condition.summary,
+        **summary_fields(condition),
         status=condition.status,
         section_kinds=section_kinds_of(condition),
         last_reviewed=condition.last_reviewed,

@@ -207,6 +207,18 @@ EDITABLE_FIELDS = {
 }
 
 
+def set_editable_fields(condition: Condition, fields: dict[str, object]) -> None:
+    """Editors' fields onto the row. An editors' summary wins over the derived one, which is
+    dropped at once (as the next import would: app/importers/summaries.py keeps it for
+    records without one only)."""
+    for name, value in fields.items():
+        setattr(condition, name, value)
+    if condition.summary is not None:
+        condition.derived_summary = None
+        condition.derived_summary_kind = None
+        condition.derived_summary_sources = []
+
+
 def add_revision(
     session: Session,
     condition: Condition,
@@ -259,8 +271,7 @@ def upsert_conditions(
         else:
             clear_children(session, condition)
             session.expire(condition, ["codes", "sections", "sources"])
-            for name, value in fields.items():
-                setattr(condition, name, value)
+            set_editable_fields(condition, fields)
             condition.content_hash = digest
             condition.origin = ConditionOrigin.SEED  # editors own it now; imports only add to it
             condition.revision += 1

@@ -22,7 +22,13 @@ from app.conditions import service as condition_service
 from app.conditions.input_schemas import ConditionIn, SectionIn
 from app.conditions.kinds import ConditionOrigin, ConditionStatus, SectionKind
 from app.conditions.representations import record_rendered, section_rendered
-from app.conditions.writes import EDITABLE_FIELDS, add_revision, clear_children, write_children
+from app.conditions.writes import (
+    EDITABLE_FIELDS,
+    add_revision,
+    clear_children,
+    set_editable_fields,
+    write_children,
+)
 from app.core.conditional import Rendered
 from app.core.db import transaction
 from app.core.errors import (
@@ -171,8 +177,7 @@ def _write(
     sources = conditions.sources_by_key(session, list(keys))
     clear_children(session, condition)
     session.expire(condition, ["codes", "sections", "sources"])
-    for name, value in record.model_dump(include=EDITABLE_FIELDS).items():
-        setattr(condition, name, value)
+    set_editable_fields(condition, record.model_dump(include=EDITABLE_FIELDS))
     condition.slug = record.slug
     condition.origin = ConditionOrigin.SEED  # editors own it now: imports only add to it
     condition.revision += 1

@@ -5,8 +5,9 @@ each writing only what differs and marking the records it changes."""
 
 from collections import defaultdict
 from collections.abc import Callable
+from typing import Any
 
-from sqlalchemy import Executable, select, update
+from sqlalchemy import ColumnElement, Executable, Select, or_, select, update
 from sqlalchemy.orm import Session
 
 from app.conditions.kinds import SECTION_ORDER, SectionKind
@@ -14,6 +15,7 @@ from app.importers import repository
 from app.importers.changeset import ImportChanges
 from app.importers.hpo_conditions import build_common_conditions, keep_types
 from app.importers.name_links import link_icd10cm_names
+from app.importers.summaries import keep_summaries
 from app.models import Condition, ConditionGene, ConditionType, PhenotypeAnnotation
 
 Step = Callable[[Session, ImportChanges], dict[str, int]]
@@ -24,8 +26,23 @@ def _icd10cm_name_links(session: Session, changes: ImportChanges) -> dict[str, i
 
 
 # Which records have imported items of a kind: one query each.
+def _annotated(*clauses: ColumnElement[bool]) -> Select[Any]:
+    return select(PhenotypeAnnotation.condition_id).where(*clauses).distinct()
+
+
 KIND_QUERIES: dict[SectionKind, Executable] = {
-    SectionKind.SYMPTOMS: select(PhenotypeAnnotation.condition_id).distinct(),
+    # Present features, and NOT rows of any aspect (the symptoms section's `excluded`).
+    SectionKind.SYMPTOMS: _annotated(
+        or_(PhenotypeAnnotation.aspect == "P", PhenotypeAnnotation.excluded)
+    ),
+    # Onset and clinical course (C), clinical modifiers (M).
+    SectionKind.PROGNOSIS: _annotated(
+        PhenotypeAnnotation.aspect.in_(("C", "M")), ~PhenotypeAnnotation.excluded
+    ),
+    # Past medical history (H).
+    SectionKind.DIAGNOSIS: _annotated(
+        PhenotypeAnnotation.aspect == "H", ~PhenotypeAnnotation.excluded
+    ),
     SectionKind.TYPES: select(ConditionType.condition_id).distinct(),
     # Genes associated in the HPO gene annotations, or an inheritance mode (aspect I, not NOT).
     SectionKind.CAUSES: select(ConditionGene.condition_id).union(
@@ -59,6 +76,7 @@ STEPS: list[Step] = [
     build_common_conditions,  # first: the name links and types read the records it makes
     _icd10cm_name_links,
     keep_types,  # after the name links: a record's ICD-10-CM children follow its codes
+    keep_summaries,  # after the steps that make records and links: it reads what they keep
     _imported_kinds,  # last: it reads what the steps before wrote
 ]
 

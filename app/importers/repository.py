@@ -2,11 +2,12 @@
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from itertools import islice
-from typing import Any
+from itertools import groupby, islice
+from operator import attrgetter
+from typing import Any, Protocol
 
 from sqlalchemy import (
     JSON,
@@ -33,6 +34,7 @@ from app.models import (
     ConditionRevision,
     ConditionTerm,
     ConditionType,
+    Gene,
     PhenotypeAnnotation,
     Section,
     SectionItem,
@@ -381,6 +383,96 @@ def annotation_rows(session: Session) -> dict[int, list[tuple[Any, ...]]]:
     for row in session.execute(query):
         found.setdefault(row[0], []).append(tuple(row[1:]))
     return found
+
+
+class SummaryRow(Protocol):
+    """One annotation row as a composed summary reads it (frequency as stored text; the
+    term's name from term_names)."""
+
+    disease_code: str
+    aspect: str
+    term_id: int
+    frequency: str | None
+    source_id: int
+
+
+def summary_rows(session: Session) -> Generator[tuple[int, list[SummaryRow]]]:
+    """Each record's present (not NOT) rows of aspects P, I and C, in position order, by
+    record id in ascending order: streamed, so one record's rows are held at a time."""
+    query = (
+        select(
+            PhenotypeAnnotation.condition_id,
+            PhenotypeAnnotation.disease_code,
+            PhenotypeAnnotation.aspect,
+            PhenotypeAnnotation.term_id,
+            cast(PhenotypeAnnotation.frequency, Text).label("frequency"),
+            PhenotypeAnnotation.source_id,
+        )
+        .where(PhenotypeAnnotation.aspect.in_(("P", "I", "C")), ~PhenotypeAnnotation.excluded)
+        .order_by(PhenotypeAnnotation.condition_id, PhenotypeAnnotation.position)
+        .execution_options(yield_per=BATCH_SIZE)
+    )
+    for condition_id, rows in groupby(session.execute(query), key=attrgetter("condition_id")):
+        yield condition_id, list(rows)
+
+
+def term_names(session: Session) -> dict[int, str]:
+    query = select(Term.id, Term.name).where(Term.kind == "symptom")
+    return {term_id: name for term_id, name in session.execute(query)}
+
+
+def descendants_of(session: Session, hpo_id: str) -> set[int]:
+    """The ids of a term and of every term below it."""
+    query = (
+        select(term_ancestors.c.term_id)
+        .join(Term, Term.id == term_ancestors.c.ancestor_id)
+        .where(Term.code == hpo_id, Term.kind == "symptom")
+    )
+    return set(session.scalars(query))
+
+
+def condition_gene_symbols(session: Session) -> dict[int, list[tuple[str, int]]]:
+    """Each record's associated genes as (name, source id), in their order: the symbol, or
+    the NCBI Gene CURIE of a gene the file gives none (as the record's cause items name it)."""
+    query = (
+        select(ConditionGene.condition_id, Gene.symbol, Gene.ncbi_id, ConditionGene.source_id)
+        .join(Gene, Gene.id == ConditionGene.gene_id)
+        .order_by(ConditionGene.condition_id, ConditionGene.position, Gene.symbol)
+    )
+    found: dict[int, list[tuple[str, int]]] = {}
+    for condition_id, symbol, ncbi_id, source_id in session.execute(query):
+        found.setdefault(condition_id, []).append((symbol or f"NCBIGene:{ncbi_id}", source_id))
+    return found
+
+
+def term_definitions(session: Session) -> dict[int, tuple[str, int | None]]:
+    """The definition and source of each linked record's HPO term, where it has one."""
+    query = (
+        select(ConditionTerm.condition_id, Term.definition, Term.source_id)
+        .join(Term, Term.id == ConditionTerm.term_id)
+        .where(Term.definition.is_not(None), Term.definition != "")
+    )
+    return {row[0]: (row[1] or "", row[2]) for row in session.execute(query)}
+
+
+def stored_summaries(session: Session) -> list[tuple[Any, ...]]:
+    """(id, editors' summary, derived summary, its kind, its sources) of every record, by
+    id."""
+    query = select(
+        Condition.id,
+        Condition.summary,
+        Condition.derived_summary,
+        Condition.derived_summary_kind,
+        Condition.derived_summary_sources,
+    ).order_by(Condition.id)
+    return [tuple(row) for row in session.execute(query)]
+
+
+def source_versions(session: Session) -> dict[int, tuple[str, str | None]]:
+    return {
+        row[0]: (row[1], row[2])
+        for row in session.execute(select(Source.id, Source.title, Source.version))
+    }
 
 
 def latest_documents(session: Session, condition_ids: Sequence[int]) -> dict[int, Any]:

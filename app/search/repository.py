@@ -14,9 +14,10 @@ from sqlalchemy import (
     text,
     union_all,
 )
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, load_only
 
-from app.conditions.repository import CONTENT_VERSION
+from app.conditions.kinds import SectionKind
+from app.conditions.repository import CONTENT_VERSION, has_imported_kind
 from app.models import (
     Code,
     CodeEntry,
@@ -108,8 +109,11 @@ def _source_pairs(session: Session) -> Select[tuple[int, str]]:
 
 def _section_pairs() -> Select[tuple[int, str]]:
     written = select(Section.condition_id, Section.kind)
-    annotated = select(Condition.id, literal("symptoms")).where(Condition.annotation_count > 0)
-    pairs = union_all(written, annotated).subquery()
+    imported = [
+        select(Condition.id, literal(kind.value)).where(has_imported_kind(kind.value))
+        for kind in SectionKind
+    ]
+    pairs = union_all(written, *imported).subquery()
     return select(pairs.c[0].label("condition_id"), pairs.c[1].label("kind")).distinct()
 
 
@@ -140,6 +144,29 @@ def published_names(
         row[0]: (row[1], frozenset(name.casefold() for name in [*(row[2] or []), *(row[3] or [])]))
         for row in session.execute(query)
     }
+
+
+def published_summaries(
+    session: Session, ids: Collection[int] | None = None
+) -> dict[str, Condition]:
+    """The rows of every published condition (or of those in `ids`) by slug, loaded with the
+    columns of the summary they show only."""
+    query = (
+        select(Condition)
+        .where(Condition.status == "published")
+        .options(
+            load_only(
+                Condition.slug,
+                Condition.summary,
+                Condition.derived_summary,
+                Condition.derived_summary_kind,
+                Condition.derived_summary_sources,
+            )
+        )
+    )
+    if ids is not None:
+        query = query.where(Condition.id.in_(ids))
+    return {condition.slug: condition for condition in session.scalars(query)}
 
 
 def condition_facts(

@@ -4,7 +4,14 @@ from typing import Literal
 
 from pydantic import Field
 
-from app.conditions.schemas import SelfLink
+from app.conditions.schemas import (
+    CodeSource,
+    SelfLink,
+    SummarySource,
+    summary_field,
+    summary_source_field,
+    summary_sources_field,
+)
 from app.core.schemas import PageLinks, Schema
 
 SearchField = Literal["name", "synonyms", "codes", "summary", "sections"]
@@ -14,7 +21,9 @@ class SearchHit(Schema):
     slug: str
     name: str
     status: str = Field(description="Always published: search leaves other records out.")
-    summary: str | None
+    summary: str | None = summary_field()
+    summary_source: SummarySource | None = summary_source_field()
+    summary_sources: list[CodeSource] = summary_sources_field()
     score: float = Field(
         description="Text relevance (bm25 on SQLite, ts_rank_cd on PostgreSQL); higher is "
         "better, comparable within one response. Items come whole-name matches first (see "
@@ -65,6 +74,19 @@ class Suggestion(Schema):
     label: str = Field(description="The text to show and to complete to.")
     kind: Literal["condition", "synonym", "symptom"]
     slug: str = Field(description="The condition's slug, or the symptom term's.")
+    summary: str | None = Field(
+        default=None,
+        description="The condition's summary, as its record shows it, for a condition or "
+        "synonym suggestion; null for a symptom.",
+    )
+    summary_source: SummarySource | None = Field(
+        default=None,
+        description="editorial, definition or computed, as on the record; null for a symptom.",
+    )
+    summary_sources: list[CodeSource] = Field(
+        default_factory=list,
+        description="What the summary quotes or draws on, as on the record; empty for a symptom.",
+    )
     links: SelfLink
 
 

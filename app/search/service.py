@@ -12,6 +12,7 @@ from app.codes import repository as codes_repository
 from app.conditions import repository as conditions_repository
 from app.conditions.paths import condition_path
 from app.conditions.schemas import SelfLink
+from app.conditions.service import summary_fields
 from app.conditions.status import DEFAULT_STATUS
 from app.core.errors import InvalidParameter
 from app.core.pagination import page_links
@@ -105,7 +106,7 @@ def _hits(session: Session, scored: list[Hit], tokens: list[str]) -> list[Search
                 slug=condition.slug,
                 name=condition.name,
                 status=condition.status,
-                summary=condition.summary,
+                **summary_fields(condition),
                 score=round(hit.score, 4),
                 name_match=hit.name_match,
                 matched_fields=matched,
@@ -243,6 +244,7 @@ def autocomplete(snapshot: Snapshot, query: str, limit: int) -> AutocompleteResp
             label=entry.label,
             kind=entry.kind,
             slug=entry.slug,
+            **(snapshot.summaries.get(entry.slug, {}) if entry.kind != "symptom" else {}),
             links=SelfLink(
                 self=f"/v1/symptoms/{entry.slug}"
                 if entry.kind == "symptom"

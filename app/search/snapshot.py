@@ -12,11 +12,13 @@ query. It follows the content version (raised by any change to conditions):
 import threading
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.orm import Session
 
+from app.conditions.service import summary_fields
 from app.search import repository
 from app.search.repository import Hit, SearchFilters
 from app.search.vocabulary import Vocabulary
@@ -51,6 +53,11 @@ class Facts:
 NAME_MATCHES = {3: "exact", 2: "synonym", 1: "prefix", 0: None}
 
 
+def _summaries(session: Session, ids: Collection[int] | None = None) -> dict[str, dict[str, Any]]:
+    rows = repository.published_summaries(session, ids)
+    return {slug: summary_fields(condition) for slug, condition in rows.items()}
+
+
 INCREMENTAL_LIMIT = 500
 FULL_REBUILD_S = 30.0
 
@@ -61,6 +68,8 @@ class Snapshot:
     vocabulary: Vocabulary
     facts: Facts
     names: dict[int, tuple[str, frozenset[str]]]  # published: slug, casefolded synonyms
+    # What autocomplete shows of a published condition: its summary fields, by slug.
+    summaries: dict[str, dict[str, Any]]
     built_at: float  # time.monotonic() of the last whole build
     partial: bool = False  # records re-read since then: the vocabulary may lag
 
@@ -76,6 +85,7 @@ class Snapshot:
             Vocabulary.build(repository.vocabulary_rows(session)),
             Facts(repository.condition_facts(session)),
             repository.published_names(session),
+            _summaries(session),
             time.monotonic(),
         )
 
@@ -89,7 +99,12 @@ class Snapshot:
         }
         names = {i: e for i, e in self.names.items() if i not in changed}
         names |= repository.published_names(session, changed)
-        return Snapshot(version, self.vocabulary, Facts(by), names, self.built_at, partial=True)
+        gone = {self.names[i][0] for i in changed if i in self.names}
+        summaries = {slug: s for slug, s in self.summaries.items() if slug not in gone}
+        summaries |= _summaries(session, changed)
+        return Snapshot(
+            version, self.vocabulary, Facts(by), names, summaries, self.built_at, partial=True
+        )
 
     def rank(
         self, matches: list[tuple[int, float]], tokens: Sequence[str], filters: SearchFilters

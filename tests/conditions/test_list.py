@@ -171,9 +171,10 @@ def test_summary_shape(list_client: TestClient) -> None:
     body = list_client.get("/v1/conditions", params={"letter": "m"}).json()
     mmn = body["items"][1]
     assert set(mmn) == {
-        "slug", "name", "display_name", "synonyms", "summary", "status", "section_kinds",
-        "last_reviewed", "updated_at", "links",
+        "slug", "name", "display_name", "synonyms", "summary", "summary_source",
+        "summary_sources", "status", "section_kinds", "last_reviewed", "updated_at", "links",
     }  # fmt: skip
+    assert (mmn["summary_source"], mmn["summary_sources"]) == ("editorial", [])
     assert mmn["section_kinds"][:4] == ["overview", "types", "causes", "symptoms"]
     assert mmn["links"]["self"] == "/v1/conditions/multifocal-motor-neuropathy"
 

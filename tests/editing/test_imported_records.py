@@ -70,11 +70,20 @@ def test_the_document_of_an_imported_record_shows_what_imports_keep(editing: Edi
         :2
     ] == [("orpha", "586", "exact", "source"), ("omim", "219700", "name-match", "computed")]
     record = editing.client.get(CF).json()
-    assert imported["annotation_count"] == sum(
-        len(group["present"]) + len(group["excluded"]) + len(group["inheritance"])
-        + len(group["clinical_course"]) + len(group["other"])
-        for group in record["sections"]["symptoms"]["annotations"]
+    sections = record["sections"]
+    stated = sum(
+        len(item["diseases"]) for kind in ("prognosis", "diagnosis")
+        for item in sections.get(kind, {}).get("items", [])
     )  # fmt: skip
+    # Every row is served once: the symptoms' groups, prognosis and diagnosis items (one row
+    # per disease id), and OMIM:219700's inheritance row, which the causes section serves.
+    groups = sections["symptoms"]["annotations"]
+    assert imported["annotation_count"] == 1 + stated + sum(
+        len(group["present"]) + len(group["excluded"]) for group in groups
+    )
+    # The document holds what editors wrote: no summary, though the record shows a composed one.
+    assert document["summary"] is None
+    assert (record["summary_source"], record["summary"][:13]) == ("computed", "Composed from")
     # The document as GET gave it, completed with what an editors' record needs, is taken.
     document |= {"summary": "Test summary.", "sources": ["test-source"]}
     written = editing.client.put(
@@ -83,6 +92,17 @@ def test_the_document_of_an_imported_record_shows_what_imports_keep(editing: Edi
     assert written.status_code == 200, written.text
     after = editing.client.get(f"{CF}/document").json()
     assert after["codes"] == [] and after["imported"]["codes"] == imported["codes"]
+    # The editors' summary wins over the composed one at once, and stays theirs after the
+    # next import, which writes nothing more.
+    shown = editing.client.get(CF).json()
+    assert (shown["summary"], shown["summary_source"], shown["summary_sources"]) == (
+        "Test summary.", "editorial", [],
+    )  # fmt: skip
+    listed = editing.client.get("/v1/conditions", params={"letter": "c"}).json()["items"]
+    assert next(item for item in listed if item["slug"] == "cystic-fibrosis")["summary"] == (
+        "Test summary."
+    )
+    assert after["summary"] == "Test summary."
     copy = document | {"slug": "cf-draft", "status": "draft"}
     created = editing.client.post("/v1/conditions", json=copy, headers=editing.writer)
     assert created.status_code == 201, created.text

@@ -54,8 +54,10 @@ def test_omim_and_orpha_cystic_fibrosis_are_one_record(corpus: TestClient) -> No
     names = [item["name"] for item in found["items"]]
     assert names.count("Cystic fibrosis") == 1
     record = corpus.get("/v1/conditions/cystic-fibrosis").json()
-    assert record["summary"] is None
-    assert list(record["sections"]) == ["causes", "symptoms"]
+    assert record["summary"].startswith("Composed from the HPO annotations (2025-01-16)")
+    assert record["summary_source"] == "computed"
+    # Onset and course are the prognosis section's, not symptoms.
+    assert list(record["sections"]) == ["causes", "symptoms", "prognosis"]
     codes = {(c["curie"], c["relation"], c["provenance"]) for c in record["codes"]}
     assert codes == {
         ("ORPHA:586", "exact", "source"),
@@ -72,9 +74,12 @@ def test_omim_and_orpha_cystic_fibrosis_are_one_record(corpus: TestClient) -> No
     symptoms = record["sections"]["symptoms"]
     assert [g["disease"]["curie"] for g in symptoms["annotations"]] == ["ORPHA:586", "OMIM:219700"]
     omim = _group(symptoms, "OMIM:219700")
-    assert (len(omim["present"]), len(omim["inheritance"]), len(omim["clinical_course"])) == (
-        31, 1, 2,
-    )  # fmt: skip
+    assert (len(omim["present"]), len(omim["excluded"])) == (31, 0)
+    assert set(omim) == {"disease", "source", "present", "excluded"}
+    prognosis = record["sections"]["prognosis"]["items"]
+    assert [(item["name"], item["category"]) for item in prognosis] == [
+        ("Infantile onset", "Onset"), ("Childhood onset", "Onset"),
+    ]  # fmt: skip
     assert len(_group(symptoms, "ORPHA:586")["present"]) == 35
     assert record["attributions"] == [HPO_ACK]
     assert "not medical advice" in record["disclaimer"]
@@ -95,9 +100,9 @@ def test_frequency_forms(corpus: TestClient) -> None:
     assert by_id["HP:0004322"]["frequency"]["label"] == "75%"
     assert by_id["HP:0004322"]["frequency"]["lower_percent"] == 75.0
     assert by_id["HP:0004780"]["frequency"] is None
-    [inheritance] = group["inheritance"]
-    assert inheritance["name"] == "Autosomal dominant inheritance"
-    assert inheritance["frequency"]["n"] == 20 and inheritance["frequency"]["m"] == 20
+    # Its inheritance row (Autosomal dominant inheritance, 20 of 20) is no symptom: the
+    # causes section serves it.
+    assert set(group) == {"disease", "source", "present", "excluded"}
     thrombo = corpus.get("/v1/conditions/thrombocytopenia-9/symptoms").json()
     zero = next(p for p in _group(thrombo, "OMIM:620478")["present"] if p["hpo_id"] == "HP:0030402")
     assert zero["frequency"] == {
@@ -228,6 +233,7 @@ def test_lookup_errors(corpus: TestClient) -> None:
 
 def test_has_section_counts_imported_symptoms(corpus: TestClient) -> None:
     body = corpus.get("/v1/conditions", params={"has_section": "symptoms", "limit": 100}).json()
-    assert body["total"] == 20
+    # Not OMIM:614389, which has neither present features nor NOT rows.
+    assert body["total"] == 19
     drugs = corpus.get("/v1/conditions", params={"has_section": "drugs"}).json()
     assert drugs["total"] == 1

@@ -2,9 +2,13 @@
 minute, so it runs when FULL_CORPUS=1 (as .ci/run sets it) and is skipped otherwise."""
 
 import os
+from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 
 from app.core import migrations
 from app.core.db import session_factory_for
@@ -39,3 +43,23 @@ def test_full_corpus(tmp_path: Path) -> None:
         assert listed["total"] >= 12_000
         cf = client.get("/v1/conditions/cystic-fibrosis").json()
         assert {c["curie"] for c in cf["codes"]} >= {"ORPHA:586", "OMIM:219700"}
+        # Every published record shows a summary: editors' (MMN), else composed (issue 14;
+        # common-condition records quote their term's definition).
+        kinds = Counter(item["summary_source"] for item in _published(client))
+        assert kinds["editorial"] == 1 and kinds["computed"] >= 12_000
+        assert None not in kinds
+        cf = client.get("/v1/conditions/cystic-fibrosis").json()
+        assert cf["summary_source"] == "computed"
+        assert "Elevated sweat chloride" in cf["summary"]
+        assert [item["category"] for item in cf["sections"]["prognosis"]["items"]] == [
+            "Onset", "Onset",
+        ]  # fmt: skip
+
+
+def _published(client: TestClient) -> Iterator[dict[str, Any]]:
+    """Every published record's list entry, following the pages' next links."""
+    url: str | None = "/v1/conditions?status=published&limit=100"
+    while url:
+        page = client.get(url).json()
+        yield from page["items"]
+        url = page["links"]["next"]
