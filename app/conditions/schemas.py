@@ -122,7 +122,8 @@ SUMMARY_EXAMPLE = (
     "Composed from the HPO annotations (2025-01-16) by this service. Inheritance: Autosomal "
     "recessive inheritance. Onset: Infantile onset and Childhood onset. Most frequent of the 53 "
     "features listed: Elevated sweat chloride (77 of 77), Bronchiectasis (106 of 111) and "
-    "Malabsorption (Very frequent)."
+    "Malabsorption (Very frequent). Associated genes: CFTR, TGFB1, CEACAM3, CEACAM6, CLCA4 and 15 "
+    "more."
 )
 
 

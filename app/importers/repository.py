@@ -432,12 +432,20 @@ def descendants_of(session: Session, hpo_id: str) -> set[int]:
 
 
 def condition_gene_symbols(session: Session) -> dict[int, list[tuple[str, int]]]:
-    """Each record's associated genes as (name, source id), in their order: the symbol, or
-    the NCBI Gene CURIE of a gene the file gives none (as the record's cause items name it)."""
+    """Each record's associated genes as (name, source id), as its causes section lists them:
+    genes listed by more of its disease ids first, then in the import's order. The name is the
+    symbol, or the NCBI Gene CURIE of a gene the file gives none."""
+    listed = func.count(ConditionGene.disease_code)
     query = (
-        select(ConditionGene.condition_id, Gene.symbol, Gene.ncbi_id, ConditionGene.source_id)
+        select(
+            ConditionGene.condition_id,
+            Gene.symbol,
+            Gene.ncbi_id,
+            func.min(ConditionGene.source_id),
+        )
         .join(Gene, Gene.id == ConditionGene.gene_id)
-        .order_by(ConditionGene.condition_id, ConditionGene.position, Gene.symbol)
+        .group_by(ConditionGene.condition_id, Gene.id, Gene.symbol, Gene.ncbi_id)
+        .order_by(ConditionGene.condition_id, listed.desc(), func.min(ConditionGene.position))
     )
     found: dict[int, list[tuple[str, int]]] = {}
     for condition_id, symbol, ncbi_id, source_id in session.execute(query):
