@@ -13,6 +13,10 @@ from app.core.config import Settings
 from app.main import create_app
 from tests.conftest import live_server
 
+# The pages render the whole OpenAPI document in the browser: on a busy machine that takes
+# longer than expect's default 5 s.
+expect.set_options(timeout=20_000)
+
 CHROMIUM = Path("/usr/bin/chromium")
 # In CI a missing browser fails the run instead of skipping it, as PostgreSQL does (conftest).
 REQUIRE_BROWSER = os.environ.get("CI", "").lower() == "true"
