@@ -122,8 +122,9 @@ def record_jsonld(record: ConditionRecord) -> JsonLd:
         "url": record.links.self,
         "name": record.name,
     }
-    if record.synonyms:
-        document["alternateName"] = record.synonyms
+    names = list(dict.fromkeys([*record.synonyms, *record.consumer_names]))
+    if names:
+        document["alternateName"] = names
     if record.summary:
         document["description"] = record.summary
     if record.codes:

@@ -26,6 +26,18 @@ class ImportedCode(InputSchema):
     provenance: str = Field(description="`source` (the source's own id) or `computed`.")
 
 
+class ImportedSummary(InputSchema):
+    text: str = Field(description="The summary the record shows while editors give none.")
+    kind: str = Field(
+        description="`definition` (quoted from its source) or `computed` (composed by this "
+        "service from the record's own facts).",
+        examples=["computed"],
+    )
+    sources: list[dict[str, Any]] = Field(
+        default_factory=list, description="What it quotes or draws on: [{title, version}]."
+    )
+
+
 class ImportedContent(InputSchema):
     """What imports keep on a record beside what editors write."""
 
@@ -36,8 +48,21 @@ class ImportedContent(InputSchema):
     annotation_count: int = Field(
         default=0,
         ge=0,
-        description="Phenotype annotation rows of the HPO the record carries (the symptoms "
-        "section lists them).",
+        description="Phenotype annotation rows of the HPO the record carries (its symptoms, "
+        "causes, prognosis and diagnosis sections list them).",
+    )
+    section_kinds: list[str] = Field(
+        default_factory=list,
+        description="Sections the imports give the record items of (beside editors' items).",
+        examples=[["causes", "symptoms", "prognosis"]],
+    )
+    consumer_names: list[str] = Field(
+        default_factory=list, description="Lay names from the HPO's layperson synonyms."
+    )
+    summary: ImportedSummary | None = Field(
+        default=None,
+        description="The summary the imports derive; the record shows it only while editors' "
+        "`summary` is null.",
     )
 
 
@@ -135,9 +160,25 @@ def _imported(condition: Condition) -> dict[str, Any] | None:
         for code in condition.codes
         if code.provenance != CodeProvenance.CURATED
     ]
-    if not codes and not condition.annotation_count:
+    summary = (
+        {
+            "text": condition.derived_summary,
+            "kind": condition.derived_summary_kind,
+            "sources": condition.derived_summary_sources or [],
+        }
+        if condition.derived_summary and condition.derived_summary_kind
+        else None
+    )
+    kinds, names = condition.imported_kinds or [], condition.consumer_names or []
+    if not (codes or condition.annotation_count or kinds or names or summary):
         return None
-    return {"codes": codes, "annotation_count": condition.annotation_count}
+    return {
+        "codes": codes,
+        "annotation_count": condition.annotation_count,
+        "section_kinds": kinds,
+        "consumer_names": names,
+        "summary": summary,
+    }
 
 
 def document_body(document: ConditionDocument) -> dict[str, Any]:

@@ -23,6 +23,7 @@ class ImportChanges:
     """Condition ids by what happened to them in this run. `changed` maps each existing record
     whose imported content changed to the parts that did (codes, annotations, name, ...)."""
 
+    source: str = ""  # the import: "hpo" or "icd10cm"
     created: set[int] = field(default_factory=set)
     changed: dict[int, set[str]] = field(default_factory=dict)
     removed: set[int] = field(default_factory=set)
@@ -32,6 +33,11 @@ class ImportChanges:
         for condition_id in condition_ids:
             if condition_id not in self.created and condition_id not in self.removed:
                 self.changed.setdefault(condition_id, set()).add(part)
+
+    @property
+    def touched(self) -> set[int]:
+        """Records created or changed so far in this run."""
+        return self.created | set(self.changed)
 
     @property
     def any(self) -> bool:

@@ -140,7 +140,7 @@ def _run_import(
             report.skipped = True
             return report
         states_before = log.states(session)
-        changes = ImportChanges()
+        changes = ImportChanges(source=source)
         counts = load(session, changes)
         counts |= derive_content(session, changes)
         counts |= changeset.record(

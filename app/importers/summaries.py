@@ -127,7 +127,12 @@ def compose(
 def keep_summaries(session: Session, changes: ImportChanges) -> dict[str, int]:
     """Keep the derived summary of every record: null where editors wrote one, else the
     definition of its HPO term, else one composed from its facts. Marks the records whose
-    shown summary changed."""
+    shown summary changed. An ICD-10-CM import changes no fact a summary composes (only
+    term links, hence definitions, of the records it marks), so it checks those records alone;
+    an HPO import checks every record."""
+    only = changes.touched if changes.source == "icd10cm" else None
+    if only is not None and not only:
+        return {"summaries_changed": 0, "summaries_definition": 0, "summaries_computed": 0}
     sources = repository.source_versions(session)
     definitions = repository.term_definitions(session)
     genes = repository.condition_gene_symbols(session)
@@ -143,6 +148,8 @@ def keep_summaries(session: Session, changes: ImportChanges) -> dict[str, int]:
     for condition_id, editors, text, kind, cited in stored:
         while pending is not None and pending[0] < condition_id:
             pending = next(annotations, None)
+        if only is not None and condition_id not in only:
+            continue
         rows = pending[1] if pending is not None and pending[0] == condition_id else []
         wanted = NONE
         if editors is None:

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import (
     Select,
     bindparam,
+    func,
     literal,
     select,
     text,
@@ -23,6 +24,8 @@ from app.models import (
     CodeEntry,
     Condition,
     ConditionChange,
+    ConditionGene,
+    Gene,
     PhenotypeAnnotation,
     Section,
     SectionItem,
@@ -217,6 +220,21 @@ def code_name(session: Session, system: str, code: str) -> str | None:
     """What the code system calls the code (e.g. ICD-10-CM's description), if imported."""
     query = select(CodeEntry.display).where(CodeEntry.system == system, CodeEntry.code == code)
     return session.scalar(query.limit(1))
+
+
+def gene_listings(session: Session, symbol: str) -> dict[int, tuple[int, int]]:
+    """{condition id: (-disease ids listing the gene, -annotation rows)} of the records whose
+    disease ids list a gene of this symbol (any case): the record most of whose ids list it,
+    then the one the annotations describe best, sorts first."""
+    listed = func.count(ConditionGene.disease_code)
+    query = (
+        select(ConditionGene.condition_id, listed, Condition.annotation_count)
+        .join(Gene, Gene.id == ConditionGene.gene_id)
+        .join(Condition, Condition.id == ConditionGene.condition_id)
+        .where(func.upper(Gene.symbol) == symbol.upper())
+        .group_by(ConditionGene.condition_id, Condition.annotation_count)
+    )
+    return {row[0]: (-row[1], -row[2]) for row in session.execute(query)}
 
 
 def conditions_with_term(session: Session, hpo_id: str) -> list[int]:

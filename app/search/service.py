@@ -145,6 +145,25 @@ def _most_words_named(snapshot: Snapshot, hits: list[Hit], words: list[str]) -> 
     return sorted(hits, key=lambda hit: -named(hit))
 
 
+def _gene_listings_first(session: Session, hits: list[Hit], tokens: list[str]) -> list[Hit]:
+    """A one-word query that is a gene symbol (CFTR) puts the records listing that gene next
+    after whole-name matches, the record most of whose disease ids list it first: the text
+    score alone favours the records with the fewest codes, so a gene's best-known disease would
+    come last."""
+    if len(tokens) != 1:
+        return hits
+    listings = repository.gene_listings(session, tokens[0])
+    if not listings:
+        return hits
+    named = [hit for hit in hits if hit.name_match]
+    listed = sorted(
+        (hit for hit in hits if not hit.name_match and hit.condition_id in listings),
+        key=lambda hit: listings[hit.condition_id],
+    )
+    rest = [hit for hit in hits if not hit.name_match and hit.condition_id not in listings]
+    return [*named, *listed, *rest]
+
+
 def check_source(session: Session, source: str | None) -> None:
     """An unknown source key is refused like an unknown section: a 422 listing the keys."""
     if source is None:
@@ -209,6 +228,7 @@ def search(
                 code = None  # not a code this service knows: the words are searched as text
     if match == "none" and code is None and tokens:
         hits = snapshot.rank(repository.match_all(session, tokens), tokens, filters)
+        hits = _gene_listings_first(session, hits, tokens)
         total, scored, facets = _page(snapshot, hits, limit, offset)
         match = "text" if total else "none"
         if not total:

@@ -81,9 +81,14 @@ def test_the_document_of_an_imported_record_shows_what_imports_keep(editing: Edi
     assert imported["annotation_count"] == 1 + stated + sum(
         len(group["present"]) + len(group["excluded"]) for group in groups
     )
-    # The document holds what editors wrote: no summary, though the record shows a composed one.
+    # The document holds what editors wrote: no summary, though the record shows a composed one,
+    # which the read-only part shows as the imports keep it, with the sections they fill.
     assert document["summary"] is None
     assert (record["summary_source"], record["summary"][:13]) == ("computed", "Composed from")
+    assert imported["summary"] == {
+        "text": record["summary"], "kind": "computed", "sources": record["summary_sources"],
+    }  # fmt: skip
+    assert imported["section_kinds"] == ["causes", "symptoms", "prognosis"]
     # The document as GET gave it, completed with what an editors' record needs, is taken.
     document |= {"summary": "Test summary.", "sources": ["test-source"]}
     written = editing.client.put(

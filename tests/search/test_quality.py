@@ -108,25 +108,18 @@ def test_common_conditions_and_lay_names_rank_first(client: TestClient) -> None:
     assert misses == []
 
 
-# Gene symbols (indexed with the codes): every record listing the gene is found, but the text
-# score ranks the records with the fewest codes first, so the best-known disease of a gene
-# (the one with the most annotated phenotypes) comes last: 9th of 9 for CFTR, 14th of 14 for
-# FBN1 on SQLite (2025-01-16). Needs a ranking tier for gene symbols in search/snapshot.py.
-GENE_SET = [("CFTR", "cystic-fibrosis"), ("FBN1", "marfan-syndrome"), ("cftr", "cystic-fibrosis")]
+# Gene symbols, as typed: the record most of whose disease ids list the gene first.
+GENE_FIRST = [("CFTR", "cystic-fibrosis"), ("cftr", "cystic-fibrosis"), ("FBN1", "marfan-syndrome")]
 
 
-@pytest.mark.xfail(strict=True, reason="gene symbols are found but not ranked (see GENE_SET)")
-def test_a_gene_symbol_finds_its_best_known_condition_in_the_top_3(client: TestClient) -> None:
-    for query, expected in GENE_SET:
-        body = client.get("/v1/search", params={"q": query, "limit": 50}).json()
-        slugs = [item["slug"] for item in body["items"]]
-        assert expected in slugs  # found...
+def test_a_gene_symbol_ranks_its_best_known_condition_first(client: TestClient) -> None:
     misses = []
-    for query, expected in GENE_SET:
+    for query, expected in GENE_FIRST:
         body = client.get("/v1/search", params={"q": query, "limit": 3}).json()
-        if expected not in [item["slug"] for item in body["items"]]:
-            misses.append(query)
-    assert misses == []  # ...and in the top 3
+        slugs = [item["slug"] for item in body["items"]]
+        if slugs[:1] != [expected]:
+            misses.append((query, expected, slugs))
+    assert misses == []
 
 
 def test_a_symptom_match_ranks_mmn_first(client: TestClient) -> None:
