@@ -48,6 +48,11 @@ class CodeLookup(Schema):
     display: str | None = Field(examples=["Multifocal motor neuropathy"])
     level: str | None = Field(description="chapter, block, category, code, disease or term.")
     inclusion_terms: list[str]
+    includes: list[str] = Field(
+        default_factory=list,
+        description='ICD-10-CM\'s "Includes" notes: further conditions the category covers.',
+        examples=[["high blood pressure"]],
+    )
     parents: list[CodeRefOut] = Field(description="The chain of ancestors, top down.")
     children: list[CodeRefOut]
     conditions: list[CodedCondition] = Field(

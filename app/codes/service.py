@@ -119,6 +119,7 @@ def look_up(session: Session, system: CodeSystem, raw_code: str, status: str) ->
         display=entry.display if entry else term.name if term else carriers[0][1].display,
         level=entry.level if entry else "term" if term else None,
         inclusion_terms=entry.inclusion_terms if entry else [],
+        includes=(entry.includes or []) if entry else [],
         parents=[_ref(parents[c]) for c in (entry.path if entry else []) if c in parents]
         or [_term_ref(t) for t in (term_repository.parents(session, term.id) if term else [])],
         children=[_ref(child) for child in repository.children(session, system.value, code)]

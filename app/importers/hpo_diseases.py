@@ -274,6 +274,7 @@ def _sync_entries(session: Session, diseases: dict[str, str], source_id: int) ->
             "parent_code": None,
             "path": [],
             "inclusion_terms": [],
+            "includes": [],
             "source_id": source_id,
         }
         for code, name in diseases.items()

@@ -30,6 +30,7 @@ class IcdEntry:
     parent: str | None
     path: list[str]  # ancestors, top down
     inclusion_terms: list[str]
+    includes: list[str]  # the "Includes" notes
 
 
 @dataclass(frozen=True)
@@ -94,5 +95,6 @@ def read_icd10cm(files: Icd10cmFiles) -> IcdRelease:
             parent=ancestors[0] if ancestors else None,
             path=list(reversed(ancestors)),
             inclusion_terms=list(cm.get_inclusion_term(code)),
+            includes=list(cm.get_includes(code)),
         )
     return IcdRelease(version=release_version(files.tabular), entries=list(entries.values()))

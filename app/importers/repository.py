@@ -281,7 +281,9 @@ def imported_codes(session: Session, systems: Sequence[str]) -> dict[int, set[tu
     return found
 
 
-ENTRY_COLUMNS = ("display", "level", "parent_code", "path", "inclusion_terms", "source_id")
+ENTRY_COLUMNS = (
+    "display", "level", "parent_code", "path", "inclusion_terms", "includes", "source_id",
+)  # fmt: skip
 
 
 def sync_entries(
@@ -567,16 +569,20 @@ def code_pairs(session: Session, system: str, exclude: str | None = None) -> set
 class EntryNames:
     code: str
     display: str
-    inclusion_terms: list[str]
+    inclusion_terms: list[str]  # with the "Includes" notes: what a name may meet besides
     source_id: int
 
 
 def entry_names(session: Session, system: str, levels: Sequence[str]) -> list[EntryNames]:
     """Plain rows, not ORM objects: ICD-10-CM has 98,466 entries."""
     query = select(
-        CodeEntry.code, CodeEntry.display, CodeEntry.inclusion_terms, CodeEntry.source_id
-    ).where(CodeEntry.system == system, CodeEntry.level.in_(levels))
-    return [EntryNames(*row) for row in session.execute(query)]
+        CodeEntry.code, CodeEntry.display, CodeEntry.inclusion_terms, CodeEntry.includes,
+        CodeEntry.source_id,
+    ).where(CodeEntry.system == system, CodeEntry.level.in_(levels))  # fmt: skip
+    return [
+        EntryNames(row[0], row[1], [*(row[2] or []), *(row[3] or [])], row[4])
+        for row in session.execute(query)
+    ]
 
 
 def refresh_annotation_counts(session: Session, condition_ids: Sequence[int]) -> None:
@@ -632,11 +638,16 @@ def hpo_terms_under(session: Session, ancestor_code: str) -> list[TermRow]:
 
 
 def entry_titles(session: Session, system: str, levels: Sequence[str]) -> list[tuple[Any, ...]]:
-    """(code, display, inclusion terms, chapter) of the entries of a system at these levels."""
+    """(code, display, inclusion terms and "Includes" notes, chapter) of the entries of a
+    system at these levels."""
     query = select(
-        CodeEntry.code, CodeEntry.display, CodeEntry.inclusion_terms, CodeEntry.path[0].as_string()
-    ).where(CodeEntry.system == system, CodeEntry.level.in_(levels))
-    return [(row[0], row[1], row[2] or [], row[3]) for row in session.execute(query)]
+        CodeEntry.code, CodeEntry.display, CodeEntry.inclusion_terms, CodeEntry.includes,
+        CodeEntry.path[0].as_string(),
+    ).where(CodeEntry.system == system, CodeEntry.level.in_(levels))  # fmt: skip
+    return [
+        (row[0], row[1], [*(row[2] or []), *(row[3] or [])], row[4])
+        for row in session.execute(query)
+    ]
 
 
 def conditions_by_origin(session: Session) -> list[tuple[int, str, str, str]]:

@@ -212,6 +212,7 @@ def import_icd10cm(
                 "parent_code": entry.parent,
                 "path": entry.path,
                 "inclusion_terms": entry.inclusion_terms,
+                "includes": entry.includes,
                 "source_id": source_id,
             }
             for entry in release.entries

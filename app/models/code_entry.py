@@ -27,6 +27,9 @@ class CodeEntry(Base):
     # Ancestors from the top down, so a parent chain is one query.
     path: Mapped[list[Any]] = mapped_column(JSONType)
     inclusion_terms: Mapped[list[Any]] = mapped_column(JSONType)
+    # ICD-10-CM's "Includes" notes: further conditions the category covers (I10: "high blood
+    # pressure"); matched like inclusion terms.
+    includes: Mapped[list[Any]] = mapped_column(JSONType, server_default="[]")
     source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="RESTRICT"))
 
 

@@ -223,9 +223,9 @@ def code_name(session: Session, system: str, code: str) -> str | None:
 
 
 def gene_listings(session: Session, symbol: str) -> dict[int, tuple[int, int]]:
-    """{condition id: (-disease ids listing the gene, -annotation rows)} of the records whose
-    disease ids list a gene of this symbol (any case): the record most of whose ids list it,
-    then the one the annotations describe best, sorts first."""
+    """{condition id: sort key} of the records whose disease ids list a gene of this symbol
+    (any case). The best-known disease first: annotation rows times the disease ids listing
+    the gene (a merged record whose ids both list it counts twice), then those ids."""
     listed = func.count(ConditionGene.disease_code)
     query = (
         select(ConditionGene.condition_id, listed, Condition.annotation_count)
@@ -234,7 +234,7 @@ def gene_listings(session: Session, symbol: str) -> dict[int, tuple[int, int]]:
         .where(func.upper(Gene.symbol) == symbol.upper())
         .group_by(ConditionGene.condition_id, Condition.annotation_count)
     )
-    return {row[0]: (-row[1], -row[2]) for row in session.execute(query)}
+    return {row[0]: (-row[1] * row[2], -row[1]) for row in session.execute(query)}
 
 
 def conditions_with_term(session: Session, hpo_id: str) -> list[int]:

@@ -147,9 +147,9 @@ def _most_words_named(snapshot: Snapshot, hits: list[Hit], words: list[str]) -> 
 
 def _gene_listings_first(session: Session, hits: list[Hit], tokens: list[str]) -> list[Hit]:
     """A one-word query that is a gene symbol (CFTR) puts the records listing that gene next
-    after whole-name matches, the record most of whose disease ids list it first: the text
-    score alone favours the records with the fewest codes, so a gene's best-known disease would
-    come last."""
+    after whole-name matches, the best-known first (repository.gene_listings): the text score
+    alone favours the records with the fewest codes, so a gene's best-known disease would come
+    last."""
     if len(tokens) != 1:
         return hits
     listings = repository.gene_listings(session, tokens[0])

@@ -22,6 +22,10 @@ COMMON_FIRST = [
     ("myocardial infarction", "myocardial-infarction"),
     ("migraine", "migraine"),
     ("stroke", "stroke"),
+    # an ICD-10-CM "Includes" note (I10) makes Hypertension a record; its lay name finds it
+    ("high blood pressure", "hypertension"),
+    ("hypertension", "hypertension"),
+    ("gout", "gout"),
 ]
 QUALITY_SET = [
     # names
@@ -108,8 +112,12 @@ def test_common_conditions_and_lay_names_rank_first(client: TestClient) -> None:
     assert misses == []
 
 
-# Gene symbols, as typed: the record most of whose disease ids list the gene first.
-GENE_FIRST = [("CFTR", "cystic-fibrosis"), ("cftr", "cystic-fibrosis"), ("FBN1", "marfan-syndrome")]
+# Gene symbols, as typed: the best-known disease listing the gene first.
+GENE_FIRST = [
+    ("CFTR", "cystic-fibrosis"), ("cftr", "cystic-fibrosis"), ("FBN1", "marfan-syndrome"),
+    ("HTT", "huntington-disease"), ("DMD", "duchenne-muscular-dystrophy"),
+    ("PAH", "phenylketonuria"), ("MECP2", "rett-syndrome"),
+]  # fmt: skip
 
 
 def test_a_gene_symbol_ranks_its_best_known_condition_first(client: TestClient) -> None:

@@ -112,9 +112,13 @@ def upgrade() -> None:
         sa.Column("derived_summary_sources", JSONType, server_default="[]", nullable=False),
     )
     op.add_column("terms", sa.Column("xrefs", JSONType, server_default="[]", nullable=False))
+    op.add_column(
+        "code_entries", sa.Column("includes", JSONType, server_default="[]", nullable=False)
+    )
 
 
 def downgrade() -> None:
+    op.drop_column("code_entries", "includes")
     op.drop_column("terms", "xrefs")
     for column in ("derived_summary_sources", "derived_summary_kind", "derived_summary"):
         op.drop_column("conditions", column)
