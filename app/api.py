@@ -5,13 +5,12 @@ from fastapi import FastAPI
 from app.changes.router import router as changes_router
 from app.codes.router import router as codes_router
 from app.conditions.router import router as conditions_router
+from app.core.urls import API_PREFIX
 from app.editing.router import router as editing_router
 from app.genes.router import router as genes_router
 from app.matching.router import router as matching_router
 from app.search.router import router as search_router
 from app.terms.router import router as terms_router
-
-API_PREFIX = "/v1"
 
 
 def include_api(app: FastAPI) -> None:

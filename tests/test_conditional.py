@@ -9,12 +9,12 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import delete
 
-from app.conditions.kinds import SectionKind
 from app.conditions.schemas import SECTION_RESPONSE_MODELS, ConditionRecord
 from app.core.config import Settings
 from app.core.db import session_factory_for
 from app.main import create_app
 from app.models import Condition
+from app.models.kinds import SectionKind
 from tests import factories
 from tests.conftest import make_client, seed_database
 

@@ -12,8 +12,8 @@ from fastapi.testclient import TestClient
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from app.conditions.kinds import SectionKind
 from app.core.config import PROJECT_ROOT, Settings
+from app.models.kinds import SectionKind
 
 MMN = "/v1/conditions/multifocal-motor-neuropathy"
 VOLATILE = {"created_at", "updated_at"}

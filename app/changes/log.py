@@ -3,22 +3,13 @@ imports) records here, in its own transaction, what happened to which slug."""
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from app.conditions.kinds import ConditionStatus
 from app.models import Condition, ConditionChange, ContentVersion
 from app.models.base import utcnow
-
-
-class ChangeAction(StrEnum):
-    CREATED = "created"
-    UPDATED = "updated"
-    RETIRED = "retired"
-    MOVED = "moved"  # the slug was renamed: see moved_to
-    REMOVED = "removed"  # an import's new release no longer has the record
+from app.models.kinds import ChangeAction, ConditionStatus
 
 
 @dataclass(frozen=True)

@@ -5,12 +5,12 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 
 from app.changes import repository
-from app.changes.log import ChangeAction
 from app.changes.schemas import ChangeFeed, ChangeLinks, ChangeOut, FeedLinks
-from app.conditions.paths import condition_path
 from app.core.deps import SessionDep
 from app.core.errors import problem_responses
 from app.core.pagination import page_url
+from app.core.urls import condition_path
+from app.models.kinds import ChangeAction
 
 router = APIRouter()
 MAX_CHANGES = 1000

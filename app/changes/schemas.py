@@ -4,8 +4,8 @@ from datetime import datetime
 
 from pydantic import Field
 
-from app.changes.log import ChangeAction
 from app.core.schemas import Schema
+from app.models.kinds import ChangeAction
 
 
 class ChangeLinks(Schema):

@@ -6,11 +6,11 @@ from fastapi import APIRouter, Path, Request, Response
 
 from app.codes import service
 from app.codes.schemas import CodeLookup
-from app.conditions.kinds import CodeSystem
 from app.conditions.status import DEFAULT_STATUS, StatusQuery
 from app.core.conditional import NOT_MODIFIED, json_representation
 from app.core.deps import CachePolicyDep, SessionDep
 from app.core.errors import problem_responses
+from app.models.kinds import CodeSystem
 
 router = APIRouter()
 

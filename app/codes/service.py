@@ -7,11 +7,11 @@ from sqlalchemy.orm import Session
 from app.codes import repository
 from app.codes.schemas import CodedCondition, CodeLinks, CodeLookup, CodeRefOut, ConditionLinks
 from app.conditions.code_systems import CODE_SYSTEMS
-from app.conditions.kinds import CodeSystem
-from app.conditions.paths import API_PREFIX, condition_path
 from app.conditions.schemas import SourceOut
 from app.core.errors import NotFoundError
+from app.core.urls import API_PREFIX, condition_path
 from app.models import CodeEntry, Condition, Term
+from app.models.kinds import CodeSystem
 from app.terms import repository as term_repository
 
 _ICD_WITHOUT_DOT = re.compile(r"^([A-Z][0-9][0-9A-Z])([0-9A-Z]{1,4})$")

@@ -3,7 +3,7 @@
 import re
 from dataclasses import dataclass
 
-from app.conditions.kinds import CodeSystem
+from app.models.kinds import CodeSystem
 
 
 @dataclass(frozen=True)

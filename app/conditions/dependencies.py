@@ -7,13 +7,13 @@ from starlette.convertors import StringConvertor, register_url_convertor
 
 from app.conditions import repository
 from app.conditions.input_schemas import SLUG_PATTERN
-from app.conditions.kinds import SectionKind
 from app.conditions.schemas import ConditionRecord, ConditionSummary
 from app.core.deps import SessionDep
 from app.core.errors import ConditionNotFound
 from app.core.fields import MAX_FIELDS_LENGTH, Include, fields_pattern, parse_fields
 from app.core.negotiation import query_parameter
 from app.models import Condition
+from app.models.kinds import SectionKind
 
 SlugPath = Annotated[
     str,

@@ -7,7 +7,6 @@ from typing import Any
 
 from app.conditions.imported import ImportedContent
 from app.conditions.input_schemas import SourceIn
-from app.conditions.kinds import SectionKind
 from app.conditions.service import (
     condition_record,
     condition_summary,
@@ -16,6 +15,7 @@ from app.conditions.service import (
 from app.conditions.writes import build_codes, build_section
 from app.core.config import PROJECT_ROOT
 from app.models import Condition, Source
+from app.models.kinds import SectionKind
 
 EXAMPLE_FILE = PROJECT_ROOT / "seed_data" / "mmn.yaml"
 

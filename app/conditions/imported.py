@@ -15,9 +15,7 @@ from sqlalchemy.orm import Session
 from app.conditions import repository
 from app.conditions.code_systems import CODE_SYSTEMS
 from app.conditions.items import CauseKind, CodeRef, FactItem, Frequency
-from app.conditions.kinds import SectionKind
 from app.conditions.names import display_name
-from app.conditions.paths import condition_path, symptom_path
 from app.conditions.repository import AnnotationRow, GeneRow
 from app.conditions.schemas import (
     AnnotationGroup,
@@ -37,7 +35,9 @@ from app.conditions.schemas import (
     TypeConditionRef,
     TypeItemOut,
 )
+from app.core.urls import condition_path, symptom_path
 from app.models import Condition, Source
+from app.models.kinds import SectionKind
 
 
 def informative(frequency: PhenotypeFrequency | None) -> tuple[int, float, int]:

@@ -21,14 +21,14 @@ from pydantic import (
 
 from app.conditions.code_systems import CODE_SYSTEMS
 from app.conditions.items import ITEM_TYPES, FactItem
-from app.conditions.kinds import (
+from app.core.schemas import InputSchema, text_rules
+from app.models.kinds import (
     SECTION_KINDS,
     CodeRelation,
     CodeSystem,
     ConditionStatus,
     SectionKind,
 )
-from app.core.schemas import InputSchema, text_rules
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 Slug = Annotated[str, Field(min_length=1, max_length=200, pattern=SLUG_PATTERN)]

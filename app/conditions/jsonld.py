@@ -5,7 +5,6 @@ allows, so the same bytes serve any host."""
 from typing import Any
 
 from app.conditions.code_systems import CODE_SYSTEMS
-from app.conditions.kinds import SECTION_INFO, SectionKind
 from app.conditions.schemas import (
     CodeOut,
     ConditionRecord,
@@ -13,6 +12,7 @@ from app.conditions.schemas import (
     SectionResponse,
     SourceOut,
 )
+from app.models.kinds import SECTION_INFO, SectionKind
 
 CONTEXT = "https://schema.org"
 JsonLd = dict[str, Any]

@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session
 
 from app.conditions import jsonld, repository, service
 from app.conditions.imported import ImportedContent, load_imported
-from app.conditions.kinds import SectionKind
 from app.conditions.repository import ConditionFilters
 from app.conditions.schemas import ConditionRecord, SectionResponse
 from app.core.conditional import Rendered
@@ -23,6 +22,7 @@ from app.core.errors import ConditionNotFound, InvalidParameter, SectionNotFound
 from app.core.fields import Include, page_include
 from app.core.negotiation import MEDIA_TYPES, Format
 from app.core.pagination import PageParams, link_header
+from app.models.kinds import SectionKind
 
 # What a route needs to answer: the representation and the record's Last-Modified.
 Served = tuple[Rendered, datetime]

@@ -16,12 +16,6 @@ from app.conditions.dependencies import (
 )
 from app.conditions.examples import mmn_examples
 from app.conditions.exports import export_response
-from app.conditions.kinds import (
-    SECTION_INFO,
-    SECTION_KINDS,
-    CodeSystem,
-    SectionKind,
-)
 from app.conditions.repository import ConditionFilters
 from app.conditions.schemas import (
     SECTION_RESPONSE_MODELS,
@@ -46,6 +40,12 @@ from app.core.negotiation import (
 from app.core.openapi import example_response, merge_responses
 from app.core.pagination import PageDep
 from app.core.schemas import Page
+from app.models.kinds import (
+    SECTION_INFO,
+    SECTION_KINDS,
+    CodeSystem,
+    SectionKind,
+)
 
 router = APIRouter()
 EXAMPLES = mmn_examples()

@@ -16,9 +16,9 @@ from app.conditions.items import (
     SymptomItem,
     TestItem,
 )
-from app.conditions.kinds import SECTION_KINDS, SectionKind
 from app.core.openapi import schema_examples
 from app.core.schemas import Schema, text_rules
+from app.models.kinds import SECTION_KINDS, SectionKind
 
 
 class SelfLink(Schema):

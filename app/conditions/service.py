@@ -14,9 +14,7 @@ from app.conditions.imported import (
     imported_items,
 )
 from app.conditions.items import FactItem
-from app.conditions.kinds import SECTION_INFO, SECTION_KINDS, SECTION_ORDER, SectionKind
 from app.conditions.names import display_name
-from app.conditions.paths import condition_path, section_path, symptom_path
 from app.conditions.repository import ConditionFilters
 from app.conditions.schemas import (
     SECTION_MODELS,
@@ -39,7 +37,9 @@ from app.conditions.schemas import (
 )
 from app.core.pagination import Cursor, LinkParams, PageParams, offset_links, page_links
 from app.core.schemas import Page
+from app.core.urls import condition_path, section_path, symptom_path
 from app.models import Code, Condition, Section, SectionItem
+from app.models.kinds import SECTION_INFO, SECTION_KINDS, SECTION_ORDER, SectionKind
 
 
 def _code(code: Code) -> CodeOut:

@@ -6,8 +6,8 @@ from typing import Annotated
 from fastapi import Query
 from sqlalchemy import ColumnElement
 
-from app.conditions.kinds import ConditionStatus
 from app.models import Condition
+from app.models.kinds import ConditionStatus
 
 DEFAULT_STATUS = ConditionStatus.PUBLISHED
 

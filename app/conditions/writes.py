@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 from app.changes import log
 from app.conditions import repository
 from app.conditions.input_schemas import ConditionIn, SectionIn, SourceIn
-from app.conditions.kinds import SECTION_INFO, CodeProvenance, ConditionOrigin, SectionKind
 from app.conditions.names import slug_for
 from app.models import (
     Code,
@@ -26,6 +25,7 @@ from app.models import (
     section_sources,
 )
 from app.models.base import utcnow
+from app.models.kinds import SECTION_INFO, CodeProvenance, ConditionOrigin, SectionKind
 from app.search import indexer
 
 

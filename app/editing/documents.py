@@ -7,9 +7,9 @@ from pydantic import Field, create_model
 from pydantic.fields import FieldInfo
 
 from app.conditions.input_schemas import SECTION_INPUT_MODELS, ConditionIn, SectionIn
-from app.conditions.kinds import SECTION_INFO, CodeProvenance, SectionKind
 from app.core.schemas import InputSchema
 from app.models import Condition
+from app.models.kinds import SECTION_INFO, CodeProvenance, SectionKind
 
 IMPORTED_NOTE = (
     "Kept by the open-data imports, which add it to the record; not written by PUT or PATCH "

@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
 from app.conditions import repository
-from app.conditions.paths import condition_path
 from app.core.errors import ConditionNotFound, app_error, problem_response
+from app.core.urls import condition_path
 
 
 def _target(factory: sessionmaker[Session], slug: str) -> str | None:

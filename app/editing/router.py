@@ -10,8 +10,6 @@ from app.auth.dependencies import WriterDep
 from app.conditions import repository as conditions
 from app.conditions.dependencies import SlugPath  # also registers {…:unknown_section}
 from app.conditions.input_schemas import SECTION_INPUT_MODELS
-from app.conditions.kinds import SECTION_INFO, SECTION_KINDS, SectionKind
-from app.conditions.paths import condition_path, section_path
 from app.conditions.schemas import SECTION_RESPONSE_MODELS, ConditionRecord
 from app.core.conditional import NOT_MODIFIED, CachePolicy, representation
 from app.core.deps import SessionDep
@@ -24,6 +22,7 @@ from app.core.errors import (
 from app.core.openapi import merge_responses
 from app.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, offset_links, page_links
 from app.core.schemas import Page
+from app.core.urls import condition_path, section_path
 from app.editing import repository, service
 from app.editing.dependencies import MERGE_PATCH, IfMatchDep, JsonBody, MergePatchBody
 from app.editing.documents import (
@@ -34,6 +33,7 @@ from app.editing.documents import (
 )
 from app.editing.schemas import RevisionLinks, RevisionOut, RevisionSummary
 from app.models import Condition, ConditionRevision
+from app.models.kinds import SECTION_INFO, SECTION_KINDS, SectionKind
 
 router = APIRouter()
 VALID_KINDS = [kind.value for kind in SectionKind]

@@ -16,11 +16,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.auth.keys import Caller
 from app.changes import log
-from app.changes.log import Change, ChangeAction
+from app.changes.log import Change
 from app.conditions import repository as conditions
 from app.conditions import service as condition_service
 from app.conditions.input_schemas import ConditionIn, SectionIn
-from app.conditions.kinds import ConditionOrigin, ConditionStatus, SectionKind
 from app.conditions.representations import record_rendered, section_rendered
 from app.conditions.writes import (
     EDITABLE_FIELDS,
@@ -42,6 +41,7 @@ from app.editing import repository
 from app.editing.documents import ConditionDocument, document_body, document_of, merge_patch
 from app.models import Condition
 from app.models.base import utcnow
+from app.models.kinds import ChangeAction, ConditionOrigin, ConditionStatus, SectionKind
 from app.search import indexer
 
 Loc = tuple[str | int, ...]

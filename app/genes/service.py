@@ -7,10 +7,10 @@ from sqlalchemy.orm import Session
 
 from app.conditions.imported import gene_ref
 from app.conditions.names import display_name
-from app.conditions.paths import API_PREFIX, condition_path
 from app.conditions.schemas import SourceOut
 from app.core.pagination import PageParams, offset_links, page_links
 from app.core.schemas import Page, PageLinks
+from app.core.urls import API_PREFIX, condition_path
 from app.genes import repository
 from app.genes.schemas import ConditionLinks, GeneCondition, GeneLinks, GeneRecord, GeneSummary
 from app.models import Gene

@@ -10,13 +10,13 @@ from typing import Any
 from sqlalchemy import ColumnElement, Executable, Select, or_, select, update
 from sqlalchemy.orm import Session
 
-from app.conditions.kinds import SECTION_ORDER, SectionKind
 from app.importers import repository
 from app.importers.changeset import ImportChanges
 from app.importers.hpo_conditions import build_common_conditions, keep_types
 from app.importers.name_links import link_icd10cm_names
 from app.importers.summaries import keep_summaries
 from app.models import Condition, ConditionGene, ConditionType, PhenotypeAnnotation
+from app.models.kinds import SECTION_ORDER, SectionKind
 
 Step = Callable[[Session, ImportChanges], dict[str, int]]
 

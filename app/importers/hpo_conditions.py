@@ -20,7 +20,6 @@ from typing import Any
 from sqlalchemy import delete, update
 from sqlalchemy.orm import Session
 
-from app.conditions.kinds import CodeProvenance, CodeRelation, ConditionOrigin
 from app.conditions.names import normalised_name, slug_for
 from app.importers import repository
 from app.importers.changeset import ImportChanges
@@ -28,6 +27,7 @@ from app.importers.hpo_diseases import DISCLAIMER
 from app.importers.name_links import exact_synonyms, match_key
 from app.models import Code, Condition, ConditionTerm, ConditionType
 from app.models.base import utcnow
+from app.models.kinds import CodeProvenance, CodeRelation, ConditionOrigin
 
 PHENOTYPIC_ABNORMALITY = "HP:0000118"
 # ICD-10-CM chapters whose titles are no conditions: symptoms and signs (R), external causes

@@ -17,7 +17,6 @@ from typing import Any
 from sqlalchemy import delete, update
 from sqlalchemy.orm import Session
 
-from app.conditions.kinds import CodeProvenance, CodeRelation
 from app.conditions.names import normalised_name, slug_for
 from app.importers import repository
 from app.importers.changeset import ImportChanges
@@ -26,6 +25,7 @@ from app.importers.hpo_files import parse_frequency, read_annotations, read_dise
 from app.importers.progress import progress
 from app.models import Code, Condition, PhenotypeAnnotation
 from app.models.base import utcnow
+from app.models.kinds import CodeProvenance, CodeRelation
 
 logger = logging.getLogger("app.import")
 

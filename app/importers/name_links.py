@@ -15,11 +15,11 @@ from typing import Any
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
-from app.conditions.kinds import CodeProvenance, CodeRelation
 from app.conditions.names import normalised_name
 from app.importers import repository
 from app.importers.changeset import ImportChanges
 from app.models import Code
+from app.models.kinds import CodeProvenance, CodeRelation
 
 SYSTEM = "icd10cm"
 FIRST_POSITION = 200  # after editors' codes and the disease ids

@@ -4,11 +4,11 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
-from app.conditions.kinds import ConditionStatus
 from app.conditions.schemas import PhenotypeFrequency, SelfLink
 from app.conditions.status import DEFAULT_STATUS
 from app.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET
 from app.core.schemas import InputSchema, PageLinks, Schema
+from app.models.kinds import ConditionStatus
 
 # An HPO id, a symptom term's slug, or its name (any case): see service._given_terms. A name
 # holding a comma can be given in the JSON body only (the query's list is comma-separated).

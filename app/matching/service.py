@@ -7,10 +7,10 @@ from collections.abc import Callable, Sequence
 from sqlalchemy.orm import Session
 
 from app.conditions import repository as conditions_repository
-from app.conditions.paths import condition_path
 from app.conditions.schemas import PhenotypeFrequency, SelfLink
 from app.core.errors import InvalidParameter
 from app.core.schemas import PageLinks
+from app.core.urls import condition_path
 from app.matching import repository
 from app.matching.repository import AnnotationHit
 from app.matching.schemas import (

@@ -4,8 +4,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import CheckConstraint, Date, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.conditions.kinds import ConditionStatus
 from app.models.base import Base, JSONType, SlugType, UTCDateTime, utcnow
+from app.models.kinds import ConditionStatus
 from app.models.source import condition_sources
 
 if TYPE_CHECKING:

@@ -3,8 +3,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.conditions.kinds import SectionKind
 from app.models.base import Base, JSONType
+from app.models.kinds import SectionKind
 from app.models.source import section_sources
 
 if TYPE_CHECKING:

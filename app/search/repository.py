@@ -17,7 +17,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, load_only
 
-from app.conditions.kinds import SectionKind
 from app.conditions.repository import CONTENT_VERSION, has_imported_kind
 from app.models import (
     Code,
@@ -33,6 +32,7 @@ from app.models import (
     Term,
     condition_sources,
 )
+from app.models.kinds import SectionKind
 
 WORD = re.compile(r"\w+", re.UNICODE)
 SEARCH_COLUMNS = ("name", "synonyms", "codes", "summary", "sections")

@@ -10,12 +10,12 @@ from sqlalchemy.orm import Session
 
 from app.codes import repository as codes_repository
 from app.conditions import repository as conditions_repository
-from app.conditions.paths import condition_path
 from app.conditions.schemas import SelfLink
 from app.conditions.service import summary_fields
 from app.conditions.status import DEFAULT_STATUS
 from app.core.errors import InvalidParameter
 from app.core.pagination import page_links
+from app.core.urls import condition_path
 from app.search import repository
 from app.search.repository import SEARCH_COLUMNS, Hit, SearchFilters
 from app.search.schemas import (

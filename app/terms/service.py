@@ -6,11 +6,11 @@ from fastapi import Request
 from sqlalchemy.orm import Session
 
 from app.conditions.names import display_name
-from app.conditions.paths import API_PREFIX, condition_path
 from app.conditions.schemas import PhenotypeFrequency, SourceOut
 from app.core.errors import InvalidParameter
 from app.core.pagination import PageParams, page_links
 from app.core.schemas import Page, PageLinks
+from app.core.urls import API_PREFIX, condition_path
 from app.models import Term
 from app.terms import repository
 from app.terms.schemas import (

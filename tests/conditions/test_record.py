@@ -3,8 +3,8 @@
 import pytest
 from fastapi.testclient import TestClient
 
-from app.conditions.kinds import SectionKind
 from app.core.migrations import head_revision
+from app.models.kinds import SectionKind
 
 MMN = "/v1/conditions/multifocal-motor-neuropathy"
 SEEDED_KINDS = [

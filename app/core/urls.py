@@ -1,4 +1,4 @@
-"""The API's paths to records, sections and terms, built in one place."""
+"""The API's URLs: its prefix and the paths to records, sections and terms, built in one place."""
 
 API_PREFIX = "/v1"
 

@@ -27,6 +27,14 @@ class ConditionStatus(StrEnum):
     RETIRED = "retired"
 
 
+class ChangeAction(StrEnum):
+    CREATED = "created"
+    UPDATED = "updated"
+    RETIRED = "retired"
+    MOVED = "moved"  # the slug was renamed: see moved_to
+    REMOVED = "removed"  # an import's new release no longer has the record
+
+
 class CodeSystem(StrEnum):
     """Systems are named in lowercase; `ICD10CM` or `Orpha` are accepted as the same system."""
 
