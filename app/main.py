@@ -11,11 +11,9 @@ from starlette_compress import CompressMiddleware, add_compress_type
 from app import __version__
 from app.api import include_api
 from app.auth.middleware import ReadAccessMiddleware
-from app.core.cache import ResponseCache
 from app.core.conditional import CachePolicy
 from app.core.config import Settings, get_settings
-from app.core.db import Reader, create_db_engine, create_session_factory
-from app.core.deps import Reads
+from app.core.db import create_db_engine, create_session_factory
 from app.core.errors import install_error_handlers
 from app.core.logging import configure_logging
 from app.core.middleware import (
@@ -29,6 +27,9 @@ from app.core.ratelimit import RateLimits, ReadRateLimitMiddleware
 from app.docs.router import install_docs
 from app.editing.redirects import install_redirects
 from app.health.router import router as health_router
+from app.reads.cache import ResponseCache
+from app.reads.dependencies import Reads
+from app.reads.reader import Reader
 from app.search.snapshot import SnapshotCache
 
 DESCRIPTION = """

@@ -8,9 +8,10 @@ from app.codes import service
 from app.codes.schemas import CodeLookup
 from app.conditions.status import DEFAULT_STATUS, StatusQuery
 from app.core.conditional import NOT_MODIFIED, json_representation
-from app.core.deps import CachePolicyDep, SessionDep
+from app.core.deps import SessionDep
 from app.core.errors import problem_responses
 from app.models.kinds import CodeSystem
+from app.reads.dependencies import CachePolicyDep
 
 router = APIRouter()
 

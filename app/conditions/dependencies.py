@@ -6,13 +6,13 @@ from fastapi import Depends, Path, Query, Request
 from starlette.convertors import StringConvertor, register_url_convertor
 
 from app.conditions import repository
-from app.conditions.input_schemas import SLUG_PATTERN
 from app.conditions.schemas import ConditionRecord, ConditionSummary
 from app.core.deps import SessionDep
 from app.core.errors import ConditionNotFound
 from app.core.fields import MAX_FIELDS_LENGTH, Include, fields_pattern, parse_fields
 from app.core.negotiation import query_parameter
 from app.models import Condition
+from app.models.base import SLUG_PATTERN
 from app.models.kinds import SectionKind
 
 SlugPath = Annotated[

@@ -6,16 +6,16 @@ from functools import lru_cache
 from typing import Any
 
 from app.conditions.imported import ImportedContent
-from app.conditions.input_schemas import SourceIn
 from app.conditions.service import (
     condition_record,
     condition_summary,
     section_response,
 )
-from app.conditions.writes import build_codes, build_section
 from app.core.config import PROJECT_ROOT
 from app.models import Condition, Source
 from app.models.kinds import SectionKind
+from app.writing.schemas import SourceIn
+from app.writing.writer import build_codes, build_section
 
 EXAMPLE_FILE = PROJECT_ROOT / "seed_data" / "mmn.yaml"
 

@@ -9,7 +9,6 @@ from sqlalchemy import ColumnElement, String, and_, bindparam, cast, exists, fun
 from sqlalchemy.orm import Session, aliased, selectinload
 
 from app.conditions.status import shown
-from app.core.db import Check
 from app.core.pagination import Cursor
 from app.models import (
     Code,
@@ -30,6 +29,7 @@ from app.models import (
     term_ancestors,
     term_parents,
 )
+from app.reads.reader import Check
 
 
 @dataclass(frozen=True)

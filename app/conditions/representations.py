@@ -17,12 +17,12 @@ from app.conditions.repository import ConditionFilters
 from app.conditions.schemas import ConditionRecord, SectionResponse
 from app.core.conditional import Rendered
 from app.core.db import session_on
-from app.core.deps import Reads
 from app.core.errors import ConditionNotFound, InvalidParameter, SectionNotFound
 from app.core.fields import Include, page_include
 from app.core.negotiation import MEDIA_TYPES, Format
 from app.core.pagination import PageParams, link_header
 from app.models.kinds import SectionKind
+from app.reads.dependencies import Reads
 
 # What a route needs to answer: the representation and the record's Last-Modified.
 Served = tuple[Rendered, datetime]

@@ -25,7 +25,6 @@ from app.conditions.schemas import (
 )
 from app.conditions.status import DEFAULT_STATUS, StatusQuery
 from app.core.conditional import served
-from app.core.deps import Reads, ReadsDep, reads_of
 from app.core.errors import InvalidParameter, UnknownSectionKind, problem_responses
 from app.core.negotiation import (
     LIST_FORMATS,
@@ -46,6 +45,7 @@ from app.models.kinds import (
     CodeSystem,
     SectionKind,
 )
+from app.reads.dependencies import Reads, ReadsDep, reads_of
 
 router = APIRouter()
 EXAMPLES = mmn_examples()

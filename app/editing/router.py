@@ -9,7 +9,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.auth.dependencies import WriterDep
 from app.conditions import repository as conditions
 from app.conditions.dependencies import SlugPath  # also registers {…:unknown_section}
-from app.conditions.input_schemas import SECTION_INPUT_MODELS
 from app.conditions.schemas import SECTION_RESPONSE_MODELS, ConditionRecord
 from app.core.conditional import NOT_MODIFIED, CachePolicy, representation
 from app.core.deps import SessionDep
@@ -25,15 +24,16 @@ from app.core.schemas import Page
 from app.core.urls import condition_path, section_path
 from app.editing import repository, service
 from app.editing.dependencies import MERGE_PATCH, IfMatchDep, JsonBody, MergePatchBody
-from app.editing.documents import (
+from app.editing.schemas import RevisionLinks, RevisionOut, RevisionSummary
+from app.models import Condition, ConditionRevision
+from app.models.kinds import SECTION_INFO, SECTION_KINDS, SectionKind
+from app.writing.documents import (
     ConditionDocument,
     ConditionPatch,
     ConditionWrite,
     document_of,
 )
-from app.editing.schemas import RevisionLinks, RevisionOut, RevisionSummary
-from app.models import Condition, ConditionRevision
-from app.models.kinds import SECTION_INFO, SECTION_KINDS, SectionKind
+from app.writing.schemas import SECTION_INPUT_MODELS
 
 router = APIRouter()
 VALID_KINDS = [kind.value for kind in SectionKind]

@@ -6,7 +6,7 @@ from typing import Any
 from pydantic import Field
 
 from app.core.schemas import Schema
-from app.editing.documents import ConditionDocument
+from app.writing.documents import ConditionDocument
 
 
 class RevisionLinks(Schema):

@@ -15,19 +15,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.auth.keys import Caller
-from app.changes import log
-from app.changes.log import Change
 from app.conditions import repository as conditions
 from app.conditions import service as condition_service
-from app.conditions.input_schemas import ConditionIn, SectionIn
 from app.conditions.representations import record_rendered, section_rendered
-from app.conditions.writes import (
-    EDITABLE_FIELDS,
-    add_revision,
-    clear_children,
-    set_editable_fields,
-    write_children,
-)
 from app.core.conditional import Rendered
 from app.core.db import transaction
 from app.core.errors import (
@@ -38,11 +28,21 @@ from app.core.errors import (
     SectionNotFound,
 )
 from app.editing import repository
-from app.editing.documents import ConditionDocument, document_body, document_of, merge_patch
 from app.models import Condition
 from app.models.base import utcnow
 from app.models.kinds import ChangeAction, ConditionOrigin, ConditionStatus, SectionKind
 from app.search import indexer
+from app.writing import feed as log
+from app.writing.documents import ConditionDocument, document_body, document_of, merge_patch
+from app.writing.feed import Change
+from app.writing.schemas import ConditionIn, SectionIn
+from app.writing.writer import (
+    EDITABLE_FIELDS,
+    add_revision,
+    clear_children,
+    set_editable_fields,
+    write_children,
+)
 
 Loc = tuple[str | int, ...]
 logger = logging.getLogger("app.editing")

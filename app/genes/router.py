@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path, Query, Request, Response
 
 from app.conditions.status import DEFAULT_STATUS, StatusQuery
 from app.core.conditional import NOT_MODIFIED, json_representation
-from app.core.deps import CachePolicyDep, SessionDep
+from app.core.deps import SessionDep
 from app.core.errors import NotFoundError, problem_responses
 from app.core.openapi import example_response, merge_responses
 from app.core.pagination import PageDep, set_link_header
@@ -16,6 +16,7 @@ from app.core.schemas import Page
 from app.genes import repository, service
 from app.genes.schemas import GeneCondition, GeneRecord, GeneSummary
 from app.models import Gene
+from app.reads.dependencies import CachePolicyDep
 
 router = APIRouter()
 

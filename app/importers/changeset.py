@@ -9,11 +9,11 @@ from typing import Any
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from app.changes import log
 from app.importers import repository
 from app.models import Condition, ConditionRevision
 from app.models.base import utcnow
 from app.search import indexer
+from app.writing import feed as log
 
 IMPORT_AUTHOR = "import"
 

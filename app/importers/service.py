@@ -20,9 +20,6 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.changes import log
-from app.conditions.input_schemas import SourceIn
-from app.conditions.writes import upsert_sources
 from app.core.db import transaction
 from app.importers import changeset, repository
 from app.importers.changeset import ImportChanges
@@ -36,6 +33,9 @@ from app.importers.icd10cm_files import read_icd10cm, release_version
 from app.importers.progress import progress
 from app.matching import information
 from app.models import SourceImport
+from app.writing import feed as log
+from app.writing.schemas import SourceIn
+from app.writing.writer import upsert_sources
 
 HPO_HOME = "http://www.human-phenotype-ontology.org"
 HPO_TABLES = [

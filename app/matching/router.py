@@ -8,12 +8,13 @@ from pydantic import ValidationError
 
 from app.conditions.status import DEFAULT_STATUS, StatusQuery
 from app.core.conditional import NOT_MODIFIED, json_representation
-from app.core.deps import CachePolicyDep, SessionDep
+from app.core.deps import SessionDep
 from app.core.errors import InvalidParameter, problem_responses
 from app.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, offset_links, page_links
 from app.core.schemas import PageLinks
 from app.matching import service
 from app.matching.schemas import MAX_TERMS, MatchRequest, MatchResponse
+from app.reads.dependencies import CachePolicyDep
 
 router = APIRouter()
 # Room for MAX_TERMS short names, within what the server takes in one request line.

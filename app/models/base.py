@@ -21,6 +21,8 @@ JSONType = JSON().with_variant(JSONB(), "postgresql")
 
 # Slugs compare byte-wise on both engines (SQLite's default; "C" collation on PostgreSQL), so
 # ordering, keyset cursors and letter ranges agree whatever the server's locale.
+# A slug: lowercase words of letters and digits joined by hyphens.
+SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 SlugType = String(200).with_variant(String(200, collation="C"), "postgresql")
 
 

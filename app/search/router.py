@@ -8,10 +8,11 @@ from sqlalchemy import Connection
 from app.conditions.repository import CONTENT_VERSION
 from app.core.conditional import NOT_MODIFIED, json_representation
 from app.core.db import session_on
-from app.core.deps import CachePolicyDep, SessionDep, reads_of
+from app.core.deps import SessionDep
 from app.core.errors import problem_responses
 from app.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET
 from app.models.kinds import CodeSystem, SectionKind
+from app.reads.dependencies import CachePolicyDep, reads_of
 from app.search import service
 from app.search.repository import SearchFilters
 from app.search.schemas import AutocompleteResponse, SearchResponse

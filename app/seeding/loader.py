@@ -13,9 +13,9 @@ import yaml
 from pydantic import ValidationError
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.conditions.input_schemas import ConditionIn, SeedFile, SourceIn
-from app.conditions.writes import UpsertReport, upsert_conditions
 from app.core.db import transaction
+from app.writing.schemas import ConditionIn, SeedFile, SourceIn
+from app.writing.writer import UpsertReport, upsert_conditions
 
 logger = logging.getLogger("app.seed")
 

@@ -7,13 +7,14 @@ from fastapi import APIRouter, Path, Query, Request, Response
 
 from app.conditions.status import DEFAULT_STATUS, StatusQuery
 from app.core.conditional import NOT_MODIFIED, json_representation
-from app.core.deps import CachePolicyDep, SessionDep
+from app.core.deps import SessionDep
 from app.core.errors import NotFoundError, problem_responses
 from app.core.negotiation import LIST_FORMATS, Format, ListFormatQuery, format_responses, negotiate
 from app.core.openapi import merge_responses
 from app.core.pagination import PageDep, set_link_header
 from app.core.schemas import Page
 from app.models import Term
+from app.reads.dependencies import CachePolicyDep
 from app.terms import exports, repository, service
 from app.terms.schemas import TermCondition, TermRecord, TermSummary
 

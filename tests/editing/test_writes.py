@@ -9,11 +9,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, func, select, text
 
-from app.conditions.input_schemas import ConditionIn
 from app.core.db import session_factory_for
 from app.models import ConditionChange, ConditionRevision
 from app.search import indexer
 from app.seeding.loader import seed
+from app.writing.schemas import ConditionIn
 from tests.conftest import MMN_SEED
 from tests.editing.conftest import MMN, Editing, editing_client, new_record
 

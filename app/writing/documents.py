@@ -6,10 +6,10 @@ from typing import Annotated, Any
 from pydantic import Field, create_model
 from pydantic.fields import FieldInfo
 
-from app.conditions.input_schemas import SECTION_INPUT_MODELS, ConditionIn, SectionIn
 from app.core.schemas import InputSchema
 from app.models import Condition
 from app.models.kinds import SECTION_INFO, CodeProvenance, SectionKind
+from app.writing.schemas import SECTION_INPUT_MODELS, ConditionIn, SectionIn
 
 IMPORTED_NOTE = (
     "Kept by the open-data imports, which add it to the record; not written by PUT or PATCH "

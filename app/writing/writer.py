@@ -9,9 +9,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import delete, insert, tuple_, update
 from sqlalchemy.orm import Session
 
-from app.changes import log
 from app.conditions import repository
-from app.conditions.input_schemas import ConditionIn, SectionIn, SourceIn
 from app.conditions.names import slug_for
 from app.models import (
     Code,
@@ -27,6 +25,8 @@ from app.models import (
 from app.models.base import utcnow
 from app.models.kinds import SECTION_INFO, CodeProvenance, ConditionOrigin, SectionKind
 from app.search import indexer
+from app.writing import feed as log
+from app.writing.schemas import ConditionIn, SectionIn, SourceIn
 
 
 @dataclass

@@ -22,6 +22,7 @@ from pydantic import (
 from app.conditions.code_systems import CODE_SYSTEMS
 from app.conditions.items import ITEM_TYPES, FactItem
 from app.core.schemas import InputSchema, text_rules
+from app.models.base import SLUG_PATTERN
 from app.models.kinds import (
     SECTION_KINDS,
     CodeRelation,
@@ -30,7 +31,6 @@ from app.models.kinds import (
     SectionKind,
 )
 
-SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 Slug = Annotated[str, Field(min_length=1, max_length=200, pattern=SLUG_PATTERN)]
 Key = Annotated[str, Field(min_length=1, max_length=100, pattern=SLUG_PATTERN)]
 
