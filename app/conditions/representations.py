@@ -15,12 +15,13 @@ from app.conditions import jsonld, repository, service
 from app.conditions.imported import ImportedContent, load_imported
 from app.conditions.repository import ConditionFilters
 from app.conditions.schemas import ConditionRecord, SectionResponse
-from app.core.conditional import Rendered
+from app.core.conditional import Rendered, revision_tag
 from app.core.db import session_on
 from app.core.errors import ConditionNotFound, InvalidParameter, SectionNotFound
 from app.core.fields import Include, page_include
 from app.core.negotiation import MEDIA_TYPES, Format
 from app.core.pagination import PageParams, link_header
+from app.models import Condition
 from app.models.kinds import SectionKind
 from app.reads.dependencies import Reads
 
@@ -45,7 +46,22 @@ def jsonld_bytes(document: dict[str, Any]) -> bytes:
     return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def _render(model: BaseModel, fmt: Format, include: Include | None) -> Rendered:
+def record_tag(
+    condition: Condition, fmt: Format = Format.JSON, include: Include | None = None
+) -> str:
+    """The ETag of the record in this variant at its current revision."""
+    return revision_tag("record", *_revision(condition), fmt, _frozen(include))
+
+
+def section_tag(condition: Condition, kind: SectionKind, fmt: Format = Format.JSON) -> str:
+    return revision_tag("section", *_revision(condition), kind, fmt)
+
+
+def _revision(condition: Condition) -> tuple[int, int, str]:
+    return condition.id, condition.revision, condition.updated_at.isoformat()
+
+
+def _render(model: BaseModel, fmt: Format, include: Include | None, tag: str) -> Rendered:
     if fmt == Format.JSONLD:
         if include is not None:
             raise InvalidParameter(
@@ -59,8 +75,8 @@ def _render(model: BaseModel, fmt: Format, include: Include | None) -> Rendered:
             if isinstance(model, ConditionRecord)
             else jsonld.section_jsonld(model)  # type: ignore[arg-type]
         )
-        return Rendered.of(jsonld_bytes(document), MEDIA_TYPES[fmt])
-    return Rendered.of(json_bytes(model, include), MEDIA_TYPES[fmt])
+        return Rendered.of(jsonld_bytes(document), MEDIA_TYPES[fmt], etag=tag)
+    return Rendered.of(json_bytes(model, include), MEDIA_TYPES[fmt], etag=tag)
 
 
 def record_rendered(
@@ -71,7 +87,8 @@ def record_rendered(
     if condition is None:  # deleted since the version check
         raise _not_found(slug)
     annotations = load_imported(session, condition)
-    return _render(service.condition_record(condition, annotations), fmt, include)
+    record = service.condition_record(condition, annotations)
+    return _render(record, fmt, include, record_tag(condition, fmt, include))
 
 
 def _build_record(
@@ -89,7 +106,9 @@ async def record(reads: Reads, slug: str, fmt: Format, include: Include | None) 
     return await reads.cached(key, _build_record, slug, fmt, include), version.updated_at
 
 
-def section_model(session: Session, slug: str, kind: SectionKind) -> SectionResponse:
+def section_model(
+    session: Session, slug: str, kind: SectionKind
+) -> tuple[Condition, SectionResponse]:
     """One section with its record's provenance; a 404 that lists the record's sections when
     it has no such section."""
     condition = repository.get_condition(session, slug)
@@ -111,13 +130,14 @@ def section_model(session: Session, slug: str, kind: SectionKind) -> SectionResp
             section=kind.value,
             available=available,
         )
-    return service.section_response(condition, kind, section, content)
+    return condition, service.section_response(condition, kind, section, content)
 
 
 def section_rendered(
     session: Session, slug: str, kind: SectionKind, fmt: Format = Format.JSON
 ) -> Rendered:
-    return _render(section_model(session, slug, kind), fmt, None)
+    condition, model = section_model(session, slug, kind)
+    return _render(model, fmt, None, section_tag(condition, kind, fmt))
 
 
 def _build_section(connection: Connection, slug: str, kind: SectionKind, fmt: Format) -> Rendered:

@@ -1,5 +1,6 @@
-"""Conditional requests (RFC 9110 §13): strong ETags from the bytes sent, If-None-Match and
-If-Modified-Since answered with 304, and the caching headers every cacheable response carries."""
+"""Conditional requests (RFC 9110 §13): strong ETags (from the bytes sent, or from a record's
+revision), If-None-Match and If-Modified-Since answered with 304, and the caching headers every
+cacheable response carries."""
 
 import base64
 import hashlib
@@ -10,6 +11,8 @@ from email.utils import format_datetime, parsedate_to_datetime
 
 from fastapi import Request, Response
 from pydantic import BaseModel
+
+from app import __version__
 
 # A compressed response gets its encoding appended to the ETag (as Apache does), so gzip and
 # identity bytes never share a strong validator; matching ignores the suffix. The "." is not
@@ -98,8 +101,25 @@ class Rendered:
     headers: dict[str, str] = field(default_factory=dict)  # e.g. a list's Link header
 
     @classmethod
-    def of(cls, body: bytes, media_type: str, headers: dict[str, str] | None = None) -> "Rendered":
-        return cls(body, media_type, entity_tag(body), headers or {})
+    def of(
+        cls,
+        body: bytes,
+        media_type: str,
+        headers: dict[str, str] | None = None,
+        *,
+        etag: str | None = None,
+    ) -> "Rendered":
+        """`etag` when the tag is known without the bytes (see revision_tag); else from them."""
+        return cls(body, media_type, etag or entity_tag(body), headers or {})
+
+
+def revision_tag(*variant: object) -> str:
+    """A strong ETag for one representation of one revision of a record, derived from what the
+    record's row carries (id, revision, time of change) and the variant (format, fields,
+    section), so a write checks If-Match by comparing tags, without rendering anything. Every
+    change of a record's content raises its revision, as the response cache's keys assume. The
+    release is part of it: a release that changes the JSON changes every tag."""
+    return entity_tag(":".join(map(str, (__version__, *variant))).encode())
 
 
 @dataclass(frozen=True)

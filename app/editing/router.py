@@ -1,5 +1,5 @@
 """The write API (create, replace, patch, retire; sections) and each record's history.
-Routes are thin: the checks are dependencies, the work is app.editing.service."""
+Routes are thin: the checks are dependencies, the work is app.writing.edits."""
 
 from typing import Annotated, Any
 
@@ -22,16 +22,16 @@ from app.core.openapi import merge_responses
 from app.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, offset_links, page_links
 from app.core.schemas import Page
 from app.core.urls import condition_path, section_path
-from app.editing import repository, service
+from app.editing import repository
 from app.editing.dependencies import MERGE_PATCH, IfMatchDep, JsonBody, MergePatchBody
 from app.editing.schemas import RevisionLinks, RevisionOut, RevisionSummary
 from app.models import Condition, ConditionRevision
 from app.models.kinds import SECTION_INFO, SECTION_KINDS, SectionKind
+from app.writing import edits
 from app.writing.documents import (
     ConditionDocument,
     ConditionPatch,
     ConditionWrite,
-    document_of,
 )
 from app.writing.schemas import SECTION_INPUT_MODELS
 
@@ -57,7 +57,7 @@ def _factory(request: Request) -> sessionmaker[Session]:
     return factory
 
 
-def _answer(written: service.Written, status: int = 200, **headers: str) -> Response:
+def _answer(written: edits.Written, status: int = 200, **headers: str) -> Response:
     return Response(
         written.rendered.body,
         status_code=status,
@@ -92,7 +92,7 @@ def _answer(written: service.Written, status: int = 200, **headers: str) -> Resp
 def create_condition(
     request: Request, caller: WriterDep, _json: JsonBody, record: ConditionWrite
 ) -> Response:
-    written = service.create(_factory(request), record, caller)
+    written = edits.create(_factory(request), record, caller)
     return _answer(written, 201, Location=condition_path(written.slug))
 
 
@@ -112,7 +112,7 @@ def replace_condition(
     _json: JsonBody,
     record: ConditionWrite,
 ) -> Response:
-    return _answer(service.replace(_factory(request), slug, record, tags, caller))
+    return _answer(edits.replace(_factory(request), slug, record, tags, caller))
 
 
 @router.patch(
@@ -140,7 +140,7 @@ def patch_condition(
 ) -> Response:
     # Members the client sent, explicit nulls included: that is the merge patch.
     patch = body.model_dump(mode="json", exclude_unset=True)
-    return _answer(service.patch(_factory(request), slug, patch, tags, caller))
+    return _answer(edits.patch(_factory(request), slug, patch, tags, caller))
 
 
 @router.delete(
@@ -154,7 +154,7 @@ def patch_condition(
 def retire_condition(
     request: Request, slug: SlugPath, caller: WriterDep, tags: IfMatchDep
 ) -> Response:
-    return _answer(service.retire(_factory(request), slug, tags, caller))
+    return _answer(edits.retire(_factory(request), slug, tags, caller))
 
 
 @router.get(
@@ -171,7 +171,7 @@ def get_document(slug: SlugPath, request: Request, session: SessionDep) -> Respo
     condition = conditions.get_condition_record(session, slug)
     if condition is None:
         raise ConditionNotFound(f"No condition has the slug {slug!r}.", slug=slug)
-    rendered = service.document_rendered(document_of(condition))
+    rendered = edits.document_rendered(condition)
     return representation(
         request,
         rendered.body,
@@ -271,7 +271,7 @@ def _section_routes(kind: SectionKind) -> None:
         _json: JsonBody,
         section: body_model,  # type: ignore[valid-type]
     ) -> Response:
-        written = service.put_section(_factory(request), slug, kind, section, tags, caller)
+        written = edits.put_section(_factory(request), slug, kind, section, tags, caller)
         if written.created:
             return _answer(written, 201, Location=section_path(written.slug, kind.value))
         return _answer(written)
@@ -279,7 +279,7 @@ def _section_routes(kind: SectionKind) -> None:
     def delete_section(
         request: Request, slug: SlugPath, caller: WriterDep, tags: IfMatchDep
     ) -> Response:
-        service.delete_section(_factory(request), slug, kind, tags, caller)
+        edits.delete_section(_factory(request), slug, kind, tags, caller)
         return Response(status_code=204, headers={"Cache-Control": "no-store"})
 
     put_section.__name__ = f"put_{name}"

@@ -6,14 +6,13 @@ whose imported content is as stored are not touched at all."""
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from app.importers import repository
-from app.models import Condition, ConditionRevision
+from app.models import ConditionRevision
 from app.models.base import utcnow
-from app.search import indexer
-from app.writing import feed as log
+from app.writing import recorder
+from app.writing.feed import States
 
 IMPORT_AUTHOR = "import"
 
@@ -47,7 +46,7 @@ class ImportChanges:
 def record(
     session: Session,
     changes: ImportChanges,
-    before: log.States,
+    before: States,
     *,
     source: str,
     version: str,
@@ -58,12 +57,7 @@ def record(
     `document` holds the fields every imported record's document shares (its disclaimer)."""
     now = utcnow()
     changed = sorted(changes.changed)
-    for batch in repository.id_batches(changed):
-        session.execute(
-            update(Condition)
-            .where(Condition.id.in_(batch))
-            .values(revision=Condition.revision + 1, updated_at=now)
-        )
+    recorder.bump(session, ids=changed)
     touched = sorted(changes.created | set(changed))
     documents = repository.latest_documents(session, touched)
     rows = []
@@ -92,9 +86,12 @@ def record(
     repository.insert_rows(session, ConditionRevision, rows)
     # Old slugs of renamed records redirect to them; a slug naming a record redirects no more.
     repository.redirect_slugs(session, changes.moved, [slug for _, slug, *_ in heads])
+    recorded = recorder.finish(
+        session, [*touched, *sorted(changes.removed)], before=before, moved=changes.moved
+    )
     return {
         "records_changed": len(changed),
         "revisions_written": len(rows),
-        "search_documents": indexer.rebuild(session, [*touched, *sorted(changes.removed)]),
-        "feed_changes": log.record_difference(session, before, changes.moved),
+        "search_documents": recorded.search_documents,
+        "feed_changes": recorded.feed_changes,
     }

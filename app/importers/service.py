@@ -33,7 +33,7 @@ from app.importers.icd10cm_files import read_icd10cm, release_version
 from app.importers.progress import progress
 from app.matching import information
 from app.models import SourceImport
-from app.writing import feed as log
+from app.writing import feed
 from app.writing.schemas import SourceIn
 from app.writing.writer import upsert_sources
 
@@ -139,7 +139,7 @@ def _run_import(
         if previous is not None and previous.checksum == digest:
             report.skipped = True
             return report
-        states_before = log.states(session)
+        states_before = feed.states(session)
         changes = ImportChanges(source=source)
         counts = load(session, changes)
         counts |= derive_content(session, changes)

@@ -1,5 +1,5 @@
-"""Writing the change feed. Every path that changes records (the write API, seed files,
-imports) records here, in its own transaction, what happened to which slug."""
+"""The change feed's rows, written by the change recorder (app/writing/recorder.py) for every
+change of content, in the same transaction: what happened to which slug."""
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass

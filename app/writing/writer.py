@@ -6,7 +6,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, insert, tuple_, update
+from sqlalchemy import delete, insert, tuple_
 from sqlalchemy.orm import Session
 
 from app.conditions import repository
@@ -14,7 +14,6 @@ from app.conditions.names import slug_for
 from app.models import (
     Code,
     Condition,
-    ConditionRevision,
     Section,
     SectionItem,
     Source,
@@ -22,10 +21,8 @@ from app.models import (
     condition_sources,
     section_sources,
 )
-from app.models.base import utcnow
 from app.models.kinds import SECTION_INFO, CodeProvenance, ConditionOrigin, SectionKind
-from app.search import indexer
-from app.writing import feed as log
+from app.writing import feed, recorder
 from app.writing.schemas import ConditionIn, SectionIn, SourceIn
 
 
@@ -79,14 +76,10 @@ def upsert_sources(
 def _bump_citing(session: Session, source_ids: set[int], skip: set[str]) -> list[str]:
     """Raise the revision of every condition (but those in `skip`) that shows a changed
     source, since its responses changed too."""
-    slugs = [slug for slug in repository.slugs_citing(session, source_ids) if slug not in skip]
-    if slugs:
-        session.execute(
-            update(Condition)
-            .where(Condition.slug.in_(slugs))
-            .values(revision=Condition.revision + 1, updated_at=utcnow())
-        )
-    return slugs
+    citing = repository.conditions_by_slug(session, repository.slugs_citing(session, source_ids))
+    bumped = [condition for slug, condition in citing.items() if slug not in skip]
+    recorder.bump(session, bumped)
+    return [condition.slug for condition in bumped]
 
 
 def _terms_for(session: Session, record: ConditionIn) -> dict[tuple[str, str], Term]:
@@ -219,36 +212,13 @@ def set_editable_fields(condition: Condition, fields: dict[str, object]) -> None
         condition.derived_summary_sources = []
 
 
-def add_revision(
-    session: Session,
-    condition: Condition,
-    record: ConditionIn,
-    *,
-    action: str,
-    author: str,
-    change: object = None,
-    section: str | None = None,
-) -> None:
-    session.add(
-        ConditionRevision(
-            condition_id=condition.id,
-            number=condition.revision,
-            action=action,
-            section=section,
-            author=author,
-            change=change,
-            document=record.as_document(),
-        )
-    )
-
-
 def upsert_conditions(
     session: Session, records: Sequence[ConditionIn], sources: Sequence[SourceIn]
 ) -> UpsertReport:
     """Write seed records. Each created or changed record gets a revision by the author
     `seed`, and the change feed an entry."""
     report = UpsertReport()
-    before = log.states(session)
+    before = feed.states(session)
     source_rows, report.sources_written, changed_sources = upsert_sources(session, sources)
     existing = repository.conditions_by_slug(session, [record.slug for record in records])
     for record in records:
@@ -274,20 +244,17 @@ def upsert_conditions(
             set_editable_fields(condition, fields)
             condition.content_hash = digest
             condition.origin = ConditionOrigin.SEED  # editors own it now; imports only add to it
-            condition.revision += 1
-            condition.updated_at = utcnow()
+            recorder.bump(session, [condition])
             report.updated.append(record.slug)
         write_children(session, condition, record, source_rows)
         action = "created" if condition.revision == 1 else "replaced"
-        add_revision(session, condition, record, action=action, author="seed")
+        recorder.add_revision(session, condition, record, action=action, author="seed")
     if changed_sources:
         written = {*report.created, *report.updated}
         bumped = _bump_citing(session, changed_sources, skip=written)
         report.updated += bumped
         report.unchanged = [slug for slug in report.unchanged if slug not in bumped]
     session.flush()
-    # The search index follows in the same transaction.
     changed = repository.conditions_by_slug(session, [*report.created, *report.updated])
-    indexer.rebuild(session, [condition.id for condition in changed.values()])
-    log.record_difference(session, before)
+    recorder.finish(session, [condition.id for condition in changed.values()], before=before)
     return report

@@ -1,11 +1,12 @@
 """The write API's unit of work. Each write is one transaction: lock the record, check the
-client's If-Match against the record as it is now, validate the new record whole, write it,
-and record a revision, the search index and the change feed, or roll everything back."""
+client's If-Match against the record's tags as they are now (derived from its revision, so
+nothing is rendered for it), validate the new record whole, write it, record it through the
+change recorder, and render the answer once; or roll everything back."""
 
 import json
 import logging
-from collections.abc import Collection, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from collections.abc import Callable, Collection, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,8 +18,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.auth.keys import Caller
 from app.conditions import repository as conditions
 from app.conditions import service as condition_service
-from app.conditions.representations import record_rendered, section_rendered
-from app.core.conditional import Rendered
+from app.conditions.representations import (
+    record_rendered,
+    record_tag,
+    section_rendered,
+    section_tag,
+)
+from app.core.conditional import Rendered, revision_tag
 from app.core.db import transaction
 from app.core.errors import (
     ConditionNotFound,
@@ -27,18 +33,14 @@ from app.core.errors import (
     RecordIncomplete,
     SectionNotFound,
 )
-from app.editing import repository
 from app.models import Condition
-from app.models.base import utcnow
 from app.models.kinds import ChangeAction, ConditionOrigin, ConditionStatus, SectionKind
-from app.search import indexer
-from app.writing import feed as log
-from app.writing.documents import ConditionDocument, document_body, document_of, merge_patch
+from app.writing import feed, recorder, repository
+from app.writing.documents import document_body, document_of, merge_patch
 from app.writing.feed import Change
 from app.writing.schemas import ConditionIn, SectionIn
 from app.writing.writer import (
     EDITABLE_FIELDS,
-    add_revision,
     clear_children,
     set_editable_fields,
     write_children,
@@ -63,9 +65,18 @@ class Written:
     created: bool = False
 
 
-def document_rendered(document: ConditionDocument) -> Rendered:
-    body = json.dumps(document_body(document), ensure_ascii=False, separators=(",", ":"))
-    return Rendered.of(body.encode(), "application/json")
+def document_rendered(condition: Condition) -> Rendered:
+    """The record's document as GET `/document` serves it."""
+    body = json.dumps(
+        document_body(document_of(condition)), ensure_ascii=False, separators=(",", ":")
+    )
+    return Rendered.of(body.encode(), "application/json", etag=document_tag(condition))
+
+
+def document_tag(condition: Condition) -> str:
+    return revision_tag(
+        "document", condition.id, condition.revision, condition.updated_at.isoformat()
+    )
 
 
 def _validated(data: Any, at: Loc, sent: Collection[str] = ()) -> ConditionIn:
@@ -113,13 +124,9 @@ def _require_current(
 ) -> None:
     """412 unless the client's If-Match names the record as it is now: the ETag of its JSON,
     of its document, or (for a section write) of that section."""
-    current = {
-        record_rendered(session, condition.slug).etag,
-        document_rendered(document_of(condition)).etag,
-    }
+    current = {record_tag(condition), document_tag(condition)}
     if kind is not None:
-        with suppress(SectionNotFound):  # a section PUT may add it
-            current.add(section_rendered(session, condition.slug, kind).etag)
+        current.add(section_tag(condition, kind))
     if not {f'"{tag}"' for tag in tags} & current:
         raise PreconditionFailed(
             f"{condition.slug!r} has changed since the ETag sent in If-Match was read (or the "
@@ -130,11 +137,18 @@ def _require_current(
 
 
 @contextmanager
+def write_transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """The one way a write API request takes the write lock (see core.db.transaction)."""
+    with transaction(factory, write=True) as session:
+        yield session
+
+
+@contextmanager
 def _editing(
     factory: sessionmaker[Session], slug: str, tags: Sequence[str], kind: SectionKind | None = None
 ) -> Iterator[tuple[Session, Condition]]:
     """The write transaction, with the record locked and the client's If-Match checked."""
-    with transaction(factory, write=True) as session:
+    with write_transaction(factory) as session:
         condition = repository.lock_condition(session, slug)
         if condition is None:
             raise ConditionNotFound(f"No condition has the slug {slug!r}.", slug=slug)
@@ -180,31 +194,28 @@ def _write(
     set_editable_fields(condition, record.model_dump(include=EDITABLE_FIELDS))
     condition.slug = record.slug
     condition.origin = ConditionOrigin.SEED  # editors own it now: imports only add to it
-    condition.revision += 1
-    condition.updated_at = utcnow()
+    recorder.bump(session, [condition])
     write_children(session, condition, record, sources)
-    add_revision(
+    recorder.add_revision(
         session, condition, record, action=action, author=caller.key_name, change=change,
         section=section.value if section else None,
     )  # fmt: skip
-    indexer.rebuild(session, [condition.id])
     changes = [
         Change(
             record.slug,
-            log.action_for(before, condition.status),
+            feed.action_for(before, condition.status),
             condition.revision,
             previous_slug=old_slug if record.slug != old_slug else None,
         )
     ]
     if record.slug != old_slug:
         changes.append(Change(old_slug, ChangeAction.MOVED, moved_to=record.slug))
-    log.record(session, changes)
-    session.flush()
+    recorder.finish(session, [condition.id], changes=changes)
     session.expire_all()  # the answer is read back as GET would read it
 
 
 def create(factory: sessionmaker[Session], record: ConditionIn, caller: Caller) -> Written:
-    with transaction(factory, write=True) as session:
+    with write_transaction(factory) as session:
         if repository.slug_in_use(session, record.slug):
             raise Conflict(
                 f"A condition with the slug {record.slug!r} exists already; change it with "
@@ -229,13 +240,12 @@ def create(factory: sessionmaker[Session], record: ConditionIn, caller: Caller) 
             ) from None
         keys = {*record.sources, *(k for s in record.section_items().values() for k in s.sources)}
         write_children(session, condition, record, conditions.sources_by_key(session, list(keys)))
-        add_revision(
+        recorder.add_revision(
             session, condition, record, action="created", author=caller.key_name,
             change=record.as_document(),
         )  # fmt: skip
-        indexer.rebuild(session, [condition.id])
-        log.record(session, [Change(record.slug, ChangeAction.CREATED, 1)])
-        session.flush()
+        created = Change(record.slug, ChangeAction.CREATED, 1)
+        recorder.finish(session, [condition.id], changes=[created])
         session.expire_all()
         written = Written(record.slug, record_rendered(session, record.slug), created=True)
     _log(written.slug, "created", caller)
@@ -249,12 +259,8 @@ def replace(
     tags: Sequence[str],
     caller: Caller,
 ) -> Written:
-    with _editing(factory, slug, tags) as (session, condition):
-        change = record.as_document()
-        _write(session, condition, record, caller=caller, action="replaced", change=change)
-        written = Written(record.slug, record_rendered(session, record.slug))
-    _log(written.slug, "replaced", caller)
-    return written
+    change = record.as_document()
+    return _write_record(factory, slug, tags, caller, "replaced", lambda _: record, change)
 
 
 def patch(
@@ -264,12 +270,28 @@ def patch(
     tags: Sequence[str],
     caller: Caller,
 ) -> Written:
-    with _editing(factory, slug, tags) as (session, condition):
+    def patched(condition: Condition) -> ConditionIn:
         current = document_of(condition).as_document()
-        record = _validated(merge_patch(current, body), ("body",), sent=body.keys())
-        _write(session, condition, record, caller=caller, action="patched", change=body)
+        return _validated(merge_patch(current, body), ("body",), sent=body.keys())
+
+    return _write_record(factory, slug, tags, caller, "patched", patched, body)
+
+
+def _write_record(
+    factory: sessionmaker[Session],
+    slug: str,
+    tags: Sequence[str],
+    caller: Caller,
+    action: str,
+    new_record: Callable[[Condition], ConditionIn],
+    change: Any,
+) -> Written:
+    """A write of the whole record: `new_record` makes it from the locked row."""
+    with _editing(factory, slug, tags) as (session, condition):
+        record = new_record(condition)
+        _write(session, condition, record, caller=caller, action=action, change=change)
         written = Written(record.slug, record_rendered(session, record.slug))
-    _log(written.slug, "patched", caller)
+    _log(written.slug, action, caller)
     return written
 
 
@@ -331,15 +353,13 @@ def retire(
         if condition.status != ConditionStatus.RETIRED:
             condition.status = ConditionStatus.RETIRED
             condition.origin = ConditionOrigin.SEED  # an import must not bring it back
-            condition.revision += 1
-            condition.updated_at = utcnow()
-            add_revision(
+            recorder.bump(session, [condition])
+            recorder.add_revision(
                 session, condition, document_of(condition), action="retired",
                 author=caller.key_name,
             )  # fmt: skip
-            indexer.rebuild(session, [condition.id])
-            log.record(session, [Change(slug, ChangeAction.RETIRED, condition.revision)])
-            session.flush()
+            retired = Change(slug, ChangeAction.RETIRED, condition.revision)
+            recorder.finish(session, [condition.id], changes=[retired])
             session.expire_all()
         written = Written(slug, record_rendered(session, slug))
     _log(slug, "retired", caller)
