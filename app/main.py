@@ -22,8 +22,9 @@ from app.core.middleware import (
     RequestContextMiddleware,
 )
 from app.core.migrations import head_revision
-from app.core.openapi import install_openapi
+from app.core.openapi import install_openapi, register_examples
 from app.core.ratelimit import RateLimits, ReadRateLimitMiddleware
+from app.docs.examples import route_examples
 from app.docs.router import install_docs
 from app.editing.redirects import install_redirects
 from app.health.router import router as health_router
@@ -103,6 +104,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     install_error_handlers(app)
     install_redirects(app)
+    register_examples(route_examples())
     install_openapi(app)
     install_docs(app)
     # Outermost last: the request id and headers apply to every response, CORS and compression

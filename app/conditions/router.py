@@ -14,7 +14,6 @@ from app.conditions.dependencies import (
     record_include,
     summary_include,
 )
-from app.conditions.examples import mmn_examples
 from app.conditions.exports import export_response
 from app.conditions.repository import ConditionFilters
 from app.conditions.schemas import (
@@ -36,7 +35,7 @@ from app.core.negotiation import (
     negotiate,
     record_format,
 )
-from app.core.openapi import example_response, merge_responses
+from app.core.openapi import merge_responses
 from app.core.pagination import PageDep
 from app.core.schemas import Page
 from app.models.kinds import (
@@ -48,7 +47,6 @@ from app.models.kinds import (
 from app.reads.dependencies import Reads, ReadsDep, reads_of
 
 router = APIRouter()
-EXAMPLES = mmn_examples()
 VALID_KINDS = [kind.value for kind in SectionKind]
 
 
@@ -138,17 +136,6 @@ async def inheritance_modes(reads: Reads, given: list[str]) -> tuple[str, ...]:
     responses=merge_responses(
         problem_responses(422, 503),
         format_responses(LIST_FORMATS),
-        example_response(
-            "list_conditions",
-            {
-                "items": [EXAMPLES["summary"]],
-                "total": 1,
-                "limit": 20,
-                "links": {"self": "/v1/conditions", "next": None, "prev": None},
-            }
-            if EXAMPLES
-            else None,
-        ),
     ),
 )
 async def list_conditions(
@@ -189,7 +176,6 @@ def list_section_kinds() -> list[SectionKindOut]:
     responses=merge_responses(
         problem_responses(308, 404, 422, 503),
         format_responses(RECORD_FORMATS),
-        example_response("get_condition", EXAMPLES.get("record")),
     ),
     openapi_extra={"parameters": [RECORD_FORMAT_PARAMETER, RECORD_FIELDS_PARAMETER]},
 )
@@ -221,7 +207,6 @@ def _section_route(kind: SectionKind) -> None:
         responses=merge_responses(
             problem_responses(308, 404, 422, 503),
             format_responses(RECORD_FORMATS),
-            example_response(get_section.__name__, EXAMPLES.get("sections", {}).get(kind)),
         ),
         openapi_extra={"parameters": [RECORD_FORMAT_PARAMETER]},
     )

@@ -25,6 +25,11 @@ def example_response(route_name: str, example: Any) -> dict[int | str, dict[str,
     return {200: {"content": {"application/json": {"example": example}}}}
 
 
+def register_examples(examples: dict[str, Any]) -> None:
+    """200 examples by route name, for routes that do not declare theirs (see app.docs.examples)."""
+    _EXAMPLES.update(examples)
+
+
 def schema_examples(schema_name: str, examples: list[Any]) -> list[Any]:
     """`examples` for the component schema `schema_name`, kept verbatim in the document."""
     _SCHEMA_EXAMPLES[schema_name] = examples

@@ -3,6 +3,10 @@
 API_PREFIX = "/v1"
 
 
+def condition_list_path() -> str:
+    return f"{API_PREFIX}/conditions"
+
+
 def condition_path(slug: str) -> str:
     return f"{API_PREFIX}/conditions/{slug}"
 

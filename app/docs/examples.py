@@ -1,5 +1,7 @@
 """OpenAPI response examples, built from the MMN seed record through the same code that serves it,
-so the documented examples are real responses and cannot drift from the data (a test compares)."""
+so the documented examples are real responses and cannot drift from the data (a test compares).
+They are put into the document by route name (app.core.openapi), from here: building them
+takes the seed loader and the record writer, which the read domain does not import."""
 
 from datetime import UTC, datetime, time
 from functools import lru_cache
@@ -12,8 +14,10 @@ from app.conditions.service import (
     section_response,
 )
 from app.core.config import PROJECT_ROOT
+from app.core.urls import condition_list_path
 from app.models import Condition, Source
 from app.models.kinds import SectionKind
+from app.seeding.loader import SeedError, load
 from app.writing.schemas import SourceIn
 from app.writing.writer import build_codes, build_section
 
@@ -28,8 +32,6 @@ def _source(source_in: SourceIn) -> Source:
 @lru_cache(maxsize=1)
 def mmn_examples() -> dict[str, Any]:
     """{"record", "summary", "sections": {kind: example}}, or {} when the seed file is absent."""
-    from app.seeding.loader import SeedError, load  # the loader imports this domain
-
     try:
         records, sources_in = load([EXAMPLE_FILE])
     except SeedError:
@@ -74,3 +76,21 @@ def mmn_examples() -> dict[str, Any]:
             for section in sections
         },
     }
+
+
+def route_examples() -> dict[str, Any]:
+    """The 200 example of each route documented with MMN, by route name."""
+    examples = mmn_examples()
+    if not examples:
+        return {}
+    listed = {
+        "items": [examples["summary"]],
+        "total": 1,
+        "limit": 20,
+        "links": {"self": condition_list_path(), "next": None, "prev": None},
+    }
+    sections = {
+        f"get_{kind.value.replace('-', '_')}": example
+        for kind, example in examples["sections"].items()
+    }
+    return {"list_conditions": listed, "get_condition": examples["record"], **sections}
