@@ -26,7 +26,6 @@ from app.core.openapi import install_openapi, register_examples
 from app.core.ratelimit import RateLimits, ReadRateLimitMiddleware
 from app.docs.examples import route_examples
 from app.docs.router import install_docs
-from app.editing.redirects import install_redirects
 from app.health.router import router as health_router
 from app.reads.cache import ResponseCache
 from app.reads.dependencies import Reads
@@ -103,7 +102,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings.rate_limit_storage, settings.write_rate_limit, settings.read_rate_limit
     )
     install_error_handlers(app)
-    install_redirects(app)
     register_examples(route_examples())
     install_openapi(app)
     install_docs(app)

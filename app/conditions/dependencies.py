@@ -1,19 +1,21 @@
 """Path parameters turned into loaded objects, or a 404 that says what was missing."""
 
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 from fastapi import Depends, Path, Query, Request
 from starlette.convertors import StringConvertor, register_url_convertor
 
 from app.conditions import repository
+from app.conditions.repository import ConditionVersion
 from app.conditions.schemas import ConditionRecord, ConditionSummary
 from app.core.deps import SessionDep
-from app.core.errors import ConditionNotFound
+from app.core.errors import ConditionNotFound, MovedPermanently
 from app.core.fields import MAX_FIELDS_LENGTH, Include, fields_pattern, parse_fields
 from app.core.negotiation import query_parameter
 from app.models import Condition
 from app.models.base import SLUG_PATTERN
 from app.models.kinds import SectionKind
+from app.reads.dependencies import reads_of
 
 SlugPath = Annotated[
     str,
@@ -38,14 +40,35 @@ class SubResourceName(StringConvertor):
 register_url_convertor("unknown_section", SubResourceName())
 
 
-def _not_found(slug: str) -> ConditionNotFound:
-    return ConditionNotFound(f"No condition has the slug {slug!r}.", slug=slug)
+async def absent(request: Request, slug: str) -> NoReturn:
+    """No record has `slug`: a 308 to its new slug when it was renamed, else a 404."""
+    target = await reads_of(request).read.check(repository.REDIRECT_BY_SLUG, slug=slug)
+    if target is not None:
+        raise MovedPermanently.to(request, slug, target)
+    raise ConditionNotFound.for_slug(slug)
 
 
-def valid_condition(slug: SlugPath, session: SessionDep) -> Condition:
+async def current_version(request: Request, slug: str) -> ConditionVersion:
+    """The version of the record with `slug` (what its cached reads are keyed by), through the
+    reader's check; a renamed slug answers 308 and an unknown one 404."""
+    version = await reads_of(request).read.check(repository.VERSION_BY_SLUG, slug=slug)
+    return version or await absent(request, slug)
+
+
+async def current_slug(slug: SlugPath, request: Request) -> str:
+    """The one slug dependency of the routes under /conditions/{slug}. (The hot read routes
+    call current_version themselves: they need the version, and a dependency costs time.)"""
+    await current_version(request, slug)
+    return slug
+
+
+CurrentSlug = Annotated[str, Depends(current_slug)]
+
+
+def valid_condition(slug: CurrentSlug, session: SessionDep) -> Condition:
     condition = repository.get_condition(session, slug)
-    if condition is None:
-        raise _not_found(slug)
+    if condition is None:  # renamed since the check
+        raise ConditionNotFound.for_slug(slug)
     return condition
 
 

@@ -166,6 +166,14 @@ VERSION_BY_SLUG = Check(
 """What identifies the current content of a record: one look-up on the slug index. (Both checks
 are built once, at import: building a select costs more than running it.)"""
 
+REDIRECT_BY_SLUG = Check(
+    select(Condition.slug)
+    .join(SlugRedirect, SlugRedirect.condition_id == Condition.id)
+    .where(SlugRedirect.slug == bindparam("slug")),
+    lambda row: str(row[0]) if row else None,
+)
+"""The current slug of the record once called `slug`, if it was renamed."""
+
 CONTENT_VERSION = Check(
     select(ContentVersion.version).where(ContentVersion.id == 1),
     lambda row: int(row[0]) if row else 0,
@@ -355,10 +363,8 @@ def sources_by_title(session: Session, titles: set[str]) -> list[Source]:
 
 def redirect_target(session: Session, slug: str) -> str | None:
     """The current slug of the record once called `slug`."""
-    return session.scalar(
-        select(Condition.slug)
-        .join(SlugRedirect, SlugRedirect.condition_id == Condition.id)
-        .where(SlugRedirect.slug == slug)
+    return REDIRECT_BY_SLUG.answer(
+        session.execute(REDIRECT_BY_SLUG.statement, {"slug": slug}).first()
     )
 
 

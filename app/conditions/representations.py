@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from app.conditions import jsonld, repository, service
 from app.conditions.imported import ImportedContent, load_imported
-from app.conditions.repository import ConditionFilters
+from app.conditions.repository import ConditionFilters, ConditionVersion
 from app.conditions.schemas import ConditionRecord, SectionResponse
 from app.core.conditional import Rendered, revision_tag
 from app.core.db import session_on
@@ -27,10 +27,6 @@ from app.reads.dependencies import Reads
 
 # What a route needs to answer: the representation and the record's Last-Modified.
 Served = tuple[Rendered, datetime]
-
-
-def _not_found(slug: str) -> ConditionNotFound:
-    return ConditionNotFound(f"No condition has the slug {slug!r}.", slug=slug)
 
 
 def _frozen(include: Include | None) -> Hashable:
@@ -85,7 +81,7 @@ def record_rendered(
     """The record as GET serves it, read in `session` (so a write can answer what it wrote)."""
     condition = repository.get_condition_record(session, slug)
     if condition is None:  # deleted since the version check
-        raise _not_found(slug)
+        raise ConditionNotFound.for_slug(slug)
     annotations = load_imported(session, condition)
     record = service.condition_record(condition, annotations)
     return _render(record, fmt, include, record_tag(condition, fmt, include))
@@ -98,10 +94,9 @@ def _build_record(
         return record_rendered(session, slug, fmt, include)
 
 
-async def record(reads: Reads, slug: str, fmt: Format, include: Include | None) -> Served:
-    version = await reads.read.check(repository.VERSION_BY_SLUG, slug=slug)
-    if version is None:
-        raise _not_found(slug)
+async def record(
+    reads: Reads, version: ConditionVersion, slug: str, fmt: Format, include: Include | None
+) -> Served:
     key = ("record", version.id, version.revision, version.updated_at, fmt, _frozen(include))
     return await reads.cached(key, _build_record, slug, fmt, include), version.updated_at
 
@@ -113,7 +108,7 @@ def section_model(
     it has no such section."""
     condition = repository.get_condition(session, slug)
     if condition is None:
-        raise _not_found(slug)
+        raise ConditionNotFound.for_slug(slug)
     section = repository.get_section(session, condition.id, kind.value)
     # Only a kind the imports give the record items of needs them loaded.
     content = (
@@ -145,10 +140,9 @@ def _build_section(connection: Connection, slug: str, kind: SectionKind, fmt: Fo
         return section_rendered(session, slug, kind, fmt)
 
 
-async def section(reads: Reads, slug: str, kind: SectionKind, fmt: Format) -> Served:
-    version = await reads.read.check(repository.VERSION_BY_SLUG, slug=slug)
-    if version is None:
-        raise _not_found(slug)
+async def section(
+    reads: Reads, version: ConditionVersion, slug: str, kind: SectionKind, fmt: Format
+) -> Served:
     key = ("section", version.id, version.revision, version.updated_at, kind, fmt)
     return await reads.cached(key, _build_section, slug, kind, fmt), version.updated_at
 

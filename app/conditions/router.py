@@ -11,6 +11,7 @@ from app.conditions.dependencies import (
     ConditionDep,
     FieldsQuery,
     SlugPath,
+    current_version,
     record_include,
     summary_include,
 )
@@ -38,6 +39,7 @@ from app.core.negotiation import (
 from app.core.openapi import merge_responses
 from app.core.pagination import PageDep
 from app.core.schemas import Page
+from app.core.urls import CONDITION_ROUTE
 from app.models.kinds import (
     SECTION_INFO,
     SECTION_KINDS,
@@ -47,7 +49,6 @@ from app.models.kinds import (
 from app.reads.dependencies import Reads, ReadsDep, reads_of
 
 router = APIRouter()
-VALID_KINDS = [kind.value for kind in SectionKind]
 
 
 # One or more HPO ids, comma-separated (any case).
@@ -165,7 +166,7 @@ def list_section_kinds() -> list[SectionKindOut]:
 
 
 @router.get(
-    "/conditions/{slug}",
+    CONDITION_ROUTE,
     response_model=ConditionRecord,
     summary="Get a condition's whole record",
     description=(
@@ -183,7 +184,8 @@ async def get_condition(slug: SlugPath, request: Request) -> Response:
     # format, fields and the app's readers are taken from the request, not declared: see
     # RECORD_FORMAT_PARAMETER for why, and openapi_extra above for their documentation.
     reads, fmt, include = reads_of(request), record_format(request), record_include(request)
-    rendered, modified = await representations.record(reads, slug, fmt, include)
+    version = await current_version(request, slug)
+    rendered, modified = await representations.record(reads, version, slug, fmt, include)
     return served(request, rendered, modified, reads.policy)
 
 
@@ -192,12 +194,13 @@ def _section_route(kind: SectionKind) -> None:
 
     async def get_section(slug: SlugPath, request: Request) -> Response:
         reads, fmt = reads_of(request), record_format(request)
-        rendered, modified = await representations.section(reads, slug, kind, fmt)
+        version = await current_version(request, slug)
+        rendered, modified = await representations.section(reads, version, slug, kind, fmt)
         return served(request, rendered, modified, reads.policy)
 
     get_section.__name__ = f"get_{kind.value.replace('-', '_')}"
     router.add_api_route(
-        f"/conditions/{{slug}}/{kind.value}",
+        f"{CONDITION_ROUTE}/{kind.value}",
         get_section,
         methods=["GET"],
         response_model=SECTION_RESPONSE_MODELS[kind],
@@ -217,7 +220,7 @@ for _info in SECTION_KINDS:
 
 
 @router.get(
-    "/conditions/{slug}/{section:unknown_section}",
+    CONDITION_ROUTE + "/{section:unknown_section}",
     summary="Unknown section kind",
     description="Any other section name answers 404 with the list of valid kinds.",
     include_in_schema=False,
@@ -226,8 +229,4 @@ def unknown_section(
     condition: ConditionDep,
     section: Annotated[str, Path(max_length=200)],
 ) -> None:
-    raise UnknownSectionKind(
-        f"{section!r} is not a section kind. Valid kinds: {', '.join(VALID_KINDS)}.",
-        section=section,
-        valid_kinds=VALID_KINDS,
-    )
+    raise UnknownSectionKind.for_name(section)

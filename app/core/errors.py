@@ -16,6 +16,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from app.core.schemas import Schema
+from app.core.urls import condition_path
+from app.models.kinds import SECTION_KIND_VALUES
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 logger = logging.getLogger("app.errors")
@@ -70,6 +72,26 @@ class ConditionNotFound(NotFoundError):
     problem = "condition-not-found"
     title = "Condition not found"
 
+    @classmethod
+    def for_slug(cls, slug: str) -> "ConditionNotFound":
+        return cls(f"No condition has the slug {slug!r}.", slug=slug)
+
+
+class MovedPermanently(AppError):
+    """A renamed record's old slug: 308 to the same path under the new slug (query kept), which
+    clients follow with the same method and body."""
+
+    status = HTTPStatus.PERMANENT_REDIRECT
+    problem = "moved"
+    title = "Moved permanently"
+
+    @classmethod
+    def to(cls, request: Request, slug: str, target: str) -> "MovedPermanently":
+        location = condition_path(target) + request.url.path.removeprefix(condition_path(slug))
+        if request.url.query:
+            location += "?" + request.url.query
+        return cls(f"{slug!r} was renamed {target!r}.", headers={"Location": location}, slug=target)
+
 
 class SectionNotFound(NotFoundError):
     problem = "section-not-found"
@@ -84,6 +106,14 @@ class RevisionNotFound(NotFoundError):
 class UnknownSectionKind(NotFoundError):
     problem = "unknown-section-kind"
     title = "Unknown section kind"
+
+    @classmethod
+    def for_name(cls, section: str) -> "UnknownSectionKind":
+        return cls(
+            f"{section!r} is not a section kind. Valid kinds: {', '.join(SECTION_KIND_VALUES)}.",
+            section=section,
+            valid_kinds=SECTION_KIND_VALUES,
+        )
 
 
 class InvalidParameter(AppError):

@@ -1,5 +1,7 @@
 """The API's URLs: its prefix and the paths to records, sections and terms, built in one place."""
 
+from starlette.convertors import StringConvertor, register_url_convertor
+
 API_PREFIX = "/v1"
 
 
@@ -18,3 +20,18 @@ def section_path(slug: str, kind: str) -> str:
 def symptom_path(key: str) -> str:
     """A symptom term by its HPO id or slug."""
     return f"{API_PREFIX}/symptoms/{key}"
+
+
+# Path segments that routes own right under /v1/conditions/: no record may take one as its slug
+# (a write that tries is a 422), and the `{slug}` routes do not match them, so the methods a
+# path allows are those of the route that owns it.
+RESERVED_SLUGS = frozenset({"match"})
+
+
+class ConditionSlug(StringConvertor):
+    regex = "(?!(?:" + "|".join(sorted(RESERVED_SLUGS)) + ")$)[^/]+"
+
+
+register_url_convertor("condition_slug", ConditionSlug())
+# The path of a record, as the routers declare it (relative to API_PREFIX).
+CONDITION_ROUTE = "/conditions/{slug:condition_slug}"

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.auth.dependencies import WriterDep
 from app.conditions import repository as conditions
-from app.conditions.dependencies import SlugPath  # also registers {…:unknown_section}
+from app.conditions.dependencies import CurrentSlug  # also registers {…:unknown_section}
 from app.conditions.schemas import SECTION_RESPONSE_MODELS, ConditionRecord
 from app.core.conditional import NOT_MODIFIED, CachePolicy, representation
 from app.core.deps import SessionDep
@@ -21,7 +21,7 @@ from app.core.errors import (
 from app.core.openapi import merge_responses
 from app.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, offset_links, page_links
 from app.core.schemas import Page
-from app.core.urls import condition_path, section_path
+from app.core.urls import CONDITION_ROUTE, condition_path, section_path
 from app.editing import repository
 from app.editing.dependencies import MERGE_PATCH, IfMatchDep, JsonBody, MergePatchBody
 from app.editing.schemas import RevisionLinks, RevisionOut, RevisionSummary
@@ -36,7 +36,6 @@ from app.writing.documents import (
 from app.writing.schemas import SECTION_INPUT_MODELS
 
 router = APIRouter()
-VALID_KINDS = [kind.value for kind in SectionKind]
 # Editors read what they are about to change from the origin, never from a stale cache.
 REVALIDATE = CachePolicy(max_age=0)
 # 308: a renamed record's old slug; 400: an If-Match that is not entity tags, or a body the
@@ -97,7 +96,7 @@ def create_condition(
 
 
 @router.put(
-    "/conditions/{slug}",
+    CONDITION_ROUTE,
     response_model=ConditionRecord,
     summary="Replace a condition",
     description="Replaces the record with the one sent (the schema of `/document`). A new "
@@ -106,9 +105,9 @@ def create_condition(
 )
 def replace_condition(
     request: Request,
-    slug: SlugPath,
     caller: WriterDep,
     tags: IfMatchDep,
+    slug: CurrentSlug,
     _json: JsonBody,
     record: ConditionWrite,
 ) -> Response:
@@ -116,7 +115,7 @@ def replace_condition(
 
 
 @router.patch(
-    "/conditions/{slug}",
+    CONDITION_ROUTE,
     response_model=ConditionRecord,
     summary="Change part of a condition",
     description="A JSON Merge Patch (RFC 7396) of the record's `/document`: members sent "
@@ -126,9 +125,9 @@ def replace_condition(
 )
 def patch_condition(
     request: Request,
-    slug: SlugPath,
     caller: WriterDep,
     tags: IfMatchDep,
+    slug: CurrentSlug,
     _json: MergePatchBody,
     body: Annotated[
         ConditionPatch,
@@ -144,7 +143,7 @@ def patch_condition(
 
 
 @router.delete(
-    "/conditions/{slug}",
+    CONDITION_ROUTE,
     response_model=ConditionRecord,
     summary="Retire a condition",
     description="Soft delete: the record stays readable with status `retired` and its "
@@ -152,13 +151,13 @@ def patch_condition(
     responses=merge_responses(WRITE_PROBLEMS, {200: {"headers": ETAG_HEADER}}),
 )
 def retire_condition(
-    request: Request, slug: SlugPath, caller: WriterDep, tags: IfMatchDep
+    request: Request, caller: WriterDep, tags: IfMatchDep, slug: CurrentSlug
 ) -> Response:
     return _answer(edits.retire(_factory(request), slug, tags, caller))
 
 
 @router.get(
-    "/conditions/{slug}/document",
+    f"{CONDITION_ROUTE}/document",
     response_model=ConditionDocument,
     summary="Get a condition as editors write it",
     description="The record in the schema PUT takes and PATCH patches: its own fields, the "
@@ -167,10 +166,10 @@ def retire_condition(
     "is accepted by `If-Match` as the record's.",
     responses=merge_responses(READ_PROBLEMS, NOT_MODIFIED),
 )
-def get_document(slug: SlugPath, request: Request, session: SessionDep) -> Response:
+def get_document(slug: CurrentSlug, request: Request, session: SessionDep) -> Response:
     condition = conditions.get_condition_record(session, slug)
     if condition is None:
-        raise ConditionNotFound(f"No condition has the slug {slug!r}.", slug=slug)
+        raise ConditionNotFound.for_slug(slug)
     rendered = edits.document_rendered(condition)
     return representation(
         request,
@@ -185,7 +184,7 @@ def get_document(slug: SlugPath, request: Request, session: SessionDep) -> Respo
 def _condition(session: Session, slug: str) -> Condition:
     condition = conditions.get_condition(session, slug)
     if condition is None:
-        raise ConditionNotFound(f"No condition has the slug {slug!r}.", slug=slug)
+        raise ConditionNotFound.for_slug(slug)
     return condition
 
 
@@ -207,7 +206,7 @@ def _summary(slug: str, row: ConditionRevision) -> dict[str, Any]:
 
 
 @router.get(
-    "/conditions/{slug}/revisions",
+    f"{CONDITION_ROUTE}/revisions",
     response_model=Page[RevisionSummary],
     summary="List a condition's revisions",
     description="Every write by an editor (over this API, or a seed file), newest first. "
@@ -215,7 +214,7 @@ def _summary(slug: str, row: ConditionRevision) -> dict[str, Any]:
     responses=READ_PROBLEMS,
 )
 def list_revisions(
-    slug: SlugPath,
+    slug: CurrentSlug,
     request: Request,
     session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size.")] = DEFAULT_LIMIT,
@@ -234,14 +233,14 @@ def list_revisions(
 
 
 @router.get(
-    "/conditions/{slug}/revisions/{number}",
+    CONDITION_ROUTE + "/revisions/{number}",
     response_model=RevisionOut,
     summary="Get one revision",
     description="Who wrote it and when, what they sent, and the whole record after it.",
     responses=READ_PROBLEMS,
 )
 def get_revision(
-    slug: SlugPath,
+    slug: CurrentSlug,
     number: Annotated[int, Path(ge=1, le=2**31 - 1)],
     session: SessionDep,
 ) -> RevisionOut:
@@ -265,7 +264,7 @@ def _section_routes(kind: SectionKind) -> None:
 
     def put_section(
         request: Request,
-        slug: SlugPath,
+        slug: CurrentSlug,
         caller: WriterDep,
         tags: IfMatchDep,
         _json: JsonBody,
@@ -277,14 +276,14 @@ def _section_routes(kind: SectionKind) -> None:
         return _answer(written)
 
     def delete_section(
-        request: Request, slug: SlugPath, caller: WriterDep, tags: IfMatchDep
+        request: Request, caller: WriterDep, tags: IfMatchDep, slug: CurrentSlug
     ) -> Response:
         edits.delete_section(_factory(request), slug, kind, tags, caller)
         return Response(status_code=204, headers={"Cache-Control": "no-store"})
 
     put_section.__name__ = f"put_{name}"
     delete_section.__name__ = f"delete_{name}"
-    path = f"/conditions/{{slug}}/{kind.value}"
+    path = f"{CONDITION_ROUTE}/{kind.value}"
     router.add_api_route(
         path,
         put_section,
@@ -328,13 +327,9 @@ for _info in SECTION_KINDS:
 
 
 @router.api_route(
-    "/conditions/{slug}/{section:unknown_section}",
+    CONDITION_ROUTE + "/{section:unknown_section}",
     methods=["PUT", "DELETE"],
     include_in_schema=False,
 )
 def unknown_section_write(section: Annotated[str, Path(max_length=200)]) -> None:
-    raise UnknownSectionKind(
-        f"{section!r} is not a section kind. Valid kinds: {', '.join(VALID_KINDS)}.",
-        section=section,
-        valid_kinds=VALID_KINDS,
-    )
+    raise UnknownSectionKind.for_name(section)

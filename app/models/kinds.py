@@ -21,6 +21,9 @@ class SectionKind(StrEnum):
     EPIDEMIOLOGY = "epidemiology"
 
 
+SECTION_KIND_VALUES = [kind.value for kind in SectionKind]
+
+
 class ConditionStatus(StrEnum):
     PUBLISHED = "published"
     DRAFT = "draft"

@@ -151,7 +151,7 @@ def _editing(
     with write_transaction(factory) as session:
         condition = repository.lock_condition(session, slug)
         if condition is None:
-            raise ConditionNotFound(f"No condition has the slug {slug!r}.", slug=slug)
+            raise ConditionNotFound.for_slug(slug)
         _require_current(session, condition, tags, kind)
         try:
             yield session, condition

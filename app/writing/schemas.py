@@ -22,8 +22,10 @@ from pydantic import (
 from app.conditions.code_systems import CODE_SYSTEMS
 from app.conditions.items import ITEM_TYPES, FactItem
 from app.core.schemas import InputSchema, text_rules
+from app.core.urls import RESERVED_SLUGS, condition_path
 from app.models.base import SLUG_PATTERN
 from app.models.kinds import (
+    SECTION_KIND_VALUES,
     SECTION_KINDS,
     CodeRelation,
     CodeSystem,
@@ -44,8 +46,6 @@ def _no_repeats(values: list[str]) -> list[str]:
 
 # Cited source keys, each at most once (the order is the order of display).
 SourceKeys = Annotated[list[Key], AfterValidator(_no_repeats)]
-
-VALID_KINDS = ", ".join(kind.value for kind in SectionKind)
 
 
 class SourceIn(InputSchema):
@@ -140,13 +140,24 @@ class ConditionIn(InputSchema):
     sources: SourceKeys = Field(min_length=1, description="Keys of the sources of this record.")
     sections: SectionsIn
 
+    @field_validator("slug")
+    @classmethod
+    def _not_a_route(cls, slug: str) -> str:
+        if slug in RESERVED_SLUGS:
+            raise ValueError(
+                f"{slug!r} is reserved: {condition_path(slug)} is a route of the API, so a "
+                "record with this slug could never be read; choose another slug"
+            )
+        return slug
+
     @field_validator("sections", mode="before")
     @classmethod
     def _known_kinds(cls, value: object) -> object:
         if isinstance(value, dict):
             unknown = [key for key in value if key not in SectionKind._value2member_map_]
             if unknown:
-                raise ValueError(f"unknown section kind {unknown[0]!r}; valid kinds: {VALID_KINDS}")
+                valid = ", ".join(SECTION_KIND_VALUES)
+                raise ValueError(f"unknown section kind {unknown[0]!r}; valid kinds: {valid}")
         return value
 
     @field_validator("codes")
