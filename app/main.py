@@ -28,9 +28,9 @@ from app.docs.examples import route_examples
 from app.docs.router import install_docs
 from app.health.router import router as health_router
 from app.reads.cache import ResponseCache
-from app.reads.dependencies import Reads
 from app.reads.reader import Reader
-from app.search.snapshot import SnapshotCache
+from app.reads.service import Reads
+from app.reads.snapshots import Versioned
 
 DESCRIPTION = """
 Structured content about medical conditions: overview, causes, symptoms, diagnosis, treatments,
@@ -97,7 +97,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         cache=ResponseCache(settings.response_cache_mb * 1024 * 1024),
         policy=CachePolicy(max_age=settings.cache_max_age),
     )
-    app.state.search = SnapshotCache()
+    app.state.search = Versioned()  # the search snapshot (app.search.snapshot)
     app.state.rate_limits = RateLimits(
         settings.rate_limit_storage, settings.write_rate_limit, settings.read_rate_limit
     )

@@ -42,7 +42,7 @@ register_url_convertor("unknown_section", SubResourceName())
 
 async def absent(request: Request, slug: str) -> NoReturn:
     """No record has `slug`: a 308 to its new slug when it was renamed, else a 404."""
-    target = await reads_of(request).read.check(repository.REDIRECT_BY_SLUG, slug=slug)
+    target = await reads_of(request).check(repository.REDIRECT_BY_SLUG, slug=slug)
     if target is not None:
         raise MovedPermanently.to(request, slug, target)
     raise ConditionNotFound.for_slug(slug)
@@ -51,7 +51,7 @@ async def absent(request: Request, slug: str) -> NoReturn:
 async def current_version(request: Request, slug: str) -> ConditionVersion:
     """The version of the record with `slug` (what its cached reads are keyed by), through the
     reader's check; a renamed slug answers 308 and an unknown one 404."""
-    version = await reads_of(request).read.check(repository.VERSION_BY_SLUG, slug=slug)
+    version = await reads_of(request).check(repository.VERSION_BY_SLUG, slug=slug)
     return version or await absent(request, slug)
 
 

@@ -16,7 +16,6 @@ from app.models import (
     ConditionGene,
     ConditionTerm,
     ConditionType,
-    ContentVersion,
     Gene,
     PhenotypeAnnotation,
     Section,
@@ -173,12 +172,6 @@ REDIRECT_BY_SLUG = Check(
     lambda row: str(row[0]) if row else None,
 )
 """The current slug of the record once called `slug`, if it was renamed."""
-
-CONTENT_VERSION = Check(
-    select(ContentVersion.version).where(ContentVersion.id == 1),
-    lambda row: int(row[0]) if row else 0,
-)
-"""Raised by trigger with every change to the conditions table (migration 0003)."""
 
 
 # Everything a condition's whole record shows.

@@ -23,7 +23,8 @@ from app.core.negotiation import MEDIA_TYPES, Format
 from app.core.pagination import PageParams, link_header
 from app.models import Condition
 from app.models.kinds import SectionKind
-from app.reads.dependencies import Reads
+from app.reads.keys import list_key, record_key
+from app.reads.service import Reads
 
 # What a route needs to answer: the representation and the record's Last-Modified.
 Served = tuple[Rendered, datetime]
@@ -97,7 +98,7 @@ def _build_record(
 async def record(
     reads: Reads, version: ConditionVersion, slug: str, fmt: Format, include: Include | None
 ) -> Served:
-    key = ("record", version.id, version.revision, version.updated_at, fmt, _frozen(include))
+    key = record_key(version, fmt, include)
     return await reads.cached(key, _build_record, slug, fmt, include), version.updated_at
 
 
@@ -143,7 +144,7 @@ def _build_section(connection: Connection, slug: str, kind: SectionKind, fmt: Fo
 async def section(
     reads: Reads, version: ConditionVersion, slug: str, kind: SectionKind, fmt: Format
 ) -> Served:
-    key = ("section", version.id, version.revision, version.updated_at, kind, fmt)
+    key = record_key(version, "section", kind, fmt)
     return await reads.cached(key, _build_section, slug, kind, fmt), version.updated_at
 
 
@@ -169,6 +170,5 @@ async def condition_list(
 ) -> Rendered:
     """A page of the list as JSON. Any change to any condition raises the content version, so
     a cached page is reused only while nothing it could show has changed."""
-    version = await reads.read.check(repository.CONTENT_VERSION)
-    key = ("list", version, request.url.query)
+    key = list_key(await reads.content_version(), request.url.query)
     return await reads.cached(key, _build_list, request, filters, page, include)

@@ -46,7 +46,8 @@ from app.models.kinds import (
     CodeSystem,
     SectionKind,
 )
-from app.reads.dependencies import Reads, ReadsDep, reads_of
+from app.reads.dependencies import ReadsDep, reads_of
+from app.reads.service import Reads
 
 router = APIRouter()
 
@@ -102,9 +103,7 @@ async def inheritance_modes(reads: Reads, given: list[str]) -> tuple[str, ...]:
         dict.fromkeys(code.strip().upper() for value in given for code in value.split(","))
     )
     wrong = [
-        code
-        for code in codes
-        if not await reads.read.check(repository.IS_INHERITANCE_MODE, code=code)
+        code for code in codes if not await reads.check(repository.IS_INHERITANCE_MODE, code=code)
     ]
     if wrong:
         raise InvalidParameter(

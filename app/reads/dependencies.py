@@ -1,34 +1,12 @@
-"""The cached reads' one entry point: what the hot read routes take from the app, built once at
-start-up: the version checks, the response cache and the caching policy."""
+"""The read API as the routes take it: the app's Reads (one dependency, not three: each costs
+time) and its caching policy."""
 
-from collections.abc import Callable, Hashable
-from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Depends, Request
 
-from app.core.conditional import CachePolicy, Rendered
-from app.reads.cache import ResponseCache
-from app.reads.reader import Reader
-
-
-@dataclass(frozen=True)
-class Reads:
-    """What the hot read routes take from the app, built once at start-up: the reader, the
-    response cache and the caching policy. One dependency, not three (each costs time)."""
-
-    read: Reader
-    cache: ResponseCache
-    policy: CachePolicy
-
-    async def cached(self, key: Hashable, build: Callable[..., Rendered], *args: Any) -> Rendered:
-        """The cached representation under `key`, or `build(connection, *args)` run on the
-        thread pool and kept."""
-        entry = self.cache.get(key)
-        if entry is None:
-            entry = await self.read.build(build, *args)
-            self.cache.put(key, entry)
-        return entry
+from app.core.conditional import CachePolicy
+from app.reads.service import Reads
 
 
 def reads_of(request: Request) -> Reads:

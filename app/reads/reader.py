@@ -8,10 +8,11 @@ from typing import Any, Generic, TypeVar
 
 from cachetools import LRUCache
 from psycopg_pool import AsyncConnectionPool
-from sqlalchemy import Connection, Engine, Select
+from sqlalchemy import Connection, Engine, Select, select
 from starlette.concurrency import run_in_threadpool
 
 from app.core.db import SQLITE_BEGIN, postgres_timeouts
+from app.models import ContentVersion
 
 T = TypeVar("T")
 
@@ -142,3 +143,10 @@ class Reader:
         if self._watch is not None:
             self._watch.close()
             self._watch = None
+
+
+CONTENT_VERSION = Check(
+    select(ContentVersion.version).where(ContentVersion.id == 1),
+    lambda row: int(row[0]) if row else 0,
+)
+"""Raised by trigger with every change to the conditions table (migration 0003)."""

@@ -17,7 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, load_only
 
-from app.conditions.repository import CONTENT_VERSION, has_imported_kind
+from app.conditions.repository import has_imported_kind
 from app.models import (
     Code,
     CodeEntry,
@@ -60,10 +60,6 @@ class Hit:
     condition_id: int
     score: float
     name_match: str | None = None
-
-
-def content_version(session: Session) -> int:
-    return CONTENT_VERSION.answer(session.execute(CONTENT_VERSION.statement).first())
 
 
 def words(query: str) -> list[str]:

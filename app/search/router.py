@@ -3,28 +3,26 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
-from sqlalchemy import Connection
 
-from app.conditions.repository import CONTENT_VERSION
 from app.core.conditional import NOT_MODIFIED, json_representation
-from app.core.db import session_on
 from app.core.deps import SessionDep
 from app.core.errors import problem_responses
 from app.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET
 from app.models.kinds import CodeSystem, SectionKind
 from app.reads.dependencies import CachePolicyDep, reads_of
+from app.reads.snapshots import Versioned
 from app.search import service
 from app.search.repository import SearchFilters
 from app.search.schemas import AutocompleteResponse, SearchResponse
-from app.search.snapshot import Snapshot, SnapshotCache
+from app.search.snapshot import Snapshot, make_snapshot
 
 router = APIRouter()
 TEXT = r"^[^\x00-\x1f\x7f]*\w[^\x00-\x1f\x7f]*$"  # printable, with at least one word character
 
 
-def _snapshots(request: Request) -> SnapshotCache:
-    cache: SnapshotCache = request.app.state.search
-    return cache
+def _snapshots(request: Request) -> Versioned[Snapshot]:
+    snapshots: Versioned[Snapshot] = request.app.state.search
+    return snapshots
 
 
 @router.get(
@@ -88,16 +86,8 @@ async def autocomplete(
     q: Annotated[str, Query(min_length=1, max_length=100, pattern=TEXT, examples=["multif"])],
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 10,
 ) -> Response:
-    # Answered from memory: one version check (see core.db.Reader), and a rebuild on the thread
-    # pool only when the content changed.
-    reads, cache = reads_of(request), _snapshots(request)
-    version = await reads.read.check(CONTENT_VERSION)
-    snapshot = cache.current(version)
-    if snapshot is None:
-        snapshot = await reads.read.build(_build_snapshot, cache, version)
+    # Answered from memory: one version check, and a rebuild on the thread pool only when the
+    # content changed (see Reads.snapshot).
+    reads = reads_of(request)
+    snapshot = await reads.snapshot(_snapshots(request), make_snapshot)
     return json_representation(request, service.autocomplete(snapshot, q, limit), reads.policy)
-
-
-def _build_snapshot(connection: Connection, cache: SnapshotCache, version: int) -> Snapshot:
-    with session_on(connection) as session:
-        return cache.build(session, version)

@@ -16,6 +16,8 @@ from app.conditions.status import DEFAULT_STATUS
 from app.core.errors import InvalidParameter
 from app.core.pagination import page_links
 from app.core.urls import condition_path
+from app.reads.service import snapshot_in
+from app.reads.snapshots import Versioned
 from app.search import repository
 from app.search.repository import SEARCH_COLUMNS, Hit, SearchFilters
 from app.search.schemas import (
@@ -25,7 +27,7 @@ from app.search.schemas import (
     SearchResponse,
     Suggestion,
 )
-from app.search.snapshot import Snapshot, SnapshotCache
+from app.search.snapshot import Snapshot, make_snapshot
 
 SNIPPET_CHARS = 160
 # Words of code-system names that say how the code is used, not what the condition is.
@@ -185,7 +187,7 @@ def check_source(session: Session, source: str | None) -> None:
 
 def search(
     session: Session,
-    cache: SnapshotCache,
+    snapshots: Versioned[Snapshot],
     request: Request,
     query: str,
     filters: SearchFilters,
@@ -193,7 +195,7 @@ def search(
     offset: int,
 ) -> SearchResponse:
     check_source(session, filters.source)
-    snapshot = cache.get(session)
+    snapshot = snapshot_in(session, snapshots, make_snapshot)
     code = parse_code(query)
     searched_for, corrected, match = query, None, "none"
     total, scored = 0, list[Hit]()

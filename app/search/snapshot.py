@@ -9,7 +9,6 @@ query. It follows the content version (raised by any change to conditions):
   than FULL_REBUILD_S: so completions and typo corrections follow writes within that time,
   and a trickle of writes no longer makes every search wait for a whole build."""
 
-import threading
 import time
 from collections import Counter
 from collections.abc import Collection, Sequence
@@ -141,45 +140,15 @@ class Snapshot:
         ]
 
 
-class SnapshotCache:
-    """One snapshot per worker, for the content version it was built at."""
-
-    def __init__(self) -> None:
-        self._current: Snapshot | None = None
-        self._lock = threading.Lock()
-        self._building = threading.Lock()  # one build at a time: it takes about a second
-
-    def current(self, version: int) -> Snapshot | None:
-        snapshot = self._current
-        if snapshot is None or snapshot.version != version or snapshot.stale:
-            return None
-        return snapshot
-
-    def store(self, snapshot: Snapshot) -> Snapshot:
-        # Any other version replaces it: the counter restarts when a database is restored.
-        with self._lock:
-            self._current = snapshot
-        return snapshot
-
-    def build(self, session: Session, version: int) -> Snapshot:
-        """The snapshot for `version`: updated or built here, or by the request that was
-        already at it when this one arrived (requests after a write wait for one build, not
-        each make their own)."""
-        with self._building:
-            ready = self.current(version)
-            if ready is not None:
-                return ready
-            previous = self._current
-            if (
-                previous is not None
-                and previous.version < version  # not a restored database, counting anew
-                and time.monotonic() - previous.built_at < FULL_REBUILD_S
-            ):
-                ids = repository.changed_since(session, previous.version, INCREMENTAL_LIMIT)
-                if ids is not None:
-                    return self.store(previous.updated(session, version, ids))
-            return self.store(Snapshot.build(session, version))
-
-    def get(self, session: Session) -> Snapshot:
-        version = repository.content_version(session)
-        return self.current(version) or self.build(session, version)
+def make_snapshot(session: Session, previous: Snapshot | None, version: int) -> Snapshot:
+    """The snapshot for `version` (see app.reads.snapshots, which keeps it per worker): the
+    previous one with the records changed since re-read, or a whole build."""
+    if (
+        previous is not None
+        and previous.version < version  # not a restored database, counting anew
+        and time.monotonic() - previous.built_at < FULL_REBUILD_S
+    ):
+        ids = repository.changed_since(session, previous.version, INCREMENTAL_LIMIT)
+        if ids is not None:
+            return previous.updated(session, version, ids)
+    return Snapshot.build(session, version)
