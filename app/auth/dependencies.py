@@ -7,14 +7,18 @@ from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader, HTTPBearer
 
 from app.auth import keys
-from app.auth.middleware import REALM, presented_key
-from app.core.errors import InsufficientScope, Unauthorized
+from app.core.credentials import presented_key
 from app.core.ratelimit import RateLimits
 
 # Declared for the OpenAPI document only (its security schemes and the docs' Authorize
 # button); the key is read by `writer` below, which answers problem bodies.
 _bearer = HTTPBearer(auto_error=False, description="Authorization: Bearer <key>")
 _header = APIKeyHeader(name="X-API-Key", auto_error=False, description="The key, as is.")
+
+
+WRITE_NEEDS_KEY = (
+    "Writing needs an API key with the write scope: send Authorization: Bearer <key>, or X-API-Key."
+)
 
 
 def client_address(request: Request) -> str:
@@ -29,22 +33,8 @@ def writer(
     limits: RateLimits = request.app.state.rate_limits
     limits.hit(limits.writes, "write-address", client_address(request))
     key = presented_key(request.headers)
-    if key is None:
-        raise Unauthorized(
-            "Writing needs an API key with the write scope: send Authorization: Bearer <key>, "
-            "or X-API-Key.",
-            headers={"WWW-Authenticate": REALM},
-        )
-    caller = keys.authenticate(request.app.state.session_factory, key)
-    if caller is None:
-        raise Unauthorized(
-            "This key is unknown, expired or revoked.",
-            headers={"WWW-Authenticate": f'{REALM}, error="invalid_token"'},
-        )
-    if not caller.may(keys.Scope.WRITE):
-        raise InsufficientScope(
-            f"The key {caller.key_name!r} has no write scope.", required_scope="write"
-        )
+    caller = keys.authenticate(request.app.state.session_factory, key) if key else None
+    caller = keys.authorized(caller, key, keys.Scope.WRITE, WRITE_NEEDS_KEY)
     limits.hit(limits.writes, "write-key", caller.key_name)
     return caller
 

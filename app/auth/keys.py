@@ -14,6 +14,8 @@ from enum import StrEnum
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.core.credentials import REALM
+from app.core.errors import InsufficientScope, Unauthorized
 from app.models import ApiKey
 from app.models.base import utcnow
 
@@ -132,4 +134,21 @@ def authenticate(factory: sessionmaker[Session], key: str) -> Caller | None:
             session.execute(
                 update(ApiKey).where(ApiKey.id == caller.key_id).values(last_used_at=utcnow())
             )
+    return caller
+
+
+def authorized(caller: "Caller | None", key: str | None, scope: Scope, missing: str) -> "Caller":
+    """The caller, when the key it presented (`key`, found as `caller`) has `scope`; else the
+    401 (`missing` says how to send a key) or 403 to answer."""
+    if key is None:
+        raise Unauthorized(missing, headers={"WWW-Authenticate": REALM})
+    if caller is None:
+        raise Unauthorized(
+            "This key is unknown, expired or revoked.",
+            headers={"WWW-Authenticate": f'{REALM}, error="invalid_token"'},
+        )
+    if not caller.may(scope):
+        raise InsufficientScope(
+            f"The key {caller.key_name!r} has no {scope.value} scope.", required_scope=scope.value
+        )
     return caller

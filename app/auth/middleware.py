@@ -1,8 +1,6 @@
 """When READS_REQUIRE_KEY is on: every /v1 request must carry a key with the read scope.
 Plain ASGI, added only when the setting is on, so open reads pay nothing for it."""
 
-from http import HTTPStatus
-
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers, MutableHeaders
@@ -10,17 +8,11 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.auth import keys
-from app.core.errors import problem_response
+from app.core.credentials import presented_key
+from app.core.errors import AppError
+from app.core.urls import API_PREFIX
 
-REALM = 'Bearer realm="condition-content-api"'
-
-
-def presented_key(headers: Headers) -> str | None:
-    """The key from `Authorization: Bearer …` or `X-API-Key`, if any."""
-    scheme, _, token = headers.get("authorization", "").partition(" ")
-    if scheme.lower() == "bearer" and token.strip():
-        return token.strip()
-    return headers.get("x-api-key", "").strip() or None
+READ_NEEDS_KEY = "Reading needs an API key: send Authorization: Bearer <key>, or X-API-Key."
 
 
 def _private(send: Send) -> Send:
@@ -43,7 +35,7 @@ class ReadAccessMiddleware:
         self.factory = factory
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not scope["path"].startswith("/v1/"):
+        if scope["type"] != "http" or not scope["path"].startswith(API_PREFIX + "/"):
             await self.app(scope, receive, send)
             return
         key = presented_key(Headers(scope=scope))
@@ -51,21 +43,7 @@ class ReadAccessMiddleware:
         if caller is not None and caller.may(keys.Scope.READ):
             await self.app(scope, receive, _private(send))
             return
-        request = Request(scope)
-        if caller is not None:
-            response = problem_response(
-                request, HTTPStatus.FORBIDDEN, "insufficient-scope", "Forbidden",
-                f"The key {caller.key_name!r} has no read scope.", required_scope="read",
-            )  # fmt: skip
-        else:
-            detail = (
-                "This key is unknown, expired or revoked."
-                if key
-                else "Reading needs an API key: send Authorization: Bearer <key>, or X-API-Key."
-            )
-            challenge = f'{REALM}, error="invalid_token"' if key else REALM
-            response = problem_response(
-                request, HTTPStatus.UNAUTHORIZED, "unauthorized", "Unauthorized", detail,
-                headers={"WWW-Authenticate": challenge},
-            )  # fmt: skip
-        await response(scope, receive, send)
+        try:
+            keys.authorized(caller, key, keys.Scope.READ, READ_NEEDS_KEY)
+        except AppError as refusal:
+            await refusal.response(Request(scope))(scope, receive, send)

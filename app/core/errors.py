@@ -61,6 +61,13 @@ class AppError(Exception):
         self.headers = headers
         self.extensions = extensions
 
+    def response(self, request: Request) -> JSONResponse:
+        """This error as its problem+json answer (also for middleware, outside the handlers)."""
+        return problem_response(
+            request, self.status, self.problem, self.title, self.detail, headers=self.headers,
+            **self.extensions,
+        )  # fmt: skip
+
 
 class NotFoundError(AppError):
     status = HTTPStatus.NOT_FOUND
@@ -171,6 +178,12 @@ class UnsupportedMediaType(AppError):
     title = "Unsupported media type"
 
 
+class ContentTooLarge(AppError):
+    status = HTTPStatus.REQUEST_ENTITY_TOO_LARGE
+    problem = "content-too-large"
+    title = "Content too large"
+
+
 class RateLimited(AppError):
     status = HTTPStatus.TOO_MANY_REQUESTS
     problem = "rate-limited"
@@ -211,15 +224,7 @@ def problem_response(
 
 async def app_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, AppError)
-    return problem_response(
-        request,
-        exc.status,
-        exc.problem,
-        exc.title,
-        exc.detail,
-        headers=exc.headers,
-        **exc.extensions,
-    )
+    return exc.response(request)
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:

@@ -5,14 +5,13 @@ import logging
 import re
 import time
 import uuid
-from http import HTTPStatus
 
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core.conditional import ENCODING_SUFFIXES
-from app.core.errors import problem_response
+from app.core.errors import ContentTooLarge
 
 access_log = logging.getLogger("app.access")
 
@@ -56,13 +55,11 @@ class BodyLimitMiddleware:
         self.max_bytes = max_bytes
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send, size: str) -> None:
-        response = problem_response(
-            Request(scope), HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "content-too-large",
-            "Content too large",
+        refusal = ContentTooLarge(
             f"The request body is {size} bytes; at most {self.max_bytes} are accepted.",
             max_bytes=self.max_bytes,
-        )  # fmt: skip
-        await response(scope, receive, send)
+        )
+        await refusal.response(Request(scope))(scope, receive, send)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

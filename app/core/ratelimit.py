@@ -13,7 +13,9 @@ from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from app.core.errors import RateLimited, problem_response
+from app.core.credentials import presented_key
+from app.core.errors import RateLimited
+from app.core.urls import API_PREFIX
 
 
 def parse_limit(text: str) -> RateLimitItem | None:
@@ -55,13 +57,11 @@ class ReadRateLimitMiddleware:
         if (
             scope["type"] != "http"
             or scope["method"] not in ("GET", "HEAD")
-            or not scope["path"].startswith("/v1/")
+            or not scope["path"].startswith(API_PREFIX + "/")
         ):
             await self.app(scope, receive, send)
             return
-        headers = Headers(scope=scope)
-        scheme, _, token = headers.get("authorization", "").partition(" ")
-        key = token.strip() if scheme.lower() == "bearer" else headers.get("x-api-key", "")
+        key = presented_key(Headers(scope=scope))
         client = scope.get("client")
         try:
             self.limits.hit(self.limits.reads, "read-address", client[0] if client else "unknown")
@@ -69,11 +69,6 @@ class ReadRateLimitMiddleware:
                 digest = hashlib.sha256(key.encode()).hexdigest()[:32]
                 self.limits.hit(self.limits.reads, "read-key", digest)
         except RateLimited as exc:
-            request = Request(scope)
-            response = problem_response(
-                request, exc.status, exc.problem, exc.title, exc.detail,
-                headers=exc.headers, **exc.extensions,
-            )  # fmt: skip
-            await response(scope, receive, send)
+            await exc.response(Request(scope))(scope, receive, send)
             return
         await self.app(scope, receive, send)

@@ -22,6 +22,7 @@ from starlette.staticfiles import PathLike
 from starlette.types import Scope
 
 from app import __version__
+from app.core.urls import API_PREFIX, condition_list_path
 
 # The package version is part of the URL, so an upgrade changes the URLs and the assets can be
 # cached for a year without ever going stale.
@@ -103,8 +104,8 @@ def _serve_index(app: FastAPI) -> None:
             "docs": "/docs",
             "redoc": "/redoc",
             "openapi": app.openapi_url,
-            "conditions": "/v1/conditions",
-            "sections": "/v1/sections",
+            "conditions": condition_list_path(),
+            "sections": f"{API_PREFIX}/sections",
             "health": "/healthz",
         },
     }

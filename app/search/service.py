@@ -15,7 +15,7 @@ from app.conditions.service import summary_fields
 from app.conditions.status import DEFAULT_STATUS
 from app.core.errors import InvalidParameter
 from app.core.pagination import page_links
-from app.core.urls import condition_path
+from app.core.urls import condition_path, symptom_path
 from app.reads.service import snapshot_in
 from app.reads.snapshots import Versioned
 from app.search import repository
@@ -268,7 +268,7 @@ def autocomplete(snapshot: Snapshot, query: str, limit: int) -> AutocompleteResp
             slug=entry.slug,
             **(snapshot.summaries.get(entry.slug, {}) if entry.kind != "symptom" else {}),
             links=SelfLink(
-                self=f"/v1/symptoms/{entry.slug}"
+                self=symptom_path(entry.slug)
                 if entry.kind == "symptom"
                 else condition_path(entry.slug)
             ),
