@@ -6,91 +6,33 @@ tests that write get a fresh copy of it (`fresh_db`), read-only API tests share 
 """
 
 import os
-import shutil
-import threading
-import time
-import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
-from starlette.types import ASGIApp
 
-from app.core import migrations
-from app.core.config import PROJECT_ROOT, Settings
+from app.auth import keys
 from app.core.db import session_factory_for
-from app.main import create_app
-from app.seeding.loader import seed
-
-POSTGRES_URL = os.environ.get(
-    "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+from tests.factories import condition, write_seed
+from tests.helpers import (
+    FULL_CORPUS,
+    MMN_SEED,
+    POSTGRES_URL,
+    Databases,
+    Editing,
+    make_client,
+    new_key,
+    run_imports,
+    seed_database,
 )
+
 # In CI (or when asked) an unreachable PostgreSQL fails the run instead of skipping its tests.
 REQUIRE_POSTGRES = os.environ.get("CI", "").lower() == "true" or os.environ.get(
     "REQUIRE_POSTGRES", ""
 ) not in ("", "0")
-MMN_SEED = PROJECT_ROOT / "seed_data" / "mmn.yaml"
-RUN_ID = uuid.uuid4().hex[:8]
-
-
-class Databases:
-    """Creates databases for one engine and drops them when the session ends."""
-
-    def __init__(self, engine_name: str, tmp_dir: Path) -> None:
-        self.engine_name = engine_name
-        self.tmp_dir = tmp_dir
-        self.created: list[str] = []
-        self._count = 0
-        self.template_url: str | None = None
-
-    def _name(self) -> str:
-        self._count += 1
-        return f"cc_test_{RUN_ID}_{self._count}"
-
-    def create(self, template: str | None = None, pg_options: str = "") -> str:
-        """A new database, copied from `template` if given; `pg_options` are extra CREATE
-        DATABASE options on PostgreSQL (e.g. a locale)."""
-        name = self._name()
-        if self.engine_name == "sqlite":
-            path = self.tmp_dir / f"{name}.sqlite3"
-            if template:
-                shutil.copyfile(make_url(template).database or "", path)
-            url = f"sqlite:///{path}"
-        else:
-            admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-            with admin.connect() as conn:
-                source = f" TEMPLATE {make_url(template).database}" if template else ""
-                conn.execute(text(f'CREATE DATABASE "{name}"{source} {pg_options}'))
-            admin.dispose()
-            url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
-        self.created.append(url)
-        return url
-
-    def migrated_template(self) -> str:
-        if self.template_url is None:
-            self.template_url = self.create()
-            migrations.upgrade(self.template_url)
-        return self.template_url
-
-    def fresh(self) -> str:
-        """A new, migrated, empty database."""
-        return self.create(template=self.migrated_template())
-
-    def drop_all(self) -> None:
-        if self.engine_name != "postgresql":
-            return
-        admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            for url in self.created:
-                name = make_url(url).database
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def _postgres_reachable() -> str | None:
@@ -136,33 +78,6 @@ def fresh_db(databases: Databases) -> str:
     return databases.fresh()
 
 
-def make_client(database_url: str) -> TestClient:
-    return TestClient(create_app(Settings(database_url=database_url)))
-
-
-@contextmanager
-def live_server(app: ASGIApp) -> Iterator[str]:
-    """`app` under uvicorn on a port the OS picks, in a background thread: real sockets and
-    real concurrency, for the tests that need them. Yields the base URL."""
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_config=None))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        assert thread.is_alive(), "uvicorn did not start"
-        time.sleep(0.02)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-
-
-def seed_database(database_url: str, *paths: Path) -> None:
-    with session_factory_for(database_url) as factory:
-        seed(factory, list(paths) or [MMN_SEED])
-
-
 @pytest.fixture(scope="session")
 def seeded_url(databases: Databases) -> str:
     """A database holding the MMN seed record, shared by read-only tests."""
@@ -176,9 +91,6 @@ def client(seeded_url: str) -> Iterator[TestClient]:
     """An HTTP client on the app serving the seeded database."""
     with make_client(seeded_url) as test_client:
         yield test_client
-
-
-FULL_CORPUS = os.environ.get("FULL_CORPUS") == "1"
 
 
 @pytest.fixture(scope="session")
@@ -195,3 +107,34 @@ def full_corpus_url(databases: Databases) -> str:
         import_hpo(factory)
         import_icd10cm(factory)
     return url
+
+
+@pytest.fixture(scope="module")
+def corpus_url(databases: Databases) -> str:
+    """MMN seeded, then both fixture sources imported (tests/fixtures)."""
+    url = databases.fresh()
+    seed_database(url)
+    run_imports(url)
+    return url
+
+
+@pytest.fixture(scope="module")
+def corpus(corpus_url: str) -> Iterator[TestClient]:
+    with make_client(corpus_url) as client:
+        yield client
+
+
+@pytest.fixture
+def editing(fresh_db: str, tmp_path: Path) -> Iterator[Editing]:
+    fixture = write_seed(tmp_path / "fixture.yaml", [condition("seeded-fixture")])
+    seed_database(fresh_db, MMN_SEED, fixture)
+    writer = new_key(fresh_db, "editor", keys.Scope.WRITE)
+    reader = new_key(fresh_db, "reader", keys.Scope.READ)
+    with make_client(fresh_db) as client:
+        yield Editing(
+            fresh_db,
+            client,
+            {"Authorization": f"Bearer {writer}"},
+            {"Authorization": f"Bearer {reader}"},
+            writer,
+        )

@@ -16,7 +16,7 @@ from app.main import create_app
 from app.models import Condition
 from app.models.kinds import SectionKind
 from tests import factories
-from tests.conftest import make_client, seed_database
+from tests.helpers import make_client, seed_database
 
 MMN = "/v1/conditions/multifocal-motor-neuropathy"
 CACHEABLE = [MMN, f"{MMN}/symptoms", "/v1/conditions", "/v1/conditions?fields=name"]

@@ -23,9 +23,8 @@ from app.auth import keys
 from app.core.config import Settings
 from app.core.db import session_factory_for, transaction
 from app.main import create_app
-from tests.conftest import MMN_SEED, Databases, live_server, seed_database
 from tests.factories import condition, write_seed
-from tests.importers.conftest import run_imports
+from tests.helpers import MMN_SEED, Databases, live_server, run_imports, seed_database
 
 EXAMPLES = 20  # per operation, mode and engine: about 2 minutes an engine
 

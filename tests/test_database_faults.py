@@ -21,7 +21,7 @@ from app.core.config import Settings
 from app.core.db import create_db_engine, session_factory_for, transaction
 from app.main import create_app
 from app.search import indexer
-from tests.conftest import Databases, seed_database
+from tests.helpers import Databases, seed_database
 
 pytestmark = pytest.mark.parametrize("databases", ["postgresql"], indirect=True)
 MMN = "/v1/conditions/multifocal-motor-neuropathy"

@@ -11,7 +11,7 @@ from playwright.sync_api import Browser, Page, Route, expect, sync_playwright
 
 from app.core.config import Settings
 from app.main import create_app
-from tests.conftest import live_server
+from tests.helpers import live_server
 
 # The pages render the whole OpenAPI document in the browser: on a busy machine that takes
 # longer than expect's default 5 s.

@@ -30,7 +30,7 @@ import pytest
 
 from app.core.config import PROJECT_ROOT, Settings
 from app.main import create_app
-from tests.conftest import Databases, live_server
+from tests.helpers import Databases, live_server
 
 DOCS = [PROJECT_ROOT / "README.md", *sorted((PROJECT_ROOT / "docs").glob("*.md"))]
 ELLIPSIS = "…"

@@ -7,6 +7,7 @@ from sqlalchemy import text
 from app.core.config import Settings
 from app.core.migrations import head_revision
 from app.main import create_app
+from tests.helpers import make_client
 
 PROBLEM_KEYS = {"type", "title", "status", "detail", "instance"}
 
@@ -80,7 +81,7 @@ def test_database_down_gives_503_but_liveness_stays_up(seeded_url: str) -> None:
         url = "sqlite:///file:/nonexistent-dir/x.sqlite3?mode=ro&uri=true"
     else:
         url = "postgresql+psycopg://postgres@127.0.0.1:9/test"
-    with TestClient(create_app(Settings(database_url=url))) as client:
+    with make_client(url) as client:
         assert client.get("/healthz").status_code == 200
         for path in ("/readyz", "/v1/conditions", "/v1/conditions/multifocal-motor-neuropathy"):
             response = client.get(path)

@@ -14,7 +14,7 @@ from app.auth import keys
 from app.core.config import Settings
 from app.core.db import session_factory_for, transaction
 from app.main import create_app
-from tests.conftest import live_server, seed_database
+from tests.helpers import live_server, seed_database
 
 MMN = "/v1/conditions/multifocal-motor-neuropathy"
 MARK = "zq9hostile"  # in every injected value, to find it in SQL text if it ever got there

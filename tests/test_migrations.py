@@ -5,17 +5,13 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.operations import Operations
-from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, func, inspect, select, text
 
 from app.auth import keys
 from app.core import migrations
-from app.core.config import Settings
 from app.core.db import create_db_engine, exclusive_changes, session_factory_for, transaction
-from app.main import create_app
 from app.models import Base, Condition, Section
-from tests.conftest import Databases, seed_database
-from tests.importers.conftest import run_imports
+from tests.helpers import Databases, make_client, run_imports, seed_database
 
 TABLES = {
     "conditions", "codes", "sections", "section_items", "terms", "sources",
@@ -41,7 +37,7 @@ def _write_over_http(url: str) -> None:
     with session_factory_for(url) as factory, transaction(factory) as session:
         key = keys.create(session, "migrations", [keys.Scope.WRITE]).key
     mmn = "/v1/conditions/multifocal-motor-neuropathy"
-    with TestClient(create_app(Settings(database_url=url))) as client:
+    with make_client(url) as client:
         renamed = client.patch(
             mmn,
             json={"slug": "mmn-renamed"},

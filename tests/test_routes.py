@@ -6,7 +6,7 @@ import re
 from fastapi.testclient import TestClient
 
 from app.core.urls import API_PREFIX, RESERVED_SLUGS
-from tests.editing.conftest import MMN
+from tests.helpers import MMN
 
 RECORD_METHODS = "GET, HEAD, PUT, PATCH, DELETE"
 

@@ -37,7 +37,7 @@ from app.conditions.schemas import (
 )
 from app.core.urls import condition_path, symptom_path
 from app.models import Condition, Source
-from app.models.kinds import SectionKind
+from app.models.kinds import SectionKind, disease_system_rank
 
 
 def informative(frequency: PhenotypeFrequency | None) -> tuple[int, float, int]:
@@ -218,8 +218,7 @@ def annotations_of(rows: list[AnnotationRow], sources: dict[int, Source]) -> Imp
         by_disease[row.annotation.disease_code].append(row)
     groups = []
     # Orphanet's group first, then OMIM's, then DECIPHER's, as the record names its codes.
-    rank = {"ORPHA": 0, "OMIM": 1, "DECIPHER": 2}
-    ordered = sorted(by_disease.items(), key=lambda item: rank.get(item[0].partition(":")[0], 9))
+    ordered = sorted(by_disease.items(), key=lambda item: disease_system_rank(item[0]))
     for disease, members in ordered:
         prefix, _, number = disease.partition(":")
         system = prefix.lower()

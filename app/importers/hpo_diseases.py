@@ -25,7 +25,7 @@ from app.importers.hpo_files import parse_frequency, read_annotations, read_dise
 from app.importers.progress import progress
 from app.models import Code, Condition, PhenotypeAnnotation
 from app.models.base import utcnow
-from app.models.kinds import CodeProvenance, CodeRelation
+from app.models.kinds import CodeProvenance, CodeRelation, disease_id_order
 
 logger = logging.getLogger("app.import")
 
@@ -35,7 +35,6 @@ DISCLAIMER = (
     "health professional."
 )
 # Which disease id names a merged record: Orphanet first, then OMIM, then DECIPHER.
-SYSTEM_RANK = {"ORPHA": 0, "OMIM": 1, "DECIPHER": 2}
 SYSTEM_OF_PREFIX = {"ORPHA": "orpha", "OMIM": "omim", "DECIPHER": "decipher"}
 DISEASE_SYSTEMS = list(SYSTEM_OF_PREFIX.values())
 EXACT, NAME_MATCH = CodeRelation.EXACT, CodeRelation.NAME_MATCH
@@ -63,11 +62,6 @@ class _Record:
     joins_editors: bool = False
 
 
-def _disease_key(code: str) -> tuple[int, int, str]:
-    prefix, _, number = code.partition(":")
-    return SYSTEM_RANK.get(prefix, 9), int(number) if number.isdigit() else 0, code
-
-
 def _code_key(disease: str) -> tuple[str, str]:
     """ORPHA:586 -> ("orpha", "586"), as the codes table holds it."""
     prefix, _, number = disease.partition(":")
@@ -87,11 +81,11 @@ def group_diseases(
     records = []
     for key in sorted(groups):
         per_system: dict[str, list[str]] = defaultdict(list)
-        for code in sorted(groups[key], key=_disease_key):
+        for code in sorted(groups[key], key=disease_id_order):
             per_system[_code_key(code)[0]].append(code)
         for rank in range(max(len(codes) for codes in per_system.values())):
             codes = sorted(
-                (ids[rank] for ids in per_system.values() if rank < len(ids)), key=_disease_key
+                (ids[rank] for ids in per_system.values() if rank < len(ids)), key=disease_id_order
             )
             # A record that editors wrote joins by one of its exact codes, else by its name.
             existing = next(

@@ -15,16 +15,11 @@ from sqlalchemy.orm import Session
 from app.importers import repository
 from app.importers.changeset import ImportChanges
 from app.importers.files import HpoFiles
-from app.importers.hpo_diseases import SYSTEM_RANK
 from app.importers.hpo_files import read_gene_annotations
 from app.models import ConditionGene, Gene
+from app.models.kinds import disease_id_order
 
 GeneRow = tuple[int, str, int, int]  # (gene id, disease id, position, source id)
-
-
-def _disease_order(disease: str) -> tuple[int, int, str]:
-    prefix, _, number = disease.partition(":")
-    return SYSTEM_RANK.get(prefix, 9), int(number) if number.isdigit() else 0, disease
 
 
 def _sync_genes(
@@ -98,7 +93,7 @@ def import_genes(
     wanted: dict[int, set[GeneRow]] = {}
     for condition_id, pairs in by_condition.items():
         # The record's disease ids in its order (Orphanet, OMIM, DECIPHER), genes by symbol.
-        ordered = sorted(pairs, key=lambda p: (_disease_order(p[0]), symbols[p[1]] or "", p[1]))
+        ordered = sorted(pairs, key=lambda p: (disease_id_order(p[0]), symbols[p[1]] or "", p[1]))
         wanted[condition_id] = {
             (ids[ncbi_id], disease, position, source_id)
             for position, (disease, ncbi_id) in enumerate(ordered, start=1)

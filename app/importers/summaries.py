@@ -19,12 +19,12 @@ from app.importers import repository
 from app.importers.changeset import ImportChanges
 from app.importers.repository import SummaryRow
 from app.models import Condition
+from app.models.kinds import disease_system_rank
 
 ONSET = "HP:0003674"  # Onset: its descendants are the onset terms of the clinical course
 MOST_FREQUENT = 3  # features named
 MOST_GENES = 5  # genes named, then how many more
 MOST_TERMS = 3  # inheritance modes or onsets named
-ORDER = {"ORPHA": 0, "OMIM": 1, "DECIPHER": 2}  # disease ids as the record lists them
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,7 @@ def _features(rows: list[SummaryRow], names: dict[int, str]) -> tuple[int, list[
     (frequency label)": each term's frequency is the one its symptom item shows (the most
     informative of its disease ids'); features no patient had are not "frequent"."""
     by_term: dict[int, list[SummaryRow]] = {}
-    for row in sorted(rows, key=lambda row: ORDER.get(row.disease_code.partition(":")[0], 9)):
+    for row in sorted(rows, key=lambda row: disease_system_rank(row.disease_code)):
         by_term.setdefault(row.term_id, []).append(row)
     ranked = []
     for position, listings in enumerate(by_term.values()):

@@ -216,3 +216,17 @@ SECTION_KINDS: tuple[SectionKindInfo, ...] = (
 
 SECTION_INFO: dict[SectionKind, SectionKindInfo] = {info.kind: info for info in SECTION_KINDS}
 SECTION_ORDER: dict[str, int] = {info.kind.value: index for index, info in enumerate(SECTION_KINDS)}
+
+
+# Disease ids as records list them: Orphanet's first, then OMIM's, then DECIPHER's.
+DISEASE_ID_RANK = {"ORPHA": 0, "OMIM": 1, "DECIPHER": 2}
+
+
+def disease_system_rank(disease_id: str) -> int:
+    return DISEASE_ID_RANK.get(disease_id.partition(":")[0], len(DISEASE_ID_RANK))
+
+
+def disease_id_order(disease_id: str) -> tuple[int, int, str]:
+    """Sort key of a disease id: its system's rank, then its number."""
+    number = disease_id.partition(":")[2]
+    return disease_system_rank(disease_id), int(number) if number.isdigit() else 0, disease_id

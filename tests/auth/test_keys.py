@@ -12,10 +12,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
 from app.auth import keys
-from app.core.config import PROJECT_ROOT, Settings
+from app.core.config import PROJECT_ROOT
 from app.core.db import session_factory_for, transaction
-from app.main import create_app
-from tests.conftest import seed_database
+from tests.helpers import make_client, seed_database
 
 MMN = "/v1/conditions/multifocal-motor-neuropathy"
 
@@ -28,7 +27,7 @@ def _new_key(url: str, name: str, *scopes: keys.Scope, expires: timedelta | None
 @pytest.fixture
 def gated(fresh_db: str) -> tuple[str, TestClient]:
     seed_database(fresh_db)
-    return fresh_db, TestClient(create_app(Settings(database_url=fresh_db, reads_require_key=True)))
+    return fresh_db, make_client(fresh_db, reads_require_key=True)
 
 
 def test_reads_need_a_valid_key_when_required(gated: tuple[str, TestClient]) -> None:

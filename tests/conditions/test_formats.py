@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests import factories
-from tests.conftest import make_client, seed_database
+from tests.helpers import make_client, seed_database
 
 MMN = "/v1/conditions/multifocal-motor-neuropathy"
 LD = "application/ld+json"

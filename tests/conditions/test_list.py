@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from app.core import migrations
 from app.core.pagination import Cursor
 from tests import factories
-from tests.conftest import MMN_SEED, make_client, seed_database
+from tests.helpers import MMN_SEED, make_client, seed_database
 
 # Generated records: one per letter, a second "b", one starting with a digit; plus MMN, a draft
 # and a retired one.

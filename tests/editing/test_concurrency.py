@@ -6,8 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 
-from tests.conftest import live_server
-from tests.editing.conftest import MMN, Editing, editing_client, new_record
+from tests.helpers import MMN, Editing, live_server, make_client, new_record
 
 WRITERS = 8
 
@@ -18,7 +17,7 @@ def test_concurrent_writers_with_one_etag_exactly_one_wins(editing: Editing) -> 
     history = editing.client.get(f"{MMN}/revisions").json()["total"]
     start = threading.Barrier(WRITERS)
 
-    with live_server(editing_client(editing.url).app) as base:
+    with live_server(make_client(editing.url).app) as base:
 
         def write(n: int) -> tuple[int, int, str]:
             with httpx.Client(base_url=base, timeout=30) as client:
@@ -58,7 +57,7 @@ def test_concurrent_creates_of_one_slug_make_one_record(editing: Editing) -> Non
         "sources": ["test-source"],
         "sections": {},
     }
-    with live_server(editing_client(editing.url).app) as base:
+    with live_server(make_client(editing.url).app) as base:
 
         def create(_: int) -> int:
             with httpx.Client(base_url=base, timeout=30) as client:
@@ -74,7 +73,7 @@ def test_concurrent_creates_of_one_slug_make_one_record(editing: Editing) -> Non
 def _race(editing: Editing, requests: list[tuple[str, str, dict[str, object]]]) -> list[int]:
     """Send PATCHes (path, etag, body) all at once over real connections; their statuses."""
     start = threading.Barrier(len(requests))
-    with live_server(editing_client(editing.url).app) as base:
+    with live_server(make_client(editing.url).app) as base:
 
         def send(request: tuple[str, str, dict[str, object]]) -> int:
             path, etag, body = request

@@ -6,8 +6,7 @@ from pathlib import Path
 
 from app.core.db import session_factory_for
 from app.importers.service import import_hpo
-from tests.editing.conftest import Editing
-from tests.importers.conftest import HPO_FILES, run_imports
+from tests.helpers import HPO_FILES, Editing, run_imports
 
 CF = "/v1/conditions/cystic-fibrosis"
 

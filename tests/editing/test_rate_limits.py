@@ -4,7 +4,7 @@ bodies with Retry-After."""
 from fastapi.testclient import TestClient
 
 from app.auth.keys import Scope
-from tests.editing.conftest import MMN, Editing, editing_client, new_key
+from tests.helpers import MMN, Editing, make_client, new_key
 
 
 def _bad_create(client: TestClient, headers: dict[str, str]) -> int:
@@ -15,7 +15,7 @@ def _bad_create(client: TestClient, headers: dict[str, str]) -> int:
 
 def test_writes_are_limited_per_key_and_per_address(editing: Editing) -> None:
     other = {"Authorization": f"Bearer {new_key(editing.url, 'second', Scope.WRITE)}"}
-    with editing_client(editing.url, write_rate_limit="3/minute") as client:
+    with make_client(editing.url, write_rate_limit="3/minute") as client:
         assert [_bad_create(client, editing.writer) for _ in range(3)] == [422] * 3
         limited = client.post("/v1/conditions", json={}, headers=editing.writer)
         assert limited.status_code == 429
@@ -28,12 +28,12 @@ def test_writes_are_limited_per_key_and_per_address(editing: Editing) -> None:
         assert _bad_create(client, other) == 429
         assert _bad_create(client, {}) == 429
         assert client.get(MMN).status_code == 200  # reads are not limited by default
-    with editing_client(editing.url, write_rate_limit="") as client:
+    with make_client(editing.url, write_rate_limit="") as client:
         assert [_bad_create(client, editing.writer) for _ in range(5)] == [422] * 5
 
 
 def test_reads_can_be_limited(editing: Editing) -> None:
-    with editing_client(editing.url, read_rate_limit="2/minute") as client:
+    with make_client(editing.url, read_rate_limit="2/minute") as client:
         assert [client.get(MMN).status_code for _ in range(2)] == [200, 200]
         limited = client.get(MMN)
         assert limited.status_code == 429

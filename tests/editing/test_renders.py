@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from app.conditions import service
-from tests.editing.conftest import MMN, Editing
+from tests.helpers import MMN, Editing
 
 
 @pytest.fixture

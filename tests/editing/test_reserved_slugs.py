@@ -4,8 +4,8 @@ from pathlib import Path
 
 from app.core.urls import API_PREFIX, RESERVED_SLUGS
 from app.seeding.loader import SeedError, load
-from tests.editing.conftest import MMN, Editing, new_record
 from tests.factories import condition, write_seed
+from tests.helpers import MMN, Editing, new_record
 
 
 def test_a_write_cannot_take_a_reserved_slug(editing: Editing) -> None:

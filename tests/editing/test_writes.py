@@ -14,8 +14,7 @@ from app.models import ConditionChange, ConditionRevision
 from app.search import indexer
 from app.seeding.loader import seed
 from app.writing.schemas import ConditionIn
-from tests.conftest import MMN_SEED
-from tests.editing.conftest import MMN, Editing, editing_client, new_record
+from tests.helpers import MMN, MMN_SEED, Editing, make_client, new_record
 
 NEW = "/v1/conditions/test-condition"
 
@@ -340,7 +339,7 @@ def test_a_failed_write_leaves_no_trace(editing: Editing, monkeypatch: pytest.Mo
         raise RuntimeError("the index broke after the record was written")
 
     monkeypatch.setattr(indexer, "rebuild", broken_index)
-    app = editing_client(editing.url).app
+    app = make_client(editing.url).app
     with TestClient(app, raise_server_exceptions=False) as client:
         patch = client.patch(
             MMN,

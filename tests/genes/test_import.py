@@ -10,9 +10,7 @@ from sqlalchemy import create_engine, select
 
 from app.importers.files import HpoFiles
 from app.models import Condition, ConditionGene, Gene
-from tests.conftest import make_client, seed_database
-from tests.importers.conftest import HPO_FILES, run_imports
-from tests.seeding.test_loader import snapshot
+from tests.helpers import HPO_FILES, make_client, run_imports, seed_database, snapshot
 
 
 def _rows(url: str, query: Any) -> list[Any]:

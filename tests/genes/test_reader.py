@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from app.importers.hpo_files import HpoFileError, read_gene_annotations
-from tests.importers.conftest import HPO_FILES
+from tests.helpers import HPO_FILES
 
 
 def test_the_fixture_cut_gives_distinct_pairs_in_file_order() -> None:

@@ -6,8 +6,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, update
 
 from app.models import SourceImport
-from tests.importers.conftest import run_imports
-from tests.seeding.test_loader import snapshot
+from tests.helpers import run_imports, snapshot
 
 HPO_SOURCE = {"title": "Human Phenotype Ontology", "version": "2025-01-16"}
 ICD_SOURCE = {"title": "ICD-10-CM Tabular List of Diseases and Injuries", "version": "2026-04-01"}

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from app.core import migrations
 from app.core.db import session_factory_for
 from app.importers.service import import_hpo, import_icd10cm
-from tests.conftest import make_client, seed_database
+from tests.helpers import make_client, seed_database
 
 pytestmark = pytest.mark.skipif(
     os.environ.get("FULL_CORPUS") != "1", reason="set FULL_CORPUS=1 to import the real releases"

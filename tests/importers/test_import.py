@@ -13,9 +13,15 @@ from app.importers.hpo_diseases import group_diseases as _group_diseases
 from app.importers.hpo_files import HpoFileError
 from app.models import Condition, PhenotypeAnnotation, SourceImport, Term
 from tests import factories
-from tests.conftest import MMN_SEED, make_client, seed_database
-from tests.importers.conftest import HPO_FILES, ICD_FILES, run_imports
-from tests.seeding.test_loader import snapshot
+from tests.helpers import (
+    HPO_FILES,
+    ICD_FILES,
+    MMN_SEED,
+    make_client,
+    run_imports,
+    seed_database,
+    snapshot,
+)
 
 # Facts of the fixture files (tests/fixtures/README.md).
 DISEASES = 26

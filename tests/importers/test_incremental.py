@@ -12,10 +12,17 @@ from sqlalchemy import create_engine, select
 from app.auth import keys
 from app.importers.files import HpoFiles
 from app.models import Condition, ConditionChange, ConditionRevision
-from tests.conftest import seed_database
-from tests.editing.conftest import MMN, Editing, editing_client, new_key, new_record
-from tests.importers.conftest import HPO_FILES, run_imports
-from tests.seeding.test_loader import snapshot
+from tests.helpers import (
+    HPO_FILES,
+    MMN,
+    Editing,
+    make_client,
+    new_key,
+    new_record,
+    run_imports,
+    seed_database,
+    snapshot,
+)
 
 CF = "/v1/conditions/cystic-fibrosis"
 
@@ -36,7 +43,7 @@ def _heads(url: str) -> dict[str, tuple[Any, ...]]:
 
 def _editing(url: str) -> Editing:
     writer = new_key(url, "editor", keys.Scope.WRITE)
-    client = editing_client(url)
+    client = make_client(url)
     return Editing(url, client, {"Authorization": f"Bearer {writer}"}, {}, writer)
 
 
@@ -127,7 +134,7 @@ def test_a_release_changing_one_record_writes_that_record_alone(
     assert after["cystic-fibrosis"][1] == heads["cystic-fibrosis"][1]  # created_at kept
     assert len(_rows(fresh_db, select(ConditionRevision.id))) == revisions + 1
     assert len(_rows(fresh_db, select(ConditionChange.seq))) == feed + 1
-    with editing_client(fresh_db) as client:
+    with make_client(fresh_db) as client:
         history = client.get(f"{CF}/revisions").json()
         newest = history["items"][0]
         assert (newest["number"], newest["action"], newest["author"]) == (
@@ -142,7 +149,7 @@ def test_revision_numbers_and_the_history_agree(fresh_db: str) -> None:
     listed and readable; an imported record's revision 1 is its creation by the import."""
     seed_database(fresh_db)
     run_imports(fresh_db)
-    with editing_client(fresh_db) as client:
+    with make_client(fresh_db) as client:
         record = client.get(MMN).json()
         history = client.get(f"{MMN}/revisions").json()
         assert record["revision"] == 2
@@ -178,7 +185,7 @@ def test_a_release_renaming_a_disease_moves_its_record(fresh_db: str, tmp_path: 
     path.write_text(text.replace("\tBjörnstad syndrome\t", "\tBjörnstad syndrome type 1\t"))
     ontology = tmp_path / "hp.obo"
     ontology.write_bytes(HPO_FILES.ontology.read_bytes())
-    with editing_client(fresh_db) as client:
+    with make_client(fresh_db) as client:
         since = client.get("/v1/changes", params={"since": 0, "limit": 100}).json()["next_since"]
         hpo, _ = run_imports(fresh_db, hpo=replace(HPO_FILES, ontology=ontology, annotations=path))
         assert hpo.counts["conditions_created"] == 0 and hpo.counts["conditions_removed"] == 0

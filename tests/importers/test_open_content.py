@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from app.core.db import session_factory_for
 from app.models import Condition, ConditionTerm
-from tests.conftest import make_client
+from tests.helpers import make_client
 
 
 @pytest.fixture(scope="module")

@@ -11,9 +11,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.conditions.names import slug_for
-from tests.conftest import Databases, make_client, seed_database
 from tests.factories import condition, write_seed
-from tests.importers.conftest import HPO_FILES, run_imports
+from tests.helpers import HPO_FILES, Databases, make_client, run_imports, seed_database
 
 CF = "/v1/conditions/cystic-fibrosis"
 MMN = "/v1/conditions/multifocal-motor-neuropathy"

@@ -21,9 +21,8 @@ from app.importers.files import Icd10cmFiles
 from app.importers.hpo_files import HpoFileError
 from app.importers.icd10cm_files import Icd10cmFileError
 from app.importers.service import import_hpo, import_icd10cm
-from tests.conftest import FULL_CORPUS, seed_database
 from tests.factories import condition, write_seed
-from tests.importers.conftest import HPO_FILES, ICD_FILES, run_imports
+from tests.helpers import FULL_CORPUS, HPO_FILES, ICD_FILES, run_imports, seed_database
 
 TABLES = ("conditions", "codes", "terms", "phenotype_annotations", "code_entries",
           "source_imports", "condition_changes", "sections", "section_items")  # fmt: skip

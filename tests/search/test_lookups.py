@@ -9,8 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests import factories
-from tests.conftest import MMN_SEED, Databases, make_client, seed_database
-from tests.importers.conftest import run_imports
+from tests.helpers import MMN_SEED, Databases, make_client, run_imports, seed_database
 
 MMN = "multifocal-motor-neuropathy"
 # Seeded before MMN (lower ids): a retired record and a loosely related one carrying its code.

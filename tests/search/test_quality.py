@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.conftest import make_client
+from tests.helpers import make_client
 
 MMN = "multifocal-motor-neuropathy"
 # Common conditions and their lay names: each must rank its record first, not only top 3.

@@ -9,24 +9,10 @@ import pytest
 from sqlalchemy import create_engine, select, text
 
 from app.core.config import PROJECT_ROOT
-from app.models import Base, Term
+from app.models import Term
 from app.seeding.loader import SeedError
 from tests import factories
-from tests.conftest import MMN_SEED, make_client, seed_database
-
-
-def snapshot(url: str, exclude: tuple[str, ...] = ()) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every table (but `exclude`), for before/after comparisons."""
-    engine = create_engine(url)
-    try:
-        with engine.connect() as conn:
-            return {
-                table.name: sorted([tuple(row) for row in conn.execute(select(table))], key=repr)
-                for table in Base.metadata.sorted_tables
-                if table.name not in exclude
-            }
-    finally:
-        engine.dispose()
+from tests.helpers import MMN_SEED, make_client, seed_database, snapshot
 
 
 def test_seed_is_idempotent(fresh_db: str) -> None:

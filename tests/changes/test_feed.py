@@ -9,10 +9,8 @@ from sqlalchemy import create_engine, text
 
 from app.core.db import session_factory_for
 from app.importers.service import import_hpo
-from tests.conftest import MMN_SEED, seed_database
-from tests.editing.conftest import MMN, Editing, editing_client, new_record
 from tests.factories import condition, write_seed
-from tests.importers.conftest import HPO_FILES
+from tests.helpers import HPO_FILES, MMN, MMN_SEED, Editing, make_client, new_record, seed_database
 
 
 def _feed(editing: Editing, since: int = 0, **params: Any) -> dict[str, Any]:
@@ -78,7 +76,7 @@ def test_the_feed_lists_each_change_once_in_commit_order(editing: Editing) -> No
 
 def test_seed_runs_and_imports_feed_the_changes(fresh_db: str, tmp_path: Path) -> None:
     seed_database(fresh_db, MMN_SEED)
-    with editing_client(fresh_db) as client:
+    with make_client(fresh_db) as client:
 
         def since(cursor: int) -> list[dict[str, Any]]:
             feed = client.get("/v1/changes", params={"since": cursor, "limit": 1000}).json()
