@@ -251,28 +251,12 @@ def _sync_xref_codes(
             wanted[cid] = rows
     systems = list(XREF_SYSTEMS.values())
     stored = repository.imported_codes(session, systems)
-    differ = sorted(
-        cid
-        for cid in wanted.keys() | stored.keys()
-        if wanted.get(cid, set()) != stored.get(cid, set())
-    )
-    for batch in repository.id_batches(differ):
-        session.execute(
-            delete(Code).where(
-                Code.condition_id.in_(batch),
-                Code.system.in_(systems),
-                Code.provenance != CodeProvenance.CURATED,
-            )
-        )
-    columns = ("position", "system", "code", "display", "relation", "provenance", "source_id")
-    repository.insert_rows(
+    differ = repository.rewrite_codes(
         session,
-        Code,
-        (
-            {"condition_id": cid, **dict(zip(columns, row, strict=True))}
-            for cid in differ
-            for row in sorted(wanted.get(cid, set()))
-        ),
+        wanted,
+        stored,
+        Code.system.in_(systems) & (Code.provenance != CodeProvenance.CURATED),
+        repository.code_values,
     )
     changes.mark(differ, "codes")
     return sum(len(rows) for rows in wanted.values())
