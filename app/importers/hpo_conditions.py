@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import delete, update
 from sqlalchemy.orm import Session
 
-from app.conditions.names import normalised_name, slug_for
+from app.conditions.names import normalised_name, slug_for, suffixed_slug
 from app.importers import repository
 from app.importers.changeset import ImportChanges
 from app.importers.hpo_diseases import DISCLAIMER
@@ -94,11 +94,6 @@ def qualifying_terms(session: Session) -> list[repository.TermRow]:
     ]
 
 
-def _suffixed(slug: str, code: str) -> str:
-    suffix = "-" + code.lower().replace(":", "-")
-    return slug[: 200 - len(suffix)] + suffix
-
-
 def _place_records(
     session: Session, own: list[repository.TermRow], changes: ImportChanges
 ) -> dict[int, int]:
@@ -117,7 +112,7 @@ def _place_records(
     for term in own:
         slug = slug_for(term.name) or term.code.lower().replace(":", "-")
         if slug in used:
-            slug = _suffixed(slug, term.code)
+            slug = suffixed_slug(slug, term.code)
         used.add(slug)
         condition_id = stored.get(term.id)
         if condition_id is None:
