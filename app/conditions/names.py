@@ -19,6 +19,13 @@ def slug_for(name: str) -> str:
     return str(slugify(name, max_length=MAX_SLUG_LENGTH, word_boundary=True))
 
 
+def suffixed_slug(slug: str, code: str) -> str:
+    """The slug with a code appended ("hp:0001250" as "-hp-0001250"), cut to fit the column:
+    the slug of a name that another record or term already has."""
+    suffix = "-" + code.lower().replace(":", "-")
+    return slug[: MAX_SLUG_LENGTH - len(suffix)] + suffix
+
+
 # A name shouts when it has no lowercase letter and a word longer than acronyms run, or two
 # words longer than most do (OMIM titles such as "ANOSMIA", "HAIRY EARS, Y-LINKED");
 # "MELAS" or "COG8-CDG" do not.

@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import delete, update
 from sqlalchemy.orm import Session
 
-from app.conditions.names import normalised_name, slug_for
+from app.conditions.names import normalised_name, slug_for, suffixed_slug
 from app.importers import repository
 from app.importers.changeset import ImportChanges
 from app.importers.hpo_diseases import DISCLAIMER
@@ -94,11 +94,6 @@ def qualifying_terms(session: Session) -> list[repository.TermRow]:
     ]
 
 
-def _suffixed(slug: str, code: str) -> str:
-    suffix = "-" + code.lower().replace(":", "-")
-    return slug[: 200 - len(suffix)] + suffix
-
-
 def _place_records(
     session: Session, own: list[repository.TermRow], changes: ImportChanges
 ) -> dict[int, int]:
@@ -117,7 +112,7 @@ def _place_records(
     for term in own:
         slug = slug_for(term.name) or term.code.lower().replace(":", "-")
         if slug in used:
-            slug = _suffixed(slug, term.code)
+            slug = suffixed_slug(slug, term.code)
         used.add(slug)
         condition_id = stored.get(term.id)
         if condition_id is None:
@@ -251,28 +246,12 @@ def _sync_xref_codes(
             wanted[cid] = rows
     systems = list(XREF_SYSTEMS.values())
     stored = repository.imported_codes(session, systems)
-    differ = sorted(
-        cid
-        for cid in wanted.keys() | stored.keys()
-        if wanted.get(cid, set()) != stored.get(cid, set())
-    )
-    for batch in repository.id_batches(differ):
-        session.execute(
-            delete(Code).where(
-                Code.condition_id.in_(batch),
-                Code.system.in_(systems),
-                Code.provenance != CodeProvenance.CURATED,
-            )
-        )
-    columns = ("position", "system", "code", "display", "relation", "provenance", "source_id")
-    repository.insert_rows(
+    differ = repository.rewrite_codes(
         session,
-        Code,
-        (
-            {"condition_id": cid, **dict(zip(columns, row, strict=True))}
-            for cid in differ
-            for row in sorted(wanted.get(cid, set()))
-        ),
+        wanted,
+        stored,
+        Code.system.in_(systems) & (Code.provenance != CodeProvenance.CURATED),
+        repository.code_values,
     )
     changes.mark(differ, "codes")
     return sum(len(rows) for rows in wanted.values())

@@ -232,28 +232,12 @@ def _sync_codes(
     session: Session, wanted: dict[int, set[tuple[Any, ...]]], changes: ImportChanges
 ) -> int:
     stored = repository.imported_codes(session, DISEASE_SYSTEMS)
-    differ = sorted(
-        condition_id
-        for condition_id in wanted.keys() | stored.keys()
-        if wanted.get(condition_id, set()) != stored.get(condition_id, set())
-    )
-    columns = ("position", "system", "code", "display", "relation", "provenance", "source_id")
-    for batch in repository.id_batches(differ):
-        session.execute(
-            delete(Code).where(
-                Code.condition_id.in_(batch),
-                Code.system.in_(DISEASE_SYSTEMS),
-                Code.provenance != CodeProvenance.CURATED,
-            )
-        )
-    repository.insert_rows(
+    differ = repository.rewrite_codes(
         session,
-        Code,
-        (
-            {"condition_id": condition_id, **dict(zip(columns, row, strict=True))}
-            for condition_id in differ
-            for row in sorted(wanted.get(condition_id, set()))
-        ),
+        wanted,
+        stored,
+        Code.system.in_(DISEASE_SYSTEMS) & (Code.provenance != CodeProvenance.CURATED),
+        repository.code_values,
     )
     changes.mark(differ, "codes")
     return len(differ)

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import delete, update
 from sqlalchemy.orm import Session
 
-from app.conditions.names import slug_for
+from app.conditions.names import slug_for, suffixed_slug
 from app.importers import repository
 from app.importers.hpo_files import HpoTerm
 from app.importers.progress import progress
@@ -27,11 +27,6 @@ class TermImport:
     hierarchy_changed: bool = False
 
 
-def _suffixed(slug: str, code: str) -> str:
-    suffix = "-" + code.lower().replace(":", "-")
-    return slug[: 200 - len(suffix)] + suffix
-
-
 def _term_slugs(terms: list[HpoTerm]) -> dict[str, str]:
     """A stable slug per HPO id, unique within the release, from its name; on a clash the id
     is appended (the lowest id keeps the plain slug)."""
@@ -40,7 +35,7 @@ def _term_slugs(terms: list[HpoTerm]) -> dict[str, str]:
     for term in sorted(terms, key=lambda t: t.id):
         slug = slug_for(term.name) or term.id.lower().replace(":", "-")
         if slug in used:
-            slug = _suffixed(slug, term.id)
+            slug = suffixed_slug(slug, term.id)
         used.add(slug)
         slugs[term.id] = slug
     return slugs
@@ -97,7 +92,7 @@ def import_terms(
     for term in terms:
         slug = base_slugs[term.id]
         if slug in reserved:
-            slug = _suffixed(slug, term.id)
+            slug = suffixed_slug(slug, term.id)
         values = {
             "kind": "symptom",
             "slug": slug,

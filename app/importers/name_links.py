@@ -12,7 +12,6 @@ from collections import defaultdict
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from app.conditions.names import normalised_name
@@ -89,36 +88,25 @@ def link_icd10cm_names(session: Session, changes: ImportChanges) -> int:
                 (FIRST_POSITION + position, code, entry.display, entry.source_id)
             )
     stored = repository.computed_links(session, SYSTEM)
-    differ = sorted(
-        condition_id
-        for condition_id in wanted.keys() | stored.keys()
-        if wanted.get(condition_id, set()) != stored.get(condition_id, set())
-    )
-    for batch in repository.id_batches(differ):
-        session.execute(
-            delete(Code).where(
-                Code.condition_id.in_(batch),
-                Code.system == SYSTEM,
-                Code.provenance == CodeProvenance.COMPUTED,
-            )
-        )
-    repository.insert_rows(
+    differ = repository.rewrite_codes(
         session,
-        Code,
-        (
-            {
-                "condition_id": condition_id,
-                "position": position,
-                "system": SYSTEM,
-                "code": code,
-                "display": display,
-                "relation": CodeRelation.NAME_MATCH.value,
-                "provenance": CodeProvenance.COMPUTED.value,
-                "source_id": source_id,
-            }
-            for condition_id in differ
-            for position, code, display, source_id in sorted(wanted.get(condition_id, set()))
-        ),
+        wanted,
+        stored,
+        (Code.system == SYSTEM) & (Code.provenance == CodeProvenance.COMPUTED),
+        _link_values,
     )
     changes.mark(differ, "icd10cm-links")
     return sum(len(links) for links in wanted.values())
+
+
+def _link_values(row: tuple[Any, ...]) -> dict[str, Any]:
+    position, code, display, source_id = row
+    return {
+        "position": position,
+        "system": SYSTEM,
+        "code": code,
+        "display": display,
+        "relation": CodeRelation.NAME_MATCH.value,
+        "provenance": CodeProvenance.COMPUTED.value,
+        "source_id": source_id,
+    }

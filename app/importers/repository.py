@@ -23,6 +23,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.sql.elements import ColumnElement
 
 from app.importers.progress import Progress
 from app.models import (
@@ -279,6 +280,42 @@ def imported_codes(session: Session, systems: Sequence[str]) -> dict[int, set[tu
     for row in session.execute(query):
         found.setdefault(row[0], set()).add(tuple(row[1:]))
     return found
+
+
+CODE_COLUMNS = ("position", "system", "code", "display", "relation", "provenance", "source_id")
+
+
+def rewrite_codes(
+    session: Session,
+    wanted: dict[int, set[tuple[Any, ...]]],
+    stored: dict[int, set[tuple[Any, ...]]],
+    scope: ColumnElement[bool],
+    values: Callable[[tuple[Any, ...]], Row],
+) -> list[int]:
+    """Rewrite the code rows in `scope` of the records whose `wanted` rows differ from the
+    `stored` ones: delete theirs, insert `values(row)` for each wanted row. Returns those ids."""
+    differ = sorted(
+        condition_id
+        for condition_id in wanted.keys() | stored.keys()
+        if wanted.get(condition_id, set()) != stored.get(condition_id, set())
+    )
+    for batch in id_batches(differ):
+        session.execute(delete(Code).where(Code.condition_id.in_(batch), scope))
+    insert_rows(
+        session,
+        Code,
+        (
+            {"condition_id": condition_id, **values(row)}
+            for condition_id in differ
+            for row in sorted(wanted.get(condition_id, set()))
+        ),
+    )
+    return differ
+
+
+def code_values(row: tuple[Any, ...]) -> Row:
+    """A row of CODE_COLUMNS as the values of a Code."""
+    return dict(zip(CODE_COLUMNS, row, strict=True))
 
 
 ENTRY_COLUMNS = (
