@@ -123,7 +123,7 @@ def seed_database(database_url: str, *paths: Path) -> None:
         seed(factory, list(paths) or [MMN_SEED])
 
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
 HPO_FILES = HpoFiles(
     ontology=FIXTURES / "hpo" / "hp.obo",
     annotations=FIXTURES / "hpo" / "phenotype.hpoa",
