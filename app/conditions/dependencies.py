@@ -51,7 +51,8 @@ async def absent(request: Request, slug: str) -> NoReturn:
 async def current_version(request: Request, slug: str) -> ConditionVersion:
     """The version of the record with `slug` (what its cached reads are keyed by), through the
     reader's check; a renamed slug answers 308 and an unknown one 404."""
-    version = await reads_of(request).check(repository.VERSION_BY_SLUG, slug=slug)
+    # Straight to the reader (one await, not two): this runs on every record and section read.
+    version = await reads_of(request).read.check(repository.VERSION_BY_SLUG, slug=slug)
     return version or await absent(request, slug)
 
 
