@@ -5,7 +5,6 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.routing import APIRoute
 from starlette_compress import CompressMiddleware, add_compress_type
 
 from app import __version__
@@ -24,6 +23,7 @@ from app.core.middleware import (
 from app.core.migrations import head_revision
 from app.core.openapi import install_openapi, register_examples
 from app.core.ratelimit import RateLimits, ReadRateLimitMiddleware
+from app.core.routing import include_flat, install_route_index, operation_id
 from app.docs.examples import route_examples
 from app.docs.router import install_docs
 from app.health.router import router as health_router
@@ -48,11 +48,6 @@ add_compress_type("text/csv", streaming=True)
 add_compress_type("application/x-ndjson", streaming=True)
 
 
-def _operation_id(route: APIRoute) -> str:
-    # Readable client method names: conditions-get_condition, conditions-get_symptoms, ...
-    return f"{route.tags[0]}-{route.name}" if route.tags else route.name
-
-
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     engine = create_db_engine(settings.database_url, settings.statement_timeout_ms)
@@ -72,7 +67,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         docs_url=None,  # served by install_docs, from local assets
         redoc_url=None,
-        generate_unique_id_function=_operation_id,
+        generate_unique_id_function=operation_id,
         openapi_tags=[
             {"name": "conditions", "description": "Condition records and their sections."},
             {
@@ -133,7 +128,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.add_middleware(RequestContextMiddleware)
     include_api(app)
-    app.include_router(health_router)
+    include_flat(app, [health_router])
+    install_route_index(app)
     return app
 
 

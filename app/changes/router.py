@@ -2,17 +2,18 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import Query, Request
 
 from app.changes import repository
 from app.changes.schemas import ChangeFeed, ChangeLinks, ChangeOut, FeedLinks
 from app.core.deps import SessionDep
 from app.core.errors import problem_responses
 from app.core.pagination import page_url
+from app.core.routing import api_router
 from app.core.urls import condition_path
 from app.models.kinds import ChangeAction
 
-router = APIRouter()
+router = api_router("editing")
 MAX_CHANGES = 1000
 
 

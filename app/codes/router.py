@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request, Response
+from fastapi import Path, Request, Response
 
 from app.codes import service
 from app.codes.schemas import CodeLookup
@@ -10,10 +10,11 @@ from app.conditions.status import DEFAULT_STATUS, StatusQuery
 from app.core.conditional import NOT_MODIFIED, json_representation
 from app.core.deps import SessionDep
 from app.core.errors import problem_responses
+from app.core.routing import api_router
 from app.models.kinds import CodeSystem
 from app.reads.dependencies import CachePolicyDep
 
-router = APIRouter()
+router = api_router("codes")
 
 
 @router.get(

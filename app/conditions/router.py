@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import Depends, Path, Query, Request, Response
 from pydantic import StringConstraints
 
 from app.conditions import repository, representations, service
@@ -38,6 +38,7 @@ from app.core.negotiation import (
 )
 from app.core.openapi import merge_responses
 from app.core.pagination import PageDep
+from app.core.routing import api_router
 from app.core.schemas import Page
 from app.core.urls import CONDITION_ROUTE
 from app.models.kinds import (
@@ -49,7 +50,7 @@ from app.models.kinds import (
 from app.reads.dependencies import ReadsDep, reads_of
 from app.reads.service import Reads
 
-router = APIRouter()
+router = api_router("conditions")
 
 
 # One or more HPO ids, comma-separated (any case).

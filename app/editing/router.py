@@ -3,7 +3,7 @@ Routes are thin: the checks are dependencies, the work is app.writing.edits."""
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Path, Query, Request, Response
+from fastapi import Body, Path, Query, Request, Response
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.auth.dependencies import WriterDep
@@ -20,6 +20,7 @@ from app.core.errors import (
 )
 from app.core.openapi import merge_responses
 from app.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, offset_links, page_links
+from app.core.routing import api_router
 from app.core.schemas import Page
 from app.core.urls import CONDITION_ROUTE, condition_path, section_path
 from app.editing import repository
@@ -35,7 +36,7 @@ from app.writing.documents import (
 )
 from app.writing.schemas import SECTION_INPUT_MODELS
 
-router = APIRouter()
+router = api_router("editing")
 # Editors read what they are about to change from the origin, never from a stale cache.
 REVALIDATE = CachePolicy(max_age=0)
 # 308: a renamed record's old slug; 400: an If-Match that is not entity tags, or a body the

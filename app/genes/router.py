@@ -4,7 +4,7 @@ not say a gene causes the disease, and these routes do not either."""
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import Path, Query, Request, Response
 
 from app.conditions.status import DEFAULT_STATUS, StatusQuery
 from app.core.conditional import NOT_MODIFIED, json_representation
@@ -12,13 +12,14 @@ from app.core.deps import SessionDep
 from app.core.errors import NotFoundError, problem_responses
 from app.core.openapi import example_response, merge_responses
 from app.core.pagination import PageDep, set_link_header
+from app.core.routing import api_router
 from app.core.schemas import Page
 from app.genes import repository, service
 from app.genes.schemas import GeneCondition, GeneRecord, GeneSummary
 from app.models import Gene
 from app.reads.dependencies import CachePolicyDep
 
-router = APIRouter()
+router = api_router("genes")
 
 GeneKey = Annotated[
     str,

@@ -2,15 +2,16 @@
 
 from typing import Literal
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from pydantic import Field
 
 from app.core.deps import SessionDep
 from app.core.errors import SchemaNotCurrent, problem_responses
+from app.core.routing import api_router
 from app.core.schemas import Schema
 from app.health import repository
 
-router = APIRouter(tags=["health"])
+router = api_router("health", prefix="")
 
 
 class HealthStatus(Schema):

@@ -3,7 +3,7 @@
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import Query, Request, Response
 from pydantic import ValidationError
 
 from app.conditions.status import DEFAULT_STATUS, StatusQuery
@@ -11,12 +11,13 @@ from app.core.conditional import NOT_MODIFIED, json_representation
 from app.core.deps import SessionDep
 from app.core.errors import InvalidParameter, problem_responses
 from app.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, offset_links, page_links
+from app.core.routing import api_router
 from app.core.schemas import PageLinks
 from app.matching import service
 from app.matching.schemas import MAX_TERMS, MatchRequest, MatchResponse
 from app.reads.dependencies import CachePolicyDep
 
-router = APIRouter()
+router = api_router("search")
 # Room for MAX_TERMS short names, within what the server takes in one request line.
 MAX_QUERY_LENGTH = 1000
 DESCRIPTION = (

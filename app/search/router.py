@@ -2,12 +2,13 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import Query, Request, Response
 
 from app.core.conditional import NOT_MODIFIED, json_representation
 from app.core.deps import SessionDep
 from app.core.errors import problem_responses
 from app.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET
+from app.core.routing import api_router
 from app.models.kinds import CodeSystem, SectionKind
 from app.reads.dependencies import CachePolicyDep, reads_of
 from app.reads.snapshots import Versioned
@@ -16,7 +17,7 @@ from app.search.repository import SearchFilters
 from app.search.schemas import AutocompleteResponse, SearchResponse
 from app.search.snapshot import Snapshot, make_snapshot
 
-router = APIRouter()
+router = api_router("search")
 TEXT = r"^[^\x00-\x1f\x7f]*\w[^\x00-\x1f\x7f]*$"  # printable, with at least one word character
 
 

@@ -3,7 +3,7 @@ each with its reverse look-up of the conditions that list a term."""
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import Path, Query, Request, Response
 
 from app.conditions.status import DEFAULT_STATUS, StatusQuery
 from app.core.conditional import NOT_MODIFIED, json_representation
@@ -12,13 +12,14 @@ from app.core.errors import NotFoundError, problem_responses
 from app.core.negotiation import LIST_FORMATS, Format, ListFormatQuery, format_responses, negotiate
 from app.core.openapi import merge_responses
 from app.core.pagination import PageDep, set_link_header
+from app.core.routing import api_router
 from app.core.schemas import Page
 from app.models import Term
 from app.reads.dependencies import CachePolicyDep
 from app.terms import exports, repository, service
 from app.terms.schemas import TermCondition, TermRecord, TermSummary
 
-router = APIRouter()
+router = api_router("terms")
 
 TermKey = Annotated[
     str,
