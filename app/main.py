@@ -5,6 +5,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from sqlalchemy import event
 from starlette_compress import CompressMiddleware, add_compress_type
 
 from app import __version__
@@ -88,10 +89,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.session_factory = create_session_factory(engine)
     app.state.schema_head = head_revision()
     app.state.reads = Reads(
-        read=Reader(engine, settings.statement_timeout_ms),
+        read=Reader(engine, settings.statement_timeout_ms, settings.read_staleness_s),
         cache=ResponseCache(settings.response_cache_mb * 1024 * 1024),
         policy=CachePolicy(max_age=settings.cache_max_age),
     )
+    # This worker's own commits are seen at once, not when their notification comes back.
+    event.listen(app.state.session_factory, "after_commit", lambda _: app.state.reads.read.forget())
     app.state.search = Versioned()  # the search snapshot (app.search.snapshot)
     app.state.rate_limits = RateLimits(
         settings.rate_limit_storage, settings.write_rate_limit, settings.read_rate_limit

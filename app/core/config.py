@@ -61,6 +61,15 @@ class Settings(BaseSettings):
         description="PostgreSQL: the longest a statement of the serving app may run (0: no "
         "limit). Connecting is bounded at 5 s, and a silent network at 5 s too.",
     )
+    read_staleness_s: float = Field(
+        default=1.0,
+        ge=0,
+        le=300,
+        description="PostgreSQL: each worker remembers its version checks until a change "
+        "notification arrives, and at most this many seconds (the longest a read can lag a "
+        "commit whose notification was lost; the writing worker itself is always exact). 0: "
+        "every read asks the database.",
+    )
     write_rate_limit: str = Field(
         default="60/minute",
         description="Writes allowed per API key and per client address, e.g. `60/minute`; "

@@ -1,12 +1,16 @@
 """Version checks: the single-statement reads that most cached requests stop at, run without a
-thread hop where the engine allows, and the thread-pool hop for the work of building what the
-cache lacks."""
+thread hop where the engine allows and remembered while nothing changed, and the thread-pool
+hop for the work of building what the cache lacks."""
 
+import asyncio
+import logging
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from cachetools import LRUCache
+from psycopg import AsyncConnection
 from psycopg_pool import AsyncConnectionPool
 from sqlalchemy import Connection, Engine, Select, select
 from starlette.concurrency import run_in_threadpool
@@ -15,6 +19,11 @@ from app.core.db import SQLITE_BEGIN, postgres_timeouts
 from app.models import ContentVersion
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
+# The channel the triggers of migration 0009 notify on every commit that changes what a check
+# reads (conditions, slug redirects, terms).
+CHANNEL = "content_changed"
+LISTEN_RETRY_S = 1.0
 
 
 @dataclass(frozen=True)
@@ -29,22 +38,32 @@ class Check(Generic[T]):
 class Reader:
     """Runs the reads of the hot routes without a thread hop where it can.
 
-    `check` runs a Check. On SQLite it runs right on the event loop, outside any transaction,
-    on a connection kept for checks:
-    WAL readers never wait for writers, and a thread hop costs more than the query. Its answers
-    are also remembered until SQLite's `data_version` (asked on a connection kept for it, a few
-    microseconds) says another connection, in any process, has committed. On PostgreSQL it runs
-    on a small pool of asyncio connections (psycopg's own): a round trip, but no thread, and
-    exact. `build`, the work of making what the response cache lacks, runs on the thread pool
-    in one transaction, on either engine.
+    `check` runs a Check, and remembers its answer while nothing it reads can have changed.
+    On SQLite it runs right on the event loop, outside any transaction, on a connection kept
+    for checks: WAL readers never wait for writers, and a thread hop costs more than the
+    query. Its answers are forgotten as soon as SQLite's `data_version` (asked on a connection
+    kept for it, a few microseconds) says another connection, in any process, has committed.
+    On PostgreSQL it runs on a small pool of asyncio connections (psycopg's own): a round trip,
+    but no thread. Its answers are forgotten when a notification on CHANNEL arrives (another
+    worker committed a change), when this worker commits (`forget`, exact), and in any case
+    after `staleness_s`: the longest an answer is served after a commit whose notification
+    did not arrive. While the listening connection is down nothing is remembered.
+    `build`, the work of making what the response cache lacks, runs on the thread pool in one
+    transaction, on either engine.
     """
 
     MEMO_SIZE = 50_000
     POOL_SIZE = 8
     POOL_TIMEOUT_S = 2.0  # then 503: a request does not wait long for a database that is gone
 
-    def __init__(self, engine: Engine, statement_timeout_ms: int | None = None) -> None:
+    def __init__(
+        self, engine: Engine, statement_timeout_ms: int | None = None, staleness_s: float = 0.0
+    ) -> None:
         self._engine = engine
+        self._staleness_s = staleness_s
+        self._generation = 0  # raised to forget every remembered answer (thread-safe enough)
+        self._listening = False  # PostgreSQL: notifications are arriving
+        self._listener: asyncio.Task[None] | None = None
         self._timeouts = postgres_timeouts(statement_timeout_ms)
         self._sqlite = engine.dialect.name == "sqlite"
         self._watch: Connection | None = None  # the connection that asks data_version
@@ -103,14 +122,55 @@ class Reader:
     def _watch_driver(self) -> Any:
         return self._watch_connection().connection.driver_connection
 
+    def forget(self) -> None:
+        """Forget every remembered answer: called after this worker commits (any thread)."""
+        self._generation += 1
+
     async def _postgres_check(self, check: Check[T], params: dict[str, Any]) -> T:
         if self._pool is None:
             await self.open()
         assert self._pool is not None
+        remember = self._listening and self._staleness_s > 0
+        key = (id(check), *sorted(params.items()))
+        if remember:
+            entry = self._memo.get(key)
+            if entry is not None:
+                answer, generation, until = entry
+                if generation == self._generation and time.monotonic() < until:
+                    remembered: T = answer
+                    return remembered
+        generation, until = self._generation, time.monotonic() + self._staleness_s
         sql, defaults = self._sql(check)
         async with self._pool.connection() as connection:
             cursor = await connection.execute(sql, {**defaults, **params})
-            return check.answer(await cursor.fetchone())
+            answer = check.answer(await cursor.fetchone())
+        if remember and generation == self._generation:  # no change was heard meanwhile
+            self._memo[key] = (answer, generation, until)
+        return answer
+
+    async def _listen(self, url: str) -> None:
+        """Forgets the remembered answers on every notification; reconnects when cut off."""
+        while True:
+            try:
+                async with await AsyncConnection.connect(
+                    url, autocommit=True, **self._timeouts
+                ) as connection:
+                    await connection.execute(f"LISTEN {CHANNEL}")
+                    self.forget()  # whatever was committed while not listening
+                    self._listening = True
+                    log.info("listening for content changes", extra={"channel": CHANNEL})
+                    async for _ in connection.notifies():
+                        self.forget()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # the database restarted, the network dropped, ...
+                log.warning(
+                    "content change notifications lost; checks go to the database",
+                    extra={"error": type(exc).__name__},
+                )
+            finally:
+                self._listening = False
+            await asyncio.sleep(LISTEN_RETRY_S)
 
     def _sql(self, check: Check[Any]) -> tuple[str, dict[str, Any]]:
         if id(check) not in self._compiled:
@@ -132,9 +192,17 @@ class Reader:
             open=False,
         )
         await self._pool.open(wait=False)  # a database that is down now is tried again later
+        if self._staleness_s > 0:
+            self._listener = asyncio.create_task(
+                self._listen(url.render_as_string(hide_password=False))
+            )
 
     async def aclose(self) -> None:
         self.close()
+        if self._listener is not None:
+            self._listener.cancel()
+            await asyncio.gather(self._listener, return_exceptions=True)
+            self._listener = None
         if self._pool is not None:
             await self._pool.close()
             self._pool = None
