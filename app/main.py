@@ -4,7 +4,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy import event
 from starlette_compress import CompressMiddleware, add_compress_type
 
@@ -16,11 +15,7 @@ from app.core.config import Settings, get_settings
 from app.core.db import create_db_engine, create_session_factory
 from app.core.errors import install_error_handlers
 from app.core.logging import configure_logging
-from app.core.middleware import (
-    BodyLimitMiddleware,
-    HeadAsGetMiddleware,
-    RequestContextMiddleware,
-)
+from app.core.middleware import BodyLimitMiddleware, EdgeMiddleware
 from app.core.migrations import head_revision
 from app.core.openapi import install_openapi, register_examples
 from app.core.ratelimit import RateLimits, ReadRateLimitMiddleware
@@ -103,33 +98,34 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     register_examples(route_examples())
     install_openapi(app)
     install_docs(app)
-    # Outermost last: the request id and headers apply to every response, CORS and compression
-    # too; HEAD is answered as GET (same headers, no body) with the compression it would get.
+    # Outermost last. The edge (request id, security headers, HEAD as GET, CORS for requests
+    # with an Origin, access log) applies to every response, the others' answers included;
+    # HEAD gets the headers and compression GET would get.
     app.add_middleware(CompressMiddleware, minimum_size=settings.compress_minimum_size)
-    app.add_middleware(HeadAsGetMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     if settings.reads_require_key:
         app.add_middleware(ReadAccessMiddleware, factory=app.state.session_factory)
     if app.state.rate_limits.reads is not None:
         app.add_middleware(ReadRateLimitMiddleware, limits=app.state.rate_limits)
     app.add_middleware(
-        CORSMiddleware,
-        allow_origins=settings.cors_origin_list,
-        allow_methods=["GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE"],
-        allow_headers=[
-            "If-None-Match",
-            "If-Match",
-            "X-Request-ID",
-            "Accept",
-            "Accept-Encoding",
-            "Authorization",
-            "X-API-Key",
-            "Content-Type",
-        ],
-        expose_headers=["Link", "X-Request-ID", "ETag", "Retry-After", "Location"],
-        max_age=600,
+        EdgeMiddleware,
+        cors={
+            "allow_origins": settings.cors_origin_list,
+            "allow_methods": ["GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE"],
+            "allow_headers": [
+                "If-None-Match",
+                "If-Match",
+                "X-Request-ID",
+                "Accept",
+                "Accept-Encoding",
+                "Authorization",
+                "X-API-Key",
+                "Content-Type",
+            ],
+            "expose_headers": ["Link", "X-Request-ID", "ETag", "Retry-After", "Location"],
+            "max_age": 600,
+        },
     )
-    app.add_middleware(RequestContextMiddleware)
     include_api(app)
     include_flat(app, [health_router])
     install_route_index(app)

@@ -1,12 +1,17 @@
-"""Wire-level HTTP benchmark: the service under wrk, each route as a ratio to a constant route.
+"""Wire-level HTTP benchmark: the service under wrk beside a minimal app and a peer, in one run.
 
-    python -m bench.wire [--database-url URL] [--skip-import] [--duration S] [--connections N]
-                         [--threads N] [--warmup S] [--rounds N] [--json PATH]
+    python -m bench.wire [--engines sqlite,postgresql] [--workers 1,2] [--skip-import]
+                         [--duration S] [--connections N] [--threads N] [--warmup S]
+                         [--rounds N] [--queries N] [--json PATH]
 
-A temporary database (a SQLite file, or a new database on the PostgreSQL server of
---database-url), migrated, seeded and given the open data; bench/wire_app.py (the service plus
-GET /bench/bare) served by one uvicorn worker; then wrk on each route, in interleaved rounds.
-Progress goes to stderr, the table to stdout. Everything is removed at exit. See bench/README.md.
+Per engine a temporary database (a SQLite file; a new database on the PostgreSQL server of
+--postgres-url), migrated, seeded and given the open data. Then, all at once on free ports of
+127.0.0.1: the service (bench/wire_app.py: the app plus a constant route) with each --workers
+count per engine; the ceiling (bench/ceiling_app.py: a minimal FastAPI app sending the same
+bytes); Datasette on a SQLite file of the same condition names (FTS5) with the MMN record as a
+row. wrk runs every target of every server once per round, rounds after one another. Search
+rotates through the same --queries real queries on the service and on Datasette. Progress
+goes to stderr, the table to stdout; everything is removed at exit. See bench/README.md.
 """
 
 from __future__ import annotations
@@ -15,10 +20,13 @@ import argparse
 import http.client
 import json
 import os
+import random
 import re
+import resource
 import secrets
 import shutil
 import signal
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -29,6 +37,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from types import FrameType
+from urllib.parse import quote, urlencode
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -47,13 +56,17 @@ from bench.corpus import (
 )
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
-HOST = "127.0.0.1"  # the only address this harness talks to, besides --database-url
-BARE_PATH = "/bench/bare"  # served by bench/wire_app.py (not imported here: it builds an app)
-MMN = "/v1/conditions/multifocal-motor-neuropathy"
+HOST = "127.0.0.1"  # the only address this harness talks to, besides the PostgreSQL server
+PG_SERVER_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+BARE_PATH = "/bench/bare"  # served by bench/wire_app.py and bench/ceiling_app.py
+MMN_SLUG = "multifocal-motor-neuropathy"
+MMN = f"/v1/conditions/{MMN_SLUG}"
+DATASETTE_DB = "conditions"  # the file's stem: Datasette's name for the database
 IMPORT_TIMEOUT_S = 900.0
-READY_TIMEOUT_S = 60.0
+READY_TIMEOUT_S = 90.0
 WRK_SLACK_S = 30.0  # beyond --duration, before a wrk run counts as hung
 WRK_INSTALL = "apt-get install wrk (Debian/Ubuntu), brew install wrk (macOS)"
+DATASETTE_INSTALL = ".venv/bin/pip install -c constraints.txt -e '.[bench]'"
 RESULT_LINE = re.compile(r"^WIRE_RESULT (\{.*\})$", re.MULTILINE)
 # wrk's done() hook, run once with the totals of all threads; latencies are in microseconds.
 # wrk counts an answer of 400 or more as a status error, so a 304 is an OK answer.
@@ -67,33 +80,141 @@ done = function(summary, latency, requests)
     e.status, e.connect, e.read, e.write, e.timeout))
 end
 """
+# Each wrk thread walks the whole list from its own starting point, one path per request.
+LUA_ROTATE = """
+local paths = {%s}
+local next_path = 0
+init = function(args) next_path = math.random(#paths) - 1 end
+request = function()
+  next_path = next_path %% #paths + 1
+  return wrk.format(nil, paths[next_path])
+end
+"""
+# Broad words and phrases: each matches hundreds to thousands of records.
+BROAD_QUERIES = [
+    "seizures", "syndrome", "deficiency", "disease", "disorder", "muscle weakness", "anemia",
+    "tumor", "cancer", "infection", "intellectual disability", "hypotonia", "diabetes", "heart",
+    "kidney", "skin", "eye", "deafness", "epilepsy", "short stature", "dystrophy", "ataxia",
+    "neuropathy", "type 1", "congenital",
+]  # fmt: skip
+
+
+# --- what is measured ----------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class Target:
-    name: str
+    """One row of the table: a route of one server, compared with another row."""
+
+    key: str  # unique: "sqlite/1 record"
+    server: str  # "ceiling", "datasette", "sqlite/1", "postgresql/2", ...
+    route: str  # "record"
     path: str
-    min_ratio: float | None  # of bare's requests/s; None for bare itself
-    conditional: bool = False  # If-None-Match with the ETag of a first GET
+    rotate: tuple[str, ...] = ()  # paths walked in turn (search); `path` is the first
+    if_none_match: bool = False  # the record's ETag in If-None-Match
+    versus: str | None = None  # key of the row this one is a ratio to
+    min_ratio: float | None = None
+    versus_2: str | None = None  # a second comparison (the record against Datasette's row)
+    min_ratio_2: float | None = None
+    max_p99_ms: float | None = None
 
 
-TARGETS = (
-    Target("bare", BARE_PATH, None),
-    Target("record", MMN, 0.6),
-    Target("section", f"{MMN}/symptoms", 0.6),
-    Target("list", "/v1/conditions?limit=50", 0.3),
-    Target("304", MMN, 0.8, conditional=True),
-)
+@dataclass
+class Sample:
+    """One wrk run of one target."""
+
+    requests: int
+    seconds: float
+    p50_ms: float
+    p99_ms: float
+    non_2xx_3xx: int
+    socket_errors: int  # connect, read, write and timeout
+    wrk_cores: float  # wrk's CPU time over the run's wall time
+    server_cores: float  # the same for the server's processes (workers included)
+
+    @property
+    def per_second(self) -> float:
+        return self.requests / self.seconds
 
 
-# --- database ------------------------------------------------------------------------------
+@dataclass
+class Server:
+    name: str
+    pid: int
+    port: int
+    log: Path
+
+
+@dataclass
+class TargetRun:
+    target: Target
+    server: Server
+    script: Path | None = None
+    body_bytes: int | None = None
+    note: str = ""
+    unavailable: str = ""
+    samples: list[Sample] = field(default_factory=list)
+
+
+def service_targets(server: str, queries: Sequence[str], workers: int) -> list[Target]:
+    engine = server.split("/")[0]
+    search = tuple(f"/v1/search?{urlencode({'q': q, 'limit': 10})}" for q in queries)
+    one_worker = f"{engine}/1"
+    targets = [
+        Target(f"{server} bare", server, "bare", BARE_PATH, versus="ceiling bare", min_ratio=0.8),
+        Target(
+            f"{server} record", server, "record", MMN, versus="ceiling record", min_ratio=0.6,
+            versus_2="datasette row", min_ratio_2=5.0,
+        ),
+        Target(
+            f"{server} section", server, "section", f"{MMN}/symptoms", versus="ceiling section",
+            min_ratio=0.6,
+        ),
+        Target(f"{server} list", server, "list", "/v1/conditions?limit=50", versus="ceiling bare"),
+        Target(
+            f"{server} 304", server, "304", MMN, if_none_match=True, versus="ceiling bare"
+        ),
+        Target(
+            f"{server} search", server, "search", search[0], rotate=search,
+            versus="datasette search", min_ratio=3.0, max_p99_ms=100.0,
+        ),
+    ]  # fmt: skip
+    if workers == 1:
+        return targets
+    # More workers: the ratios that matter are to one worker of the same engine.
+    scaled = []
+    for target in targets:
+        base = f"{one_worker} {target.route}"
+        ratio = 1.6 if target.route == "record" else None
+        scaled.append(
+            Target(
+                target.key, server, target.route, target.path, target.rotate,
+                target.if_none_match, versus=base, min_ratio=ratio,
+            )
+        )  # fmt: skip
+    return scaled
+
+
+def peer_targets(queries: Sequence[str]) -> list[Target]:
+    table = f"/{DATASETTE_DB}/conditions"
+    search = tuple(f"{table}.json?{urlencode({'_search': q, '_size': 10})}" for q in queries)
+    return [
+        Target("ceiling bare", "ceiling", "bare", BARE_PATH),
+        Target("ceiling record", "ceiling", "record", "/record"),
+        Target("ceiling section", "ceiling", "section", "/section"),
+        Target("datasette row", "datasette", "row", f"{table}/{quote(MMN_SLUG)}.json"),
+        Target("datasette search", "datasette", "search", search[0], rotate=search),
+    ]
+
+
+# --- databases -----------------------------------------------------------------------------
 
 
 @contextmanager
-def temporary_database(server_url: str | None, folder: Path) -> Iterator[str]:
+def temporary_database(engine: str, server_url: str, folder: Path) -> Iterator[str]:
     """The URL of an empty database: a file in `folder` (deleted with it), or a new database
     on the PostgreSQL server of `server_url`, dropped on the way out."""
-    if server_url is None:
+    if engine == "sqlite":
         yield f"sqlite:///{folder / 'bench.sqlite3'}"
         return
     admin_url = make_url(server_url).set(drivername="postgresql+psycopg")
@@ -113,25 +234,25 @@ def temporary_database(server_url: str | None, folder: Path) -> Iterator[str]:
         admin.dispose()
 
 
-def prepare_database(url: str, skip_import: bool) -> None:
+def prepare_database(engine: str, url: str, skip_import: bool) -> None:
     started = time.perf_counter()
     migrations.upgrade(url)
     with session_factory_for(url) as factory:
         report = seed(factory, seed_files(get_settings().seed_dir))
     progress(
-        f"migrated and seeded ({len(report.created)} records) in "
+        f"{engine}: migrated and seeded ({len(report.created)} records) in "
         f"{time.perf_counter() - started:.1f} s"
     )
     if skip_import:
-        progress("--skip-import: only the seed records; the list has as many rows as they are")
+        progress(f"{engine}: --skip-import: only the seed records")
         return
-    progress("importing the open data: python -m app import all (about 40 s)")
+    progress(f"{engine}: importing the open data: python -m app import all")
     started = time.perf_counter()
     try:
         # This interpreter running the project's own CLI; no shell. Its bars and summary lines
         # go to stderr, beside this harness's progress.
         subprocess.run(
-            [sys.executable, "-m", "app", "import", "all"],
+            [sys.executable, "-m", "app", "import", "all", "--quiet"],
             cwd=PROJECT_ROOT,
             env={**os.environ, "DATABASE_URL": url},
             stdin=subprocess.DEVNULL,
@@ -143,17 +264,83 @@ def prepare_database(url: str, skip_import: bool) -> None:
         raise BenchError(f"`python -m app import all` exited {exc.returncode}") from exc
     except subprocess.TimeoutExpired as exc:
         raise BenchError(f"the import took longer than {IMPORT_TIMEOUT_S:.0f} s") from exc
-    progress(f"imported in {time.perf_counter() - started:.1f} s")
+    progress(f"{engine}: imported in {time.perf_counter() - started:.1f} s")
 
 
-# --- server --------------------------------------------------------------------------------
+def search_queries(url: str, count: int) -> list[str]:
+    """`count` distinct real queries, the same every run on the same data: condition names,
+    the same with two letters swapped, codes as people type them, and broad words."""
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            names = list(
+                connection.scalars(
+                    text("SELECT name FROM conditions WHERE status = 'published' ORDER BY slug")
+                )
+            )
+            codes = list(
+                connection.execute(
+                    text(
+                        "SELECT DISTINCT system, code FROM codes "
+                        "WHERE system IN ('icd10cm', 'orpha') ORDER BY system, code"
+                    )
+                )
+            )
+    finally:
+        engine.dispose()
+    rng = random.Random(16)
+    broad = BROAD_QUERIES[: max(1, count // 8)]
+    wanted_codes = min(len(codes), count // 7)
+    wanted_typos = count // 5
+    picked = rng.sample(names, min(len(names), count))
+    queries: dict[str, None] = dict.fromkeys(broad)
+    for system, code in rng.sample(codes, wanted_codes):
+        queries[f"ORPHA:{code}" if system == "orpha" else code] = None
+    typos = 0
+    for name in picked:
+        if len(queries) >= count:
+            break
+        words = name.split()
+        longest = max(range(len(words)), key=lambda i: len(words[i]))
+        word = words[longest]
+        if typos < wanted_typos and len(word) >= 6 and word.isalpha():
+            at = rng.randrange(1, len(word) - 2)
+            words[longest] = word[:at] + word[at + 1] + word[at] + word[at + 2 :]
+            typos += 1
+        queries[" ".join(words)] = None
+    if len(queries) < count:
+        progress(f"only {len(queries)} distinct queries in the data, not {count}")
+    return list(queries)[:count]
 
 
-@dataclass
-class Server:
-    pid: int
-    port: int
-    log: Path
+def datasette_database(url: str, record: bytes, folder: Path) -> Path:
+    """A SQLite file for Datasette with the published condition names (slug as primary key),
+    an FTS5 index over them, and the MMN record's JSON in its row."""
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(
+                text("SELECT slug, name FROM conditions WHERE status = 'published' ORDER BY slug")
+            ).all()
+    finally:
+        engine.dispose()
+    path = folder / f"{DATASETTE_DB}.db"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE conditions (slug TEXT PRIMARY KEY, name TEXT, record TEXT)")
+        db.executemany("INSERT INTO conditions (slug, name) VALUES (?, ?)", rows)
+        db.execute("UPDATE conditions SET record = ? WHERE slug = ?", (record.decode(), MMN_SLUG))
+        # Datasette finds an FTS table by its content= table, and searches it with ?_search=.
+        db.execute(
+            "CREATE VIRTUAL TABLE conditions_fts USING fts5(name, content='conditions', "
+            "content_rowid='rowid')"
+        )
+        db.execute("INSERT INTO conditions_fts (rowid, name) SELECT rowid, name FROM conditions")
+    db.close()
+    progress(f"datasette: {len(rows)} condition names in {path.name}")
+    return path
+
+
+# --- servers -------------------------------------------------------------------------------
 
 
 def fetch(port: int, path: str, headers: dict[str, str] | None = None) -> tuple[int, str, bytes]:
@@ -175,131 +362,125 @@ def log_tail(log: Path, lines: int = 15) -> str:
 
 
 @contextmanager
-def running_server(url: str, log: Path) -> Iterator[Server]:
+def running_server(
+    name: str, command: list[str], env: dict[str, str], ready_path: str, log: Path
+) -> Iterator[Server]:
     port = free_port()
-    # Production settings: one worker, info level, the service's JSON logs (access log
-    # included) to a file, not the terminal.
-    env = {**os.environ, "DATABASE_URL": url, "LOG_LEVEL": "info"}
-    command = [sys.executable, "-m", "bench.wire_app", "--host", HOST, "--port", str(port)]
+    command = [*command, "--port", str(port)]
     with log.open("wb") as log_file:
-        # This interpreter running bench/wire_app.py, bound to 127.0.0.1; no shell.
+        # This interpreter running a module of this project (or Datasette's CLI) on 127.0.0.1;
+        # no shell.
         proc = subprocess.Popen(  # noqa: S603
             command, cwd=PROJECT_ROOT, env=env, stdin=subprocess.DEVNULL, stdout=log_file,
-            stderr=log_file,
+            stderr=log_file, start_new_session=True,
         )  # fmt: skip
     try:
-        progress(f"server pid {proc.pid} starting on {HOST}:{port}, log {log}")
+        progress(f"{name}: pid {proc.pid} starting on {HOST}:{port}, log {log.name}")
         deadline = time.monotonic() + READY_TIMEOUT_S
         while True:
             if proc.poll() is not None:
-                raise BenchError(f"server exited {proc.returncode}:\n{log_tail(log)}")
+                raise BenchError(f"{name} exited {proc.returncode}:\n{log_tail(log)}")
             try:
-                if fetch(port, "/readyz")[0] == 200:
+                if fetch(port, ready_path)[0] == 200:
                     break
             except OSError:
                 pass  # not listening yet
             if time.monotonic() > deadline:
-                raise BenchError(f"/readyz not 200 within {READY_TIMEOUT_S:.0f} s")
+                raise BenchError(f"{name}: {ready_path} not 200 within {READY_TIMEOUT_S:.0f} s")
             time.sleep(0.2)
-        progress("server ready")
-        yield Server(proc.pid, port, log)
+        progress(f"{name}: ready")
+        yield Server(name, proc.pid, port, log)
     finally:
-        stop_server(proc, "server")
+        stop_server(proc, name)
 
 
 def log_problems(log: Path) -> list[str]:
-    """Warning-or-worse lines of the server's JSON log."""
+    """Warning-or-worse lines of a server's JSON log."""
     levels = ('"level": "warning"', '"level": "error"', '"level": "critical"')
     with log.open(errors="replace") as lines:
         return [line.strip() for line in lines if any(level in line for level in levels)]
 
 
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process and its children (a server's workers)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    pids = [pid]
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    if children.exists():
+        pids += [int(child) for child in children.read_text().split()]
+    for each in pids:
+        try:
+            fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # gone
+        total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+    return total
+
+
 # --- wrk -----------------------------------------------------------------------------------
 
 
-@dataclass
-class Sample:
-    """One wrk run of one target."""
-
-    requests: int
-    seconds: float
-    p50_ms: float
-    p99_ms: float
-    non_2xx_3xx: int
-    socket_errors: int  # connect, read, write and timeout
-
-    @property
-    def per_second(self) -> float:
-        return self.requests / self.seconds
-
-
-@dataclass
-class TargetRun:
-    target: Target
-    script: Path | None = None
-    body_bytes: int | None = None
-    note: str = ""
-    unavailable: str = ""  # why the target was not measured ("n/a (no ETag)")
-    samples: list[Sample] = field(default_factory=list)
-
-
-def lua_script(headers: dict[str, str]) -> str:
+def lua_script(target: Target, headers: dict[str, str]) -> str:
     # json.dumps of printable ASCII is a valid Lua string literal (\" and \\ escapes only).
     lines = [f"wrk.headers[{json.dumps(k)}] = {json.dumps(v)}" for k, v in headers.items()]
+    if target.rotate:
+        lines.append(LUA_ROTATE % ", ".join(json.dumps(path) for path in target.rotate))
     return "-- written by bench/wire.py\n" + "\n".join(lines) + LUA_DONE
 
 
-def prepare_targets(port: int, folder: Path) -> list[TargetRun]:
-    """One GET per target first: its size, the list's row count, and the ETag for the 304."""
-    runs = []
-    for target in TARGETS:
-        run = TargetRun(target)
-        runs.append(run)
-        headers = {}
-        if target.conditional:
-            _, etag, _ = fetch(port, target.path)
-            if not etag:
-                run.unavailable = "n/a (no ETag)"
-                continue
-            if not (etag.isascii() and etag.isprintable()):
-                run.unavailable = f"n/a (ETag {etag!r} not printable ASCII)"
-                continue
-            headers["If-None-Match"] = etag
-        status, _, body = fetch(port, target.path, headers)
-        run.body_bytes = len(body)
-        if target.conditional and status != 304:
-            run.note = f"answered {status}, not 304"
-        elif status >= 400:
-            run.note = f"answered {status}"
-        elif target.name == "list":
-            try:
-                rows = len(json.loads(body)["items"])
-                run.note = f"{rows} row{'s' * (rows != 1)}"
-            except (ValueError, KeyError, TypeError):
-                run.note = "rows: no items array in the answer"
-        run.script = folder / f"{target.name}.lua"
-        run.script.write_text(lua_script(headers))
-    return runs
+def prepare(run: TargetRun, folder: Path) -> None:
+    """One GET first: its size, the list's row count, the ETag for the 304."""
+    target, port = run.target, run.server.port
+    headers = {}
+    if target.if_none_match:
+        _, etag, _ = fetch(port, target.path)
+        if not etag or not (etag.isascii() and etag.isprintable()):
+            run.unavailable = f"n/a (ETag {etag!r})"
+            return
+        headers["If-None-Match"] = etag
+    statuses = []
+    for path in target.rotate or (target.path,):
+        status, _, body = fetch(port, path, headers)
+        statuses.append(status)
+        if run.body_bytes is None:
+            run.body_bytes = len(body)
+    bad = [s for s in statuses if s >= 400 or (target.if_none_match and s != 304)]
+    if bad:
+        run.note = f"answered {bad[0]} ({len(bad)} of {len(statuses)} paths)"
+    elif target.rotate:
+        run.note = f"{len(target.rotate)} queries in turn"
+    elif target.route == "list":
+        rows = len(json.loads(body).get("items", []))
+        run.note = f"{rows} rows"
+    run.script = folder / f"{target.key.replace('/', '-').replace(' ', '-')}.lua"
+    run.script.write_text(lua_script(target, headers))
 
 
-def run_wrk(wrk: str, port: int, run: TargetRun, seconds: int, args: argparse.Namespace) -> Sample:
+def run_wrk(wrk: str, run: TargetRun, seconds: int, args: argparse.Namespace) -> Sample:
     assert run.script is not None
     command = [
         wrk, "--threads", str(args.threads), "--connections", str(args.connections),
         "--duration", f"{seconds}s", "--timeout", "5s", "--script", str(run.script),
-        f"http://{HOST}:{port}{run.target.path}",
+        f"http://{HOST}:{run.server.port}{run.target.path}",
     ]  # fmt: skip
+    server_before = cpu_seconds(run.server.pid)
+    started = time.monotonic()
+    # wrk, found on PATH, against a server this harness started on 127.0.0.1; no shell.
+    proc = subprocess.Popen(  # noqa: S603
+        command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
     try:
-        # wrk, found on PATH, against the server this harness started on 127.0.0.1; no shell.
-        done = subprocess.run(  # noqa: S603
-            command, capture_output=True, text=True, stdin=subprocess.DEVNULL,
-            timeout=seconds + WRK_SLACK_S,
-        )  # fmt: skip
+        out, err = proc.communicate(timeout=seconds + WRK_SLACK_S)
     except subprocess.TimeoutExpired as exc:
-        raise BenchError(f"wrk on {run.target.name} did not finish") from exc
-    match = RESULT_LINE.search(done.stdout)
-    if done.returncode != 0 or match is None:
-        raise BenchError(f"wrk on {run.target.name} exited {done.returncode}:\n{done.stderr}")
+        proc.kill()
+        raise BenchError(f"wrk on {run.target.key} did not finish") from exc
+    wall = time.monotonic() - started
+    server_cpu = cpu_seconds(run.server.pid) - server_before
+    match = RESULT_LINE.search(out)
+    if proc.returncode != 0 or match is None:
+        raise BenchError(f"wrk on {run.target.key} exited {proc.returncode}:\n{err}")
     totals = json.loads(match.group(1))
     return Sample(
         requests=totals["requests"],
@@ -308,29 +489,45 @@ def run_wrk(wrk: str, port: int, run: TargetRun, seconds: int, args: argparse.Na
         p99_ms=totals["p99_us"] / 1000,
         non_2xx_3xx=totals["status"],
         socket_errors=sum(totals[k] for k in ("connect", "read", "write", "timeout")),
+        wrk_cores=0.0,  # filled in by measured_sample, from the children's rusage
+        server_cores=server_cpu / wall,
     )
 
 
-def measure(wrk: str, server: Server, runs: list[TargetRun], args: argparse.Namespace) -> None:
+def children_cpu() -> float:
+    """CPU time of this process's reaped children: wrk's, once communicate() has reaped it."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def measured_sample(wrk: str, run: TargetRun, seconds: int, args: argparse.Namespace) -> Sample:
+    before, started = children_cpu(), time.monotonic()
+    sample = run_wrk(wrk, run, seconds, args)
+    sample.wrk_cores = (children_cpu() - before) / (time.monotonic() - started)
+    return sample
+
+
+def measure(wrk: str, runs: list[TargetRun], args: argparse.Namespace) -> None:
     """A warm-up per target, then every target once per round, so that noise (a busy
     neighbour, CPU frequency) lands on all of them alike."""
     measured = [run for run in runs if not run.unavailable]
     for run in runs:
         if run.unavailable:
-            progress(f"{run.target.name}: {run.unavailable}; not measured")
+            progress(f"{run.target.key}: {run.unavailable}; not measured")
     if args.warmup:
         for run in measured:
-            sample = run_wrk(wrk, server.port, run, args.warmup, args)
-            progress(f"warm-up {run.target.name:<8} {sample.per_second:8.0f} req/s")
+            sample = measured_sample(wrk, run, args.warmup, args)
+            progress(f"warm-up {run.target.key:<22} {sample.per_second:8.0f} req/s")
     for round_no in range(1, args.rounds + 1):
         for run in measured:
-            sample = run_wrk(wrk, server.port, run, args.duration, args)
+            sample = measured_sample(wrk, run, args.duration, args)
             run.samples.append(sample)
             progress(
-                f"round {round_no}/{args.rounds} {run.target.name:<8} "
+                f"round {round_no}/{args.rounds} {run.target.key:<22} "
                 f"{sample.per_second:8.0f} req/s  p50 {sample.p50_ms:6.2f} ms  "
-                f"p99 {sample.p99_ms:6.2f} ms  non-2xx/3xx {sample.non_2xx_3xx}  "
-                f"socket errors {sample.socket_errors}"
+                f"p99 {sample.p99_ms:6.2f} ms  errors {sample.non_2xx_3xx}"
+                f"+{sample.socket_errors}  cores wrk {sample.wrk_cores:.2f} "
+                f"server {sample.server_cores:.2f}"
             )
 
 
@@ -339,17 +536,17 @@ def measure(wrk: str, server: Server, runs: list[TargetRun], args: argparse.Name
 
 @dataclass
 class Row:
-    route: str
+    key: str
     path: str
     requests_per_s: float | None  # medians over the rounds
     p50_ms: float | None
     p99_ms: float | None
-    ratio_to_bare: float | None  # median of the per-round ratios
-    min_ratio: float | None
-    target: str
-    passed: bool | None  # None: not measured
+    ratios: list[tuple[str, float | None, float | None]]  # (versus, median ratio, minimum)
+    passed: bool | None  # None: nothing to meet, or not measured
     non_2xx_3xx: int  # summed over the rounds
     socket_errors: int
+    wrk_cores: float | None
+    server_cores: float | None
     body_bytes: int | None
     note: str
     rounds: list[dict[str, float]]
@@ -359,32 +556,47 @@ def median_or_none(values: list[float]) -> float | None:
     return statistics.median(values) if values else None
 
 
+def ratio_of(run: TargetRun, other: TargetRun | None) -> float | None:
+    """The median of the per-round ratios (each round's pair measured minutes apart at most)."""
+    if other is None or not run.samples or len(other.samples) != len(run.samples):
+        return None
+    pairs = zip(run.samples, other.samples, strict=True)
+    return statistics.median(s.per_second / o.per_second for s, o in pairs)
+
+
 def summarise(runs: list[TargetRun]) -> list[Row]:
-    bare = next(run for run in runs if run.target.min_ratio is None)
+    by_key = {run.target.key: run for run in runs}
     rows = []
     for run in runs:
         t, samples = run.target, run.samples
         errors = sum(s.non_2xx_3xx for s in samples), sum(s.socket_errors for s in samples)
-        pairs = zip(samples, bare.samples, strict=True) if samples else ()
-        ratio = median_or_none([s.per_second / b.per_second for s, b in pairs])
-        target = "0 errors" if t.min_ratio is None else f">= {t.min_ratio:.1f}x, 0 errors"
-        passed = None
-        if ratio is not None:
-            right_answers = errors == (0, 0) and not run.note.startswith("answered")
-            passed = right_answers and ratio >= (t.min_ratio or 0.0)
+        ratios = []
+        passed: bool | None = None
+        for versus, minimum in ((t.versus, t.min_ratio), (t.versus_2, t.min_ratio_2)):
+            if versus is None:
+                continue
+            ratio = ratio_of(run, by_key.get(versus))
+            ratios.append((versus, ratio, minimum))
+            if minimum is not None and ratio is not None:
+                passed = (passed is not False) and ratio >= minimum
+        p99 = median_or_none([s.p99_ms for s in samples])
+        if t.max_p99_ms is not None and p99 is not None:
+            passed = (passed is not False) and p99 < t.max_p99_ms
+        if samples and (errors != (0, 0) or run.note.startswith("answered")):
+            passed = False
         rows.append(
             Row(
-                route=t.name,
-                path=t.path + (" + If-None-Match" if t.conditional else ""),
+                key=t.key,
+                path=t.path + (" + If-None-Match" if t.if_none_match else ""),
                 requests_per_s=median_or_none([s.per_second for s in samples]),
                 p50_ms=median_or_none([s.p50_ms for s in samples]),
-                p99_ms=median_or_none([s.p99_ms for s in samples]),
-                ratio_to_bare=ratio,
-                min_ratio=t.min_ratio,
-                target=target,
+                p99_ms=p99,
+                ratios=ratios,
                 passed=passed,
                 non_2xx_3xx=errors[0],
                 socket_errors=errors[1],
+                wrk_cores=median_or_none([s.wrk_cores for s in samples]),
+                server_cores=median_or_none([s.server_cores for s in samples]),
                 body_bytes=run.body_bytes,
                 note=run.unavailable or run.note,
                 rounds=[asdict(s) | {"requests_per_s": s.per_second} for s in samples],
@@ -393,27 +605,41 @@ def summarise(runs: list[TargetRun]) -> list[Row]:
     return rows
 
 
-def render(rows: list[Row], heading: str, rss_mb: float, hwm_mb: float) -> str:
+def render(rows: list[Row], heading: str, memory: dict[str, tuple[float, float]]) -> str:
     def number(value: float | None, spec: str) -> str:
         return "n/a" if value is None else format(value, spec)
 
+    def compared(row: Row) -> str:
+        parts = []
+        for versus, ratio, minimum in row.ratios:
+            want = f" (>= {minimum:g})" if minimum is not None else ""
+            parts.append(f"{number(ratio, '.2f')}x {versus}{want}")
+        return "; ".join(parts)
+
     head = (
-        f"{'route':<8}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'x bare':>8}  {'target':<22}"
-        f"{'':<5}{'non-2xx/3xx':>12}{'sock err':>9}{'bytes':>8}  note"
+        f"{'row':<22}{'req/s':>8}{'p50 ms':>8}{'p99 ms':>8}{'errors':>7}{'cores':>11}  "
+        f"{'ok':<5}{'ratio to':<50}note"
     )
     lines = [heading, "", head, "-" * len(head)]
     for row in rows:
-        mark = {True: "ok", False: "MISS", None: "n/a"}[row.passed]
+        mark = {True: "ok", False: "MISS", None: ""}[row.passed]
+        cores = f"{number(row.server_cores, '.2f')}/{number(row.wrk_cores, '.2f')}"
         lines.append(
-            f"{row.route:<8}{number(row.requests_per_s, ',.0f'):>9}{number(row.p50_ms, '.2f'):>9}"
-            f"{number(row.p99_ms, '.2f'):>9}{number(row.ratio_to_bare, '.2f'):>8}  "
-            f"{row.target:<22}{mark:<5}{row.non_2xx_3xx:>12}{row.socket_errors:>9}"
-            f"{number(row.body_bytes, ','):>8}  {row.note}".rstrip()
+            f"{row.key:<22}{number(row.requests_per_s, ',.0f'):>8}{number(row.p50_ms, '.2f'):>8}"
+            f"{number(row.p99_ms, '.2f'):>8}{row.non_2xx_3xx + row.socket_errors:>7}"
+            f"{cores:>11}  {mark:<5}{compared(row):<50}{row.note}".rstrip()
         )
     lines.append("")
-    lines += [f"{row.route:<8}GET {row.path}" for row in rows]
+    lines.append(
+        "cores: CPU cores the server (all its processes) / wrk used, CPU time over wall time"
+    )
+    shown = dict.fromkeys(row.key.split(" ")[1] for row in rows)
+    for route in shown:
+        path = next(row.path for row in rows if row.key.split(" ")[1] == route)
+        lines.append(f"  {route:<8} GET {path}")
     lines.append("")
-    lines.append(f"server RSS after the run: {rss_mb:.0f} MiB (peak {hwm_mb:.0f} MiB)")
+    for name, (rss, hwm) in memory.items():
+        lines.append(f"{name}: RSS after the run {rss:.0f} MiB (peak {hwm:.0f} MiB)")
     return "\n".join(lines)
 
 
@@ -443,34 +669,55 @@ def code_version() -> str:
     return f"commit {commit}" + (" + uncommitted changes" if changes else "")
 
 
+def datasette_version() -> str | None:
+    try:
+        from importlib.metadata import version
+
+        return version("datasette")
+    except Exception:
+        return None
+
+
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m bench.wire", description=(__doc__ or "").splitlines()[0]
     )
     parser.add_argument(
-        "--database-url",
-        help="a PostgreSQL server (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/postgres): "
-        "a new database bench_wire_<random> is created beside the one named, and dropped at "
-        "exit (default: a SQLite file in a temporary folder)",
+        "--engines", default="sqlite,postgresql", help="sqlite, postgresql or both (both)"
+    )
+    parser.add_argument("--workers", default="1,2", help="uvicorn worker counts (1,2)")
+    parser.add_argument(
+        "--postgres-url",
+        default=PG_SERVER_URL,
+        help="the PostgreSQL server: bench_wire_<random> is created beside the database it "
+        f"names and dropped at exit ({PG_SERVER_URL})",
     )
     parser.add_argument(
         "--skip-import", action="store_true", help="seed only; no open-data import (quick)"
     )
-    parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run (10)")
-    parser.add_argument("--connections", type=int, default=16, help="wrk connections (16)")
-    parser.add_argument("--threads", type=int, default=2, help="wrk threads (2)")
-    parser.add_argument("--warmup", type=int, default=2, help="warm-up seconds per target (2)")
+    parser.add_argument("--duration", type=int, default=5, help="seconds per wrk run (5)")
+    parser.add_argument("--connections", type=int, default=32, help="wrk connections (32)")
+    parser.add_argument("--threads", type=int, default=1, help="wrk threads (1)")
+    parser.add_argument("--warmup", type=int, default=1, help="warm-up seconds per target (1)")
     parser.add_argument("--rounds", type=int, default=3, help="rounds over all targets (3)")
+    parser.add_argument("--queries", type=int, default=205, help="search queries in turn (205)")
     parser.add_argument("--json", type=Path, help="also write the results to this file")
     args = parser.parse_args(argv)
-    if args.database_url is not None and make_url(args.database_url).get_backend_name() != (
-        "postgresql"
-    ):
-        parser.error("--database-url must be a PostgreSQL URL (the default is SQLite)")
+    args.engine_list = [e for e in args.engines.split(",") if e]
+    if not args.engine_list or set(args.engine_list) - {"sqlite", "postgresql"}:
+        parser.error("--engines takes sqlite, postgresql or both")
+    try:
+        args.worker_counts = sorted({int(w) for w in args.workers.split(",")})
+    except ValueError:
+        parser.error("--workers takes counts such as 1,2")
+    if args.worker_counts[0] != 1 or args.worker_counts[-1] > 8:
+        parser.error("--workers must include 1 (the baseline) and stay at most 8")
     if min(args.duration, args.connections, args.threads, args.rounds) < 1 or args.warmup < 0:
         parser.error("--duration, --connections, --threads and --rounds must be at least 1")
     if args.threads > args.connections:
         parser.error("wrk needs --connections >= --threads")
+    if args.queries < 1:
+        parser.error("--queries must be at least 1")
     return args
 
 
@@ -480,39 +727,114 @@ def main(argv: Sequence[str] | None = None) -> int:
     if wrk is None:
         print(f"wrk not found on PATH. Install it: {WRK_INSTALL}.", file=sys.stderr)
         return 2
+    peer = datasette_version()
+    if peer is None:
+        print(f"Datasette is not installed. Install it: {DATASETTE_INSTALL}", file=sys.stderr)
+        return 2
 
     def on_term(signum: int, frame: FrameType | None) -> None:
         raise Terminated("SIGTERM")
 
     signal.signal(signal.SIGTERM, on_term)
-    engine = "postgresql" if args.database_url else "sqlite"
-    shown_url = args.database_url and make_url(args.database_url).render_as_string()
     data = "seed only" if args.skip_import else "seed + open data"
     heading = (
-        f"wire benchmark: {engine}, {data}; {code_version()}\n"
-        f"{args.rounds} rounds x {args.duration} s per route, {args.connections} connections, "
-        f"{args.threads} wrk threads, 1 uvicorn worker; {wrk_version(wrk)}, "
-        f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs"
+        f"wire benchmark: {', '.join(args.engine_list)}; {data}; {code_version()}\n"
+        f"{args.rounds} rounds x {args.duration} s per row, {args.connections} connections, "
+        f"{args.threads} wrk thread(s); uvicorn workers {args.workers}; {wrk_version(wrk)}, "
+        f"datasette {peer}, python {sys.version.split()[0]}, {os.cpu_count()} CPUs"
     )
+    memory: dict[str, tuple[float, float]] = {}
+    problems: list[str] = []
     try:
         with ExitStack() as cleanup:
             folder = Path(tempfile.mkdtemp(prefix="bench_wire_"))
             cleanup.callback(progress, f"deleted {folder}")
             cleanup.callback(shutil.rmtree, folder, ignore_errors=True)
-            url = cleanup.enter_context(temporary_database(args.database_url, folder))
-            prepare_database(url, args.skip_import)
-            server = cleanup.enter_context(running_server(url, folder / "server.log"))
+            urls = {}
+            for engine in args.engine_list:
+                (folder / engine).mkdir()
+                urls[engine] = cleanup.enter_context(
+                    temporary_database(engine, args.postgres_url, folder / engine)
+                )
+                prepare_database(engine, urls[engine], args.skip_import)
+            first = urls[args.engine_list[0]]
+            queries = search_queries(first, args.queries)
+            progress(f"{len(queries)} search queries, e.g. {', '.join(queries[:6])}")
+            services: list[tuple[str, Server]] = []
+            for engine, url in urls.items():
+                env = {**os.environ, "DATABASE_URL": url, "LOG_LEVEL": "info"}
+                for workers in args.worker_counts:
+                    name = f"{engine}/{workers}"
+                    command = [sys.executable, "-m", "bench.wire_app", "--host", HOST,
+                               "--workers", str(workers)]  # fmt: skip
+                    log = folder / f"{engine}-{workers}.log"
+                    server = cleanup.enter_context(
+                        running_server(name, command, env, "/readyz", log)
+                    )
+                    services.append((name, server))
+            port = services[0][1].port
+            bodies = folder / "bodies"
+            bodies.mkdir()
+            record = fetch(port, MMN)[2]
+            (bodies / "record.json").write_bytes(record)
+            (bodies / "section.json").write_bytes(fetch(port, f"{MMN}/symptoms")[2])
+            ceiling = cleanup.enter_context(
+                running_server(
+                    "ceiling",
+                    [
+                        sys.executable,
+                        "-m",
+                        "bench.ceiling_app",
+                        "--host",
+                        HOST,
+                        "--bodies",
+                        str(bodies),
+                    ],
+                    dict(os.environ),
+                    BARE_PATH,
+                    folder / "ceiling.log",
+                )
+            )
+            database = datasette_database(first, record, folder)
+            datasette = cleanup.enter_context(
+                running_server(
+                    "datasette",
+                    # Immutable: read-only, so Datasette skips file locking and counts rows once.
+                    [
+                        sys.executable,
+                        "-m",
+                        "datasette",
+                        "serve",
+                        "--immutable",
+                        str(database),
+                        "--host",
+                        HOST,
+                    ],
+                    dict(os.environ),
+                    "/-/versions.json",
+                    folder / "datasette.log",
+                )
+            )
+            peers = {"ceiling": ceiling, "datasette": datasette}
+            runs = [TargetRun(t, peers[t.server]) for t in peer_targets(queries)]
+            for name, server in services:
+                workers = int(name.split("/")[1])
+                runs += [TargetRun(t, server) for t in service_targets(name, queries, workers)]
+            for run in runs:
+                prepare(run, folder)
             try:
-                runs = prepare_targets(server.port, folder)
-                measure(wrk, server, runs, args)
+                measure(wrk, runs, args)
             except BenchError:
-                progress(f"server log, last lines:\n{log_tail(server.log)}")
+                for _, server in services:
+                    progress(f"{server.name} log, last lines:\n{log_tail(server.log)}")
                 raise
-            rss_mb, hwm_mb = memory_of(server.pid)
-            problems = log_problems(server.log)
+            for server in [server for _, server in services] + [ceiling, datasette]:
+                memory[server.name] = memory_of(server.pid)
+            for _, server in services:
+                problems += log_problems(server.log)
             for problem in problems[:5]:
                 progress(f"server log: {problem[:300]}")
-            progress(f"server log: {len(problems)} warning/error lines")
+            progress(f"server logs: {len(problems)} warning/error lines")
     except BenchError as exc:
         progress(f"FAILED: {exc}")
         return 1
@@ -520,16 +842,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         progress(f"stopped ({type(exc).__name__}); cleaned up")
         return 130
     rows = summarise(runs)
-    print(render(rows, heading, rss_mb, hwm_mb))
+    print(render(rows, heading, memory))
     if args.json is not None:
         results = {
             "heading": heading,
-            "settings": vars(args)
-            | {"engine": engine, "json": str(args.json), "database_url": shown_url},
+            "settings": {k: v for k, v in vars(args).items() if k != "json"},
+            "queries": queries,
             "rows": [asdict(row) for row in rows],
-            "server": {"rss_mib": rss_mb, "peak_rss_mib": hwm_mb, "log_warnings": len(problems)},
+            "memory_mib": memory,
+            "log_warnings": len(problems),
         }
-        args.json.write_text(json.dumps(results, indent=2) + "\n")
+        args.json.write_text(json.dumps(results, indent=2, default=str) + "\n")
         progress(f"wrote {args.json}")
     failed = any(row.non_2xx_3xx or row.socket_errors for row in rows)
     return 1 if failed else 0

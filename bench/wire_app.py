@@ -1,22 +1,21 @@
 """The application `python -m bench.wire` serves: the service itself plus one constant route.
 
-    python -m bench.wire_app --host 127.0.0.1 --port 8001
+    python -m bench.wire_app --host 127.0.0.1 --port 8001 [--workers N]
 
 `GET /bench/bare` answers the same 1 KiB of JSON every time, from an `async def`, without the
-database or a response model. It passes through the same middleware as the real routes
-(request id, security headers, CORS, compression, access log), so its requests/s is the ceiling
-of this stack on this machine and every other route is reported as a ratio to it.
+database or a response model. It passes through the same middleware and routing as the real
+routes (request id, security headers, CORS, compression, access log), so set beside the same
+route of bench/ceiling_app.py (no middleware) it shows what the stack itself costs.
 """
 
 import argparse
 import json
 
 import uvicorn
-from fastapi import Response
+from fastapi import FastAPI, Response
 
 from app.core.config import get_settings
 from app.core.logging import configure_logging
-from app.main import create_app
 
 BARE_PATH = "/bench/bare"
 BARE_SIZE = 1024
@@ -42,28 +41,34 @@ async def bare() -> Response:
     return Response(content=BARE_BODY, media_type="application/json")
 
 
-app = create_app()
-app.add_api_route(BARE_PATH, bare, methods=["GET"], include_in_schema=False)
+def build_app() -> FastAPI:
+    """The service, as `python -m app serve` builds it, with the bare route added last."""
+    from app.main import create_app  # here: importing BARE_BODY must not build an app
+
+    app = create_app()
+    app.add_api_route(BARE_PATH, bare, methods=["GET"], include_in_schema=False)
+    return app
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--workers", type=int, default=1)
     args = parser.parse_args()
     settings = get_settings()
     configure_logging(settings.log_level)
-    # The options of `python -m app serve` (app/__main__.py), with this module's app. The object,
-    # not "bench.wire_app:app": run as __main__, that string would build the app a second time.
+    # The options of `python -m app serve` (app/__main__.py), with this module's factory.
     uvicorn.run(
-        app,
+        "bench.wire_app:build_app",
+        factory=True,
         host=args.host,
         port=args.port,
         log_config=None,
         access_log=False,
         log_level=settings.log_level,
         proxy_headers=True,
-        workers=1,
+        workers=args.workers,
     )
 
 

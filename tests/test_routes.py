@@ -4,7 +4,9 @@ path is reserved (tests/editing/test_reserved_slugs.py: no record can take it as
 import re
 
 from fastapi.testclient import TestClient
+from starlette.routing import Match
 
+from app.core.routing import RouteIndex
 from app.core.urls import API_PREFIX, RESERVED_SLUGS
 from tests.helpers import MMN
 
@@ -35,3 +37,36 @@ def test_every_literal_path_under_conditions_is_reserved(client: TestClient) -> 
             owned.add(found.group(1))
     assert owned, "the test no longer finds the literal routes"
     assert owned <= RESERVED_SLUGS, sorted(owned - RESERVED_SLUGS)
+
+
+_PARAMETER = re.compile(r"\{(\w+)(?::(\w+))?\}")
+_SAMPLES = {"path": "a/b.js", "int": "7", "condition_slug": "some-record"}
+
+
+def _scope(path: str, method: str) -> dict[str, object]:
+    return {"type": "http", "method": method, "path": path, "root_path": "", "headers": []}
+
+
+def test_the_route_index_picks_what_trying_every_route_picks(client: TestClient) -> None:
+    """For a path of every route (and a few that no route has), the index hands the request to
+    the route the router would reach by trying every route in order, or to none."""
+    routes = client.app.router.routes  # type: ignore[attr-defined]
+    index, declared = routes[0], routes[1:]
+    assert isinstance(index, RouteIndex)
+    paths = {
+        _PARAMETER.sub(lambda m: _SAMPLES.get(m.group(2) or "", "x1"), route.path)
+        for route in declared
+        if isinstance(getattr(route, "path", None), str)
+    }
+    paths |= {"/v1/conditions/", "/v1/nowhere", "/nowhere/at/all", "/docs-assets/x/y.js"}
+    checked = 0
+    for path in sorted(paths):
+        for method in ("GET", "POST", "PUT", "PATCH", "DELETE"):
+            first = next(
+                (r for r in declared if r.matches(_scope(path, method))[0] is Match.FULL), None
+            )
+            match, child = index.matches(_scope(path, method))
+            picked = child.get("app.route_index.selected") if match is Match.FULL else None
+            assert picked is first, (method, path, picked, first)
+            checked += first is not None
+    assert checked > len(paths), "too few paths reached a route to test anything"

@@ -1,12 +1,16 @@
-"""HTTP behaviour every response shares: a request id, security headers and a structured
-access log. Plain ASGI middleware (no per-request task or body buffering)."""
+"""HTTP behaviour every response shares: a request id, security headers, HEAD, CORS, the body
+limit and a structured access log. Plain ASGI middleware (no per-request task or body
+buffering)."""
 
 import logging
+import os
 import re
 import time
-import uuid
+from collections.abc import Iterable
+from typing import Any
 
-from starlette.datastructures import Headers, MutableHeaders
+from starlette.datastructures import Headers
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -15,34 +19,19 @@ from app.core.errors import ContentTooLarge
 
 access_log = logging.getLogger("app.access")
 
-_VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+_VALID_REQUEST_ID = re.compile(rb"^[A-Za-z0-9._:-]{1,128}$")
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
     "X-Frame-Options": "DENY",
     "Cross-Origin-Resource-Policy": "cross-origin",  # a public API, meant to be read anywhere
+    # Data responses load nothing; the docs pages set their own policy (app/docs).
+    "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
 }
-# Data responses load nothing; the docs pages set their own policy (app/docs).
-DATA_CSP = "default-src 'none'; frame-ancestors 'none'"
-
-
-def _tag_encoding(headers: MutableHeaders) -> None:
-    """A compressed body is different bytes, so its strong ETag gets the encoding appended
-    ("abc" becomes "abc.br"); conditional requests match either form."""
-    encoding = headers.get("content-encoding")
-    etag = headers.get("etag")
-    if encoding and etag and not etag.startswith("W/") and etag.endswith('"'):
-        suffix = f".{encoding}"
-        if suffix in ENCODING_SUFFIXES and not etag.endswith(f'{suffix}"'):
-            headers["ETag"] = f'{etag[:-1]}{suffix}"'
-
-
-def _merge_vary(headers: MutableHeaders) -> None:
-    """One Vary field without repeats (the compression middleware appends its own)."""
-    vary = headers.get("vary")
-    if vary:
-        names = dict.fromkeys(part.strip() for part in vary.split(",") if part.strip())
-        headers["Vary"] = ", ".join(names)
+_SECURITY_PAIRS = tuple(
+    (name.lower().encode("latin-1"), value.encode("latin-1"))
+    for name, value in SECURITY_HEADERS.items()
+)
 
 
 class BodyLimitMiddleware:
@@ -103,60 +92,59 @@ class BodyLimitMiddleware:
             await self._refuse(scope, receive, send, f"more than {self.max_bytes}")
 
 
-class HeadAsGetMiddleware:
-    """HEAD runs the GET route and sends its headers without the body (RFC 9110 §9.3.2), so
-    Content-Length, ETag and Content-Encoding are what GET would give."""
+class EdgeMiddleware:
+    """The outermost layer, one pure-ASGI pass per request: echoes X-Request-ID (the client's
+    when it is sane, else a new one), answers HEAD as GET without the body (RFC 9110 §9.3.2,
+    so Content-Length, ETag and Content-Encoding are what GET would give), adds the security
+    headers, tags the ETag of a compressed body, merges Vary, and logs one JSON access line:
+    id, method, path, route name, status and duration.
 
-    def __init__(self, app: ASGIApp) -> None:
+    CORS is Starlette's middleware, given the requests that carry an Origin. The others (curl,
+    servers, most of the traffic) skip it: all it would do is add Origin to Vary, done here. The
+    request headers are read once, as the raw list, and the response's headers are appended as
+    prebuilt byte pairs, so a plain GET costs a few microseconds here."""
+
+    def __init__(self, app: ASGIApp, cors: dict[str, Any]) -> None:
         self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "HEAD":
-            await self.app(scope, receive, send)
-            return
-
-        async def send_headers_only(message: Message) -> None:
-            if message["type"] == "http.response.body":
-                if not message.get("more_body", False):
-                    await send({"type": "http.response.body", "body": b"", "more_body": False})
-                return
-            await send(message)
-
-        await self.app({**scope, "method": "GET"}, receive, send_headers_only)
-
-
-class RequestContextMiddleware:
-    """Echoes X-Request-ID (the client's when it is sane, else a new one), adds the security
-    headers, and logs one JSON access line per request: id, method, path, route name, status
-    and duration."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
+        self.with_cors = CORSMiddleware(app, **cors)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        given = Headers(scope=scope).get("x-request-id", "")
-        request_id = given if _VALID_REQUEST_ID.match(given) else uuid.uuid4().hex
+        given = b""
+        has_origin = False
+        for name, value in scope["headers"]:
+            if name == b"x-request-id":
+                given = value
+            elif name == b"origin":
+                has_origin = True
+        request_id = (
+            given.decode("latin-1") if given and _VALID_REQUEST_ID.match(given) else uuid4_hex()
+        )
         started = time.perf_counter()
         status = 500
+        head = scope["method"] == "HEAD"
+        # The Vary names a response must carry beyond its own; CORS adds Origin when it runs.
+        extra_vary = () if has_origin else (b"Origin",)
 
         async def send_with_headers(message: Message) -> None:
             nonlocal status
-            if message["type"] == "http.response.start":
+            kind = message["type"]
+            if kind == "http.response.start":
                 status = message["status"]
-                headers = MutableHeaders(scope=message)
-                headers["X-Request-ID"] = request_id
-                for name, value in SECURITY_HEADERS.items():
-                    headers.setdefault(name, value)
-                headers.setdefault("Content-Security-Policy", DATA_CSP)
-                _tag_encoding(headers)
-                _merge_vary(headers)
+                message["headers"] = _finished_headers(
+                    message.get("headers", ()), request_id.encode("latin-1"), extra_vary
+                )
+            elif head and kind == "http.response.body":
+                if message.get("more_body", False):
+                    return
+                message = {"type": "http.response.body", "body": b"", "more_body": False}
             await send(message)
 
+        inner = self.with_cors if has_origin else self.app
         try:
-            await self.app(scope, receive, send_with_headers)
+            await inner({**scope, "method": "GET"} if head else scope, receive, send_with_headers)
         finally:
             route = scope.get("route")
             access_log.info(
@@ -171,3 +159,48 @@ class RequestContextMiddleware:
                     "duration_ms": round((time.perf_counter() - started) * 1000, 2),
                 },
             )
+
+
+def uuid4_hex() -> str:
+    """A new request id: 128 random bits in hex, as uuid.uuid4().hex gives (at a quarter of
+    its cost)."""
+    return os.urandom(16).hex()
+
+
+def _finished_headers(
+    headers: Iterable[tuple[bytes, bytes]], request_id: bytes, extra_vary: tuple[bytes, ...]
+) -> list[tuple[bytes, bytes]]:
+    """The response's headers with the request id, the security headers it lacks, one Vary
+    field without repeats, and the encoding appended to a strong ETag of a compressed body
+    ("abc" becomes "abc.br"; conditional requests match either form)."""
+    kept: list[tuple[bytes, bytes]] = []
+    present: set[bytes] = set()
+    vary: list[bytes] = []
+    etag = encoding = b""
+    for name, value in headers:
+        if name == b"vary":
+            vary.append(value)
+            continue
+        if name == b"x-request-id":
+            continue
+        if name == b"etag":
+            etag = value
+        elif name == b"content-encoding":
+            encoding = value
+        present.add(name)
+        kept.append((name, value))
+    if encoding and etag and not etag.startswith(b"W/") and etag.endswith(b'"'):
+        suffix = b"." + encoding
+        if suffix.decode("latin-1") in ENCODING_SUFFIXES and not etag.endswith(suffix + b'"'):
+            kept = [(n, etag[:-1] + suffix + b'"' if n == b"etag" else v) for n, v in kept]
+    if vary or extra_vary:
+        names = dict.fromkeys(
+            part.strip()
+            for value in [*vary, *extra_vary]
+            for part in value.split(b",")
+            if part.strip()
+        )
+        kept.append((b"vary", b", ".join(names)))
+    kept.append((b"x-request-id", request_id))
+    kept.extend(pair for pair in _SECURITY_PAIRS if pair[0] not in present)
+    return kept

@@ -6,8 +6,7 @@ Why not `include_router`: FastAPI matches an included router through a wrapper t
 of its routes with per-route scope bookkeeping, so a request to the last router paid for about
 seventy failed matches (about 100 µs, three times a minimal app's whole request)."""
 
-from bisect import insort
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
@@ -39,78 +38,82 @@ def include_flat(app: FastAPI, routers: Iterable[APIRouter]) -> None:
         app.router.routes.extend(router.routes)
 
 
-def _literal_start(route: BaseRoute) -> tuple[str, ...] | None:
-    """The leading path segments every path the route matches begins with (up to KEY_DEPTH);
-    None for a route that is not matched by path alone (it is tried for every request)."""
+Shape = tuple[tuple[str, ...], int | None]  # literal start, and segment count (None: any)
+
+
+def _shape(route: BaseRoute) -> Shape | None:
+    """The leading literal path segments (up to KEY_DEPTH) every path the route matches begins
+    with, and how many segments such a path has (None when a mount or a `:path` parameter lets
+    it have any number); None for a route not matched by path alone (tried for every path)."""
     path = getattr(route, "path", None)
     if not isinstance(path, str) or not path.startswith("/"):
         return None
+    segments = path[1:].split("/")
     literal = []
-    for segment in path[1:].split("/")[:KEY_DEPTH]:
+    for segment in segments[:KEY_DEPTH]:
         if "{" in segment:
             break
         literal.append(segment)
-    if isinstance(route, Mount) and len(literal) == KEY_DEPTH:
-        literal.pop()  # a mount's last segment may be followed by anything, even "x.js"
-    return tuple(literal)
-
-
-def _request_keys(path: str) -> tuple[tuple[str, ...], ...]:
-    segments = path[1:].split("/", KEY_DEPTH)[:KEY_DEPTH]
-    return tuple(tuple(segments[:depth]) for depth in range(len(segments), -1, -1))
+    if isinstance(route, Mount):
+        if len(literal) == KEY_DEPTH:
+            literal.pop()  # a mount's last segment may be followed by anything, even "x.js"
+        return tuple(literal), None
+    return tuple(literal), None if ":path}" in path else len(segments)
 
 
 class RouteIndex(BaseRoute):
     """The first entry of the app's routes. For a request it tries, in their declared order,
-    only the routes whose literal start is a start of the path (all the others cannot match),
-    and on the first full match hands the request to that route. Otherwise it answers no match,
-    and the router goes on through every route as it would without the index, so not-found,
-    405 and slash redirects are exactly what they were. The groups are rebuilt when routes are
-    added."""
+    only the routes whose literal start is a start of the path and whose segment count is the
+    path's (all the others cannot match), and on the first full match hands the request to that
+    route. Otherwise it answers no match, and the router goes on through every route as it
+    would without the index, so not-found, 405 and slash redirects are exactly what they were.
+    The groups are rebuilt when routes are added."""
+
+    CACHE_SIZE = 1024  # candidate lists kept, by the path's start and segment count
 
     def __init__(self, routes: list[BaseRoute]) -> None:
         self._routes = routes  # the app's own list, which this index is the first entry of
         self._built_for = -1  # the length of the list the groups were built from
-        self._groups: dict[tuple[str, ...], list[tuple[int, BaseRoute]]] = {}
+        self._by_shape: dict[Shape, list[tuple[int, BaseRoute]]] = {}
         self._always: list[tuple[int, BaseRoute]] = []
+        self._cache: dict[tuple[tuple[str, ...], int], list[BaseRoute]] = {}
 
     def _rebuild(self) -> None:
-        grouped: dict[tuple[str, ...], list[tuple[int, BaseRoute]]] = {}
+        by_shape: dict[Shape, list[tuple[int, BaseRoute]]] = {}
         always: list[tuple[int, BaseRoute]] = []
         for position, route in enumerate(self._routes):
             if route is self:
                 continue
-            start = _literal_start(route)
-            if start is None:
+            shape = _shape(route)
+            if shape is None:
                 always.append((position, route))
             else:
-                grouped.setdefault(start, []).append((position, route))
-        # Each key's candidates: its own routes and those of every shorter start of it.
-        groups: dict[tuple[str, ...], list[tuple[int, BaseRoute]]] = {}
-        for start in grouped:
-            for depth in range(len(start) + 1):
-                groups.setdefault(start[:depth], [])
-        for key, candidates in groups.items():
-            for depth in range(len(key) + 1):
-                for entry in grouped.get(key[:depth], ()):
-                    insort(candidates, entry, key=lambda item: item[0])
-            for entry in always:
-                insort(candidates, entry, key=lambda item: item[0])
-        self._groups, self._always = groups, always
+                by_shape.setdefault(shape, []).append((position, route))
+        self._by_shape, self._always, self._cache = by_shape, always, {}
         self._built_for = len(self._routes)
 
-    def _candidates(self, path: str) -> Sequence[tuple[int, BaseRoute]]:
+    def _candidates(self, path: str) -> list[BaseRoute]:
         if self._built_for != len(self._routes):  # routes are added, not swapped, once served
             self._rebuild()
-        for key in _request_keys(path):
-            if key in self._groups:
-                return self._groups[key]
-        return self._always
+        segments = path[1:].split("/")
+        key = (tuple(segments[:KEY_DEPTH]), len(segments))
+        found = self._cache.get(key)
+        if found is None:
+            start, count = key
+            entries = list(self._always)
+            for depth in range(len(start) + 1):
+                for each in (count, None):
+                    entries += self._by_shape.get((start[:depth], each), ())
+            found = [route for _, route in sorted(entries, key=lambda entry: entry[0])]
+            if len(self._cache) >= self.CACHE_SIZE:
+                self._cache.clear()  # odd paths (scanners) must not grow it without bound
+            self._cache[key] = found
+        return found
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         if scope["type"] != "http":
             return Match.NONE, {}
-        for _, route in self._candidates(get_route_path(scope)):
+        for route in self._candidates(get_route_path(scope)):
             match, child_scope = route.matches(scope)
             if match is Match.FULL:
                 return Match.FULL, {**child_scope, _SELECTED: route}
