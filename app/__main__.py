@@ -4,8 +4,16 @@ import argparse
 import logging
 import sys
 from pathlib import Path
+from typing import Any
 
 from app.core.config import get_settings
+
+# How `serve` runs uvicorn, beside host, port, level and workers (the benchmark's servers too).
+SERVER_OPTIONS: dict[str, Any] = {
+    "log_config": None,  # our JSON logging, configured in main()
+    "access_log": False,  # app.core.middleware writes the access log, with request ids
+    "proxy_headers": True,
+}
 
 logger = logging.getLogger("app.cli")
 
@@ -122,11 +130,9 @@ def _serve(args: argparse.Namespace) -> int:
         "app.main:app",
         host=args.host or settings.api_host,
         port=args.port or settings.api_port,
-        log_config=None,  # our JSON logging, configured in main()
-        access_log=False,  # app.core.middleware writes the access log, with request ids
         log_level=settings.log_level,
-        proxy_headers=True,
         workers=args.workers,
+        **SERVER_OPTIONS,
     )
     return 0
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import uvicorn
 from fastapi import FastAPI, Response
 
+from app.__main__ import SERVER_OPTIONS
 from bench.wire_app import BARE_BODY, BARE_PATH
 
 BODIES_ENV = "BENCH_CEILING_BODIES"  # the folder, for each worker process
@@ -55,11 +56,9 @@ def main() -> None:
         factory=True,
         host=args.host,
         port=args.port,
-        log_config=None,
-        access_log=False,
         log_level="warning",
-        proxy_headers=True,
         workers=args.workers,
+        **SERVER_OPTIONS,
     )
 
 

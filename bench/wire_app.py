@@ -14,6 +14,7 @@ import json
 import uvicorn
 from fastapi import FastAPI, Response
 
+from app.__main__ import SERVER_OPTIONS
 from app.core.config import get_settings
 from app.core.logging import configure_logging
 
@@ -64,11 +65,9 @@ def main() -> None:
         factory=True,
         host=args.host,
         port=args.port,
-        log_config=None,
-        access_log=False,
         log_level=settings.log_level,
-        proxy_headers=True,
         workers=args.workers,
+        **SERVER_OPTIONS,
     )
 
 
