@@ -5,12 +5,11 @@ from typing import Annotated
 from fastapi import Query, Request, Response
 
 from app.core.conditional import NOT_MODIFIED, json_representation
-from app.core.deps import SessionDep
 from app.core.errors import problem_responses
 from app.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET
 from app.core.routing import api_router
 from app.models.kinds import CodeSystem, SectionKind
-from app.reads.dependencies import CachePolicyDep, reads_of
+from app.reads.dependencies import ReadsDep, reads_of
 from app.reads.snapshots import Versioned
 from app.search import service
 from app.search.repository import SearchFilters
@@ -39,10 +38,9 @@ def _snapshots(request: Request) -> Versioned[Snapshot]:
     ),
     responses={**problem_responses(422, 503), **NOT_MODIFIED},
 )
-def search(
+async def search(
     request: Request,
-    session: SessionDep,
-    policy: CachePolicyDep,
+    reads: ReadsDep,
     q: Annotated[
         str,
         Query(min_length=1, max_length=200, pattern=TEXT, examples=["multifocal motor neuropathy"]),
@@ -67,8 +65,12 @@ def search(
         source=source,
         code_system=code_system.value if code_system else None,
     )
-    result = service.search(session, _snapshots(request), request, q, filters, limit, offset)
-    return json_representation(request, result, policy)
+    # All of it in one hop to the thread pool, on one connection (a session dependency and a
+    # sync route would take three hops, each a wait behind the other requests).
+    result = await reads.read.build(
+        service.search_on, _snapshots(request), request, q, filters, limit, offset
+    )
+    return json_representation(request, result, reads.policy)
 
 
 @router.get(

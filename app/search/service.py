@@ -4,8 +4,10 @@ say where they matched and show a marked snippet. Autocomplete from the in-memor
 import html
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from fastapi import Request
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from app.codes import repository as codes_repository
@@ -13,6 +15,7 @@ from app.conditions import repository as conditions_repository
 from app.conditions.schemas import SelfLink
 from app.conditions.service import summary_fields
 from app.conditions.status import DEFAULT_STATUS
+from app.core.db import session_on
 from app.core.errors import InvalidParameter
 from app.core.pagination import page_links
 from app.core.urls import condition_path, symptom_path
@@ -257,6 +260,12 @@ def search(
         facets=SearchFacets(**facets),
         links=page_links(request, next_params, prev_params),  # type: ignore[arg-type]
     )
+
+
+def search_on(connection: Connection, *args: Any) -> SearchResponse:
+    """`search` on a connection of the thread pool (Reader.build)."""
+    with session_on(connection) as session:
+        return search(session, *args)
 
 
 def autocomplete(snapshot: Snapshot, query: str, limit: int) -> AutocompleteResponse:
