@@ -53,9 +53,13 @@ class Reads:
         return built
 
 
-def snapshot_in(session: Session, holder: Versioned[V], make: Make[V]) -> V:
-    """Reads.snapshot for code already running in a session (off the event loop)."""
-    version = CONTENT_VERSION.answer(session.execute(CONTENT_VERSION.statement).first())
+def snapshot_in(
+    session: Session, holder: Versioned[V], make: Make[V], version: int | None = None
+) -> V:
+    """Reads.snapshot for code already running in a session (off the event loop), for the
+    content version given (a check already made on the event loop) or read now."""
+    if version is None:
+        version = CONTENT_VERSION.answer(session.execute(CONTENT_VERSION.statement).first())
     ready = holder.current(version)
     if ready is None:
         ready = holder.build(version, lambda previous: make(session, previous, version))

@@ -67,8 +67,9 @@ async def search(
     )
     # All of it in one hop to the thread pool, on one connection (a session dependency and a
     # sync route would take three hops, each a wait behind the other requests).
+    version = await reads.content_version()  # remembered by the reader: no query, mostly
     result = await reads.read.build(
-        service.search_on, _snapshots(request), request, q, filters, limit, offset
+        service.search_on, _snapshots(request), version, request, q, filters, limit, offset
     )
     return json_representation(request, result, reads.policy)
 

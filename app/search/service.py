@@ -11,9 +11,7 @@ from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from app.codes import repository as codes_repository
-from app.conditions import repository as conditions_repository
 from app.conditions.schemas import SelfLink
-from app.conditions.service import summary_fields
 from app.conditions.status import DEFAULT_STATUS
 from app.core.db import session_on
 from app.core.errors import InvalidParameter
@@ -30,7 +28,7 @@ from app.search.schemas import (
     SearchResponse,
     Suggestion,
 )
-from app.search.snapshot import Snapshot, make_snapshot
+from app.search.snapshot import Ranked, Snapshot, make_snapshot
 
 SNIPPET_CHARS = 160
 # Words of code-system names that say how the code is used, not what the condition is.
@@ -93,40 +91,42 @@ def _snippet(text: str, stems: list[re.Pattern[str]]) -> str:
     return ("…" if start else "") + escaped + ("…" if start + SNIPPET_CHARS < len(text) else "")
 
 
-def _hits(session: Session, scored: list[Hit], tokens: list[str]) -> list[SearchHit]:
-    ids = [hit.condition_id for hit in scored]
-    conditions = conditions_repository.conditions_by_id(session, ids)
-    documents = repository.documents(session, ids)
+def _hits(
+    session: Session, snapshot: Snapshot, scored: list[Hit], tokens: list[str]
+) -> list[SearchHit]:
+    """The page's hits, from the snapshot (names, summaries) and their indexed text."""
+    documents = repository.documents(session, [hit.condition_id for hit in scored])
     stems = _stems(tokens)
     hits = []
     for hit in scored:
-        condition = conditions.get(hit.condition_id)
-        if condition is None:  # removed by an import committed since the match (PostgreSQL)
+        entry = snapshot.names.get(hit.condition_id)
+        if entry is None:  # not published as of the snapshot (a code look-up reads live rows)
             continue
+        slug, _, name = entry
         document = documents.get(hit.condition_id, {})
         matched = _matched(document, stems)
         best = document.get(matched[0]) if matched else None
         hits.append(
             SearchHit(
-                slug=condition.slug,
-                name=condition.name,
-                status=condition.status,
-                **summary_fields(condition),
+                slug=slug,
+                name=name,
+                status=DEFAULT_STATUS.value,
+                **snapshot.summaries.get(slug, {}),
                 score=round(hit.score, 4),
                 name_match=hit.name_match,
                 matched_fields=matched,
                 snippet=_snippet(best, stems) if best else None,
-                links=SelfLink(self=condition_path(condition.slug)),
+                links=SelfLink(self=condition_path(slug)),
             )
         )
     return hits
 
 
 def _page(
-    snapshot: Snapshot, hits: list[Hit], limit: int, offset: int
+    snapshot: Snapshot, ranked: Ranked, limit: int, offset: int
 ) -> tuple[int, list[Hit], dict[str, dict[str, int]]]:
-    ids = [hit.condition_id for hit in hits]
-    return len(hits), hits[offset : offset + limit], snapshot.facts.facets(ids)
+    """The total, the page's hits (only those are built) and the facets of all matches."""
+    return len(ranked.ids), ranked.hits(limit, offset), snapshot.facts.facets(ranked.ids)
 
 
 def _carrying(session: Session, code: CodeQuery) -> list[int]:
@@ -138,35 +138,35 @@ def _carrying(session: Session, code: CodeQuery) -> list[int]:
     return list(dict.fromkeys(condition.id for condition, _ in carriers))
 
 
-def _most_words_named(snapshot: Snapshot, hits: list[Hit], words: list[str]) -> list[Hit]:
-    """Hits whose name holds more of the code name's words first (keeping the ranking among
-    equals): any one shared word, such as "type", does not put a record first."""
+def _most_words_named(snapshot: Snapshot, ranked: Ranked, words: list[str]) -> Ranked:
+    """Matches whose name holds more of the code name's words first (keeping the ranking
+    among equals): any one shared word, such as "type", does not put a record first."""
     stems = [word[:STEM] for word in words]
 
-    def named(hit: Hit) -> int:
-        parts = snapshot.names[hit.condition_id][0].split("-")
+    def named(id_: int) -> int:
+        parts = snapshot.names[id_][0].split("-")
         return sum(any(part.startswith(stem) for part in parts) for stem in stems)
 
-    return sorted(hits, key=lambda hit: -named(hit))
+    return ranked.reordered(sorted(ranked.ids, key=lambda id_: -named(id_)))
 
 
-def _gene_listings_first(session: Session, hits: list[Hit], tokens: list[str]) -> list[Hit]:
+def _gene_listings_first(
+    session: Session, snapshot: Snapshot, ranked: Ranked, tokens: list[str]
+) -> Ranked:
     """A one-word query that is a gene symbol (CFTR) puts the records listing that gene next
     after whole-name matches, the best-known first (repository.gene_listings): the text score
     alone favours the records with the fewest codes, so a gene's best-known disease would come
     last."""
-    if len(tokens) != 1:
-        return hits
+    if len(tokens) != 1 or tokens[0].upper() not in snapshot.gene_symbols:
+        return ranked
     listings = repository.gene_listings(session, tokens[0])
     if not listings:
-        return hits
-    named = [hit for hit in hits if hit.name_match]
-    listed = sorted(
-        (hit for hit in hits if not hit.name_match and hit.condition_id in listings),
-        key=lambda hit: listings[hit.condition_id],
-    )
-    rest = [hit for hit in hits if not hit.name_match and hit.condition_id not in listings]
-    return [*named, *listed, *rest]
+        return ranked
+    named = [id_ for id_ in ranked.ids if id_ in ranked.name_matches]
+    unnamed = [id_ for id_ in ranked.ids if id_ not in ranked.name_matches]
+    listed = sorted((id_ for id_ in unnamed if id_ in listings), key=listings.__getitem__)
+    rest = [id_ for id_ in unnamed if id_ not in listings]
+    return ranked.reordered([*named, *listed, *rest])
 
 
 def check_source(session: Session, source: str | None) -> None:
@@ -191,6 +191,7 @@ def check_source(session: Session, source: str | None) -> None:
 def search(
     session: Session,
     snapshots: Versioned[Snapshot],
+    version: int | None,
     request: Request,
     query: str,
     filters: SearchFilters,
@@ -198,7 +199,7 @@ def search(
     offset: int,
 ) -> SearchResponse:
     check_source(session, filters.source)
-    snapshot = snapshot_in(session, snapshots, make_snapshot)
+    snapshot = snapshot_in(session, snapshots, make_snapshot, version)
     code = parse_code(query)
     searched_for, corrected, match = query, None, "none"
     total, scored = 0, list[Hit]()
@@ -211,8 +212,8 @@ def search(
             else _carrying(session, code)
         )
         allowed = snapshot.facts.allowed(filters)
-        hits = [Hit(id_, 1.0) for id_ in ids if allowed is None or id_ in allowed]
-        total, scored, facets = _page(snapshot, hits, limit, offset)
+        kept = [id_ for id_ in ids if allowed is None or id_ in allowed]
+        total, scored, facets = _page(snapshot, Ranked(kept, {}, {}), limit, offset)
         if total:
             match = "code"
         else:
@@ -223,24 +224,24 @@ def search(
             if name and name_words:
                 # Any of its words, ranked: code names qualify ("unspecified", "or Becker").
                 matches = repository.match_all(session, name_words, any_word=True)
-                hits = _most_words_named(
+                ranked = _most_words_named(
                     snapshot, snapshot.rank(matches, name_words, filters), name_words
                 )
-                total, scored, facets = _page(snapshot, hits, limit, offset)
+                total, scored, facets = _page(snapshot, ranked, limit, offset)
                 if total:
                     match, searched_for, tokens = "code_name", name, name_words
             else:
                 code = None  # not a code this service knows: the words are searched as text
     if match == "none" and code is None and tokens:
-        hits = snapshot.rank(repository.match_all(session, tokens), tokens, filters)
-        hits = _gene_listings_first(session, hits, tokens)
-        total, scored, facets = _page(snapshot, hits, limit, offset)
+        ranked = snapshot.rank(repository.match_all(session, tokens), tokens, filters)
+        ranked = _gene_listings_first(session, snapshot, ranked, tokens)
+        total, scored, facets = _page(snapshot, ranked, limit, offset)
         match = "text" if total else "none"
         if not total:
             fixed = [snapshot.vocabulary.correct(token) or token for token in tokens]
             if fixed != tokens:
-                hits = snapshot.rank(repository.match_all(session, fixed), fixed, filters)
-                total, scored, facets = _page(snapshot, hits, limit, offset)
+                ranked = snapshot.rank(repository.match_all(session, fixed), fixed, filters)
+                total, scored, facets = _page(snapshot, ranked, limit, offset)
                 if total:
                     match, corrected, tokens = "corrected", " ".join(fixed), fixed
                     searched_for = corrected
@@ -253,7 +254,7 @@ def search(
         match=match,
         corrected_query=corrected,
         did_you_mean=corrected,
-        items=_hits(session, scored, marks),
+        items=_hits(session, snapshot, scored, marks),
         total=total,
         limit=limit,
         offset=offset,

@@ -10,9 +10,11 @@ query. It follows the content version (raised by any change to conditions):
   and a trickle of writes no longer makes every search wait for a whole build."""
 
 import time
+from bisect import bisect_left
 from collections import Counter
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -27,26 +29,77 @@ from app.search.vocabulary import Vocabulary
 class Facts:
     by: dict[str, dict[int, set[str]]]  # section / source / code_system -> condition -> values
 
-    def allowed(self, filters: SearchFilters) -> set[int] | None:
+    @cached_property
+    def _having(self) -> dict[tuple[str, str], frozenset[int]]:
+        """The conditions with each value, per fact: what a filter keeps."""
+        having: dict[tuple[str, str], set[int]] = {}
+        for name, values_of in self.by.items():
+            for id_, values in values_of.items():
+                for value in values:
+                    having.setdefault((name, value), set()).add(id_)
+        return {key: frozenset(ids) for key, ids in having.items()}
+
+    @cached_property
+    def _profiles(self) -> tuple[dict[int, int], list[tuple[tuple[str, str], ...]]]:
+        """Each condition's faceted values as a profile number, and each profile's values:
+        thousands of records share a few hundred profiles, so counting a match's profiles and
+        then their values costs far less than counting every value of every match."""
+        profile_of: dict[int, int] = {}
+        numbers: dict[tuple[tuple[str, str], ...], int] = {}
+        ids = self.by["source"].keys() | self.by["section"].keys()
+        for id_ in ids:
+            profile = tuple(
+                (name, value) for name in FACETS for value in sorted(self.by[name].get(id_, ()))
+            )
+            profile_of[id_] = numbers.setdefault(profile, len(numbers))
+        return profile_of, list(numbers)
+
+    def allowed(self, filters: SearchFilters) -> frozenset[int] | None:
         """The conditions that pass the filters; None when there are none (all pass)."""
         wanted = {
             "section": filters.section,
             "source": filters.source,
             "code_system": filters.code_system,
         }
-        allowed: set[int] | None = None
+        allowed: frozenset[int] | None = None
         for name, value in wanted.items():
             if value is not None:
-                having = {id_ for id_, values in self.by[name].items() if value in values}
+                having = self._having.get((name, value), frozenset())
                 allowed = having if allowed is None else allowed & having
         return allowed
 
-    def facets(self, ids: Sequence[int]) -> dict[str, dict[str, int]]:
-        result = {}
-        for name in ("source", "section"):
-            counts = Counter(value for i in ids for value in self.by[name].get(i, ()))
-            result[name] = dict(sorted(counts.items()))
-        return result
+    def facets(self, ids: Collection[int]) -> dict[str, dict[str, int]]:
+        profile_of, profiles = self._profiles
+        counts: Counter[tuple[str, str]] = Counter()
+        for number, times in Counter(map(profile_of.get, ids)).items():
+            if number is not None:
+                for pair in profiles[number]:
+                    counts[pair] += times
+        return {
+            name: {value: n for (facet, value), n in sorted(counts.items()) if facet == name}
+            for name in FACETS
+        }
+
+
+FACETS = ("source", "section")
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """Search's matches in order, best first, and what a page of them shows."""
+
+    ids: list[int]
+    scores: Mapping[int, float]  # text scores (none for code look-ups: 1.0)
+    name_matches: Mapping[int, str | None]  # the whole-name matches: exact, synonym or prefix
+
+    def hits(self, limit: int, offset: int) -> list[Hit]:
+        return [
+            Hit(id_, self.scores.get(id_, 1.0), self.name_matches.get(id_))
+            for id_ in self.ids[offset : offset + limit]
+        ]
+
+    def reordered(self, ids: list[int]) -> "Ranked":
+        return Ranked(ids, self.scores, self.name_matches)
 
 
 NAME_MATCHES = {3: "exact", 2: "synonym", 1: "prefix", 0: None}
@@ -66,10 +119,12 @@ class Snapshot:
     version: int
     vocabulary: Vocabulary
     facts: Facts
-    names: dict[int, tuple[str, frozenset[str]]]  # published: slug, casefolded synonyms
+    names: dict[int, tuple[str, frozenset[str], str]]  # published: slug, synonyms, name
     # What autocomplete shows of a published condition: its summary fields, by slug.
     summaries: dict[str, dict[str, Any]]
     built_at: float  # time.monotonic() of the last whole build
+    # Upper-cased gene symbols, as of the last whole build (like the vocabulary).
+    gene_symbols: frozenset[str] = frozenset()
     partial: bool = False  # records re-read since then: the vocabulary may lag
 
     @property
@@ -86,6 +141,7 @@ class Snapshot:
             repository.published_names(session),
             _summaries(session),
             time.monotonic(),
+            repository.gene_symbols(session),
         )
 
     def updated(self, session: Session, version: int, ids: list[int]) -> "Snapshot":
@@ -102,42 +158,76 @@ class Snapshot:
         summaries = {slug: s for slug, s in self.summaries.items() if slug not in gone}
         summaries |= _summaries(session, changed)
         return Snapshot(
-            version, self.vocabulary, Facts(by), names, summaries, self.built_at, partial=True
+            version,
+            self.vocabulary,
+            Facts(by),
+            names,
+            summaries,
+            self.built_at,
+            self.gene_symbols,
+            partial=True,
         )
+
+    @cached_property
+    def _name_index(self) -> tuple[dict[str, int], dict[str, set[int]], list[tuple[str, int]]]:
+        """The published conditions by slug, by casefolded synonym, and as (slug, id) sorted
+        by slug: where a query's whole-name matches are found without a pass over every
+        match."""
+        by_slug: dict[str, int] = {}
+        by_synonym: dict[str, set[int]] = {}
+        for id_, (slug, synonyms, _) in self.names.items():
+            by_slug[slug] = id_
+            for synonym in synonyms:
+                by_synonym.setdefault(synonym, set()).add(id_)
+        return by_slug, by_synonym, sorted((slug, id_) for slug, id_ in by_slug.items())
+
+    @cached_property
+    def _slug_of(self) -> dict[int, str]:
+        return {id_: entry[0] for id_, entry in self.names.items()}
+
+    def _whole_name_matches(self, slug: str, phrase: str) -> dict[int, int]:
+        """{id: boost} of the conditions the query names: 3 its slug is the query's, 2 the
+        query is a synonym, 1 the slug starts with the query's."""
+        by_slug, by_synonym, sorted_slugs = self._name_index
+        boosts = dict.fromkeys(by_synonym.get(phrase, ()), 2)
+        prefix = f"{slug}-"
+        at = bisect_left(sorted_slugs, (prefix, 0))
+        while at < len(sorted_slugs) and sorted_slugs[at][0].startswith(prefix):
+            boosts.setdefault(sorted_slugs[at][1], 1)
+            at += 1
+        if slug in by_slug:
+            boosts[by_slug[slug]] = 3
+        return boosts
 
     def rank(
         self, matches: list[tuple[int, float]], tokens: Sequence[str], filters: SearchFilters
-    ) -> list[Hit]:
+    ) -> Ranked:
         """Published matches that pass the filters, whole-name matches first (the query is the
-        name, by slug; a synonym; the start of the name, shortest first), then by text score.
-        bm25 and ts_rank_cd alone favour short documents, so a record with many phenotypes
-        would rank below its own variants."""
+        name, by slug; a synonym; the start of the name, shortest first), then by text score
+        and slug. bm25 and ts_rank_cd alone favour short documents, so a record with many
+        phenotypes would rank below its own variants. Set operations and sorts on built-in
+        keys: thousands of matches (a broad word) cost no pass in Python code."""
         slug = "-".join(token for token in tokens if len(token) > 1) or "-".join(tokens)
-        prefix, phrase = f"{slug}-", " ".join(tokens)
-        allowed, names = self.facts.allowed(filters), self.names
-        named: list[tuple[int, int, float, str, int]] = []  # whole-name matches: few
-        others: list[tuple[float, str, int]] = []
-        for condition_id, score in matches:
-            entry = names.get(condition_id)
-            if entry is None or (allowed is not None and condition_id not in allowed):
-                continue
-            own_slug, synonyms = entry
-            boost = (
-                3 if own_slug == slug
-                else 2 if phrase in synonyms
-                else 1 if own_slug.startswith(prefix)
-                else 0
-            )  # fmt: skip
-            if boost:
-                named.append((-boost, len(own_slug), -score, own_slug, condition_id))
-            else:
-                others.append((-score, own_slug, condition_id))
-        named.sort()
-        others.sort()
-        return [
-            *(Hit(row[4], -row[2], NAME_MATCHES[-row[0]]) for row in named),
-            *(Hit(row[2], -row[0]) for row in others),
-        ]
+        scores = dict(matches)
+        kept = scores.keys() & self.names.keys()
+        allowed = self.facts.allowed(filters)
+        if allowed is not None:
+            kept &= allowed
+        boosts = {
+            id_: boost
+            for id_, boost in self._whole_name_matches(slug, " ".join(tokens)).items()
+            if id_ in kept
+        }
+        slug_of = self._slug_of
+        named = sorted(
+            boosts,
+            key=lambda id_: (-boosts[id_], len(slug_of[id_]), -scores[id_], slug_of[id_]),
+        )
+        others = list(kept - boosts.keys())
+        others.sort(key=slug_of.__getitem__)
+        others.sort(key=scores.__getitem__, reverse=True)  # stable: slugs order equal scores
+        name_matches = {id_: NAME_MATCHES[boost] for id_, boost in boosts.items()}
+        return Ranked([*named, *others], scores, name_matches)
 
 
 def make_snapshot(session: Session, previous: Snapshot | None, version: int) -> Snapshot:
