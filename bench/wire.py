@@ -633,10 +633,13 @@ def render(rows: list[Row], heading: str, memory: dict[str, tuple[float, float]]
     lines.append(
         "cores: CPU cores the server (all its processes) / wrk used, CPU time over wall time"
     )
-    shown = dict.fromkeys(row.key.split(" ")[1] for row in rows)
-    for route in shown:
-        path = next(row.path for row in rows if row.key.split(" ")[1] == route)
-        lines.append(f"  {route:<8} GET {path}")
+    paths: dict[tuple[str, str], str] = {}
+    for row in rows:
+        server, route = row.key.split(" ", 1)
+        kind = server if server in ("ceiling", "datasette") else "service"
+        paths.setdefault((route, kind), row.path)
+    for (route, kind), path in paths.items():
+        lines.append(f"  {route:<8} {kind:<10} GET {path}")
     lines.append("")
     for name, (rss, hwm) in memory.items():
         lines.append(f"{name}: RSS after the run {rss:.0f} MiB (peak {hwm:.0f} MiB)")
