@@ -1,10 +1,11 @@
 """The application factory: settings, database, routers, error handlers."""
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from sqlalchemy import event
+from sqlalchemy.orm import Session
 from starlette_compress import CompressMiddleware, add_compress_type
 
 from app import __version__
@@ -12,7 +13,7 @@ from app.api import include_api
 from app.auth.middleware import ReadAccessMiddleware
 from app.core.conditional import CachePolicy
 from app.core.config import Settings, get_settings
-from app.core.db import create_db_engine, create_session_factory
+from app.core.db import changed_content, create_db_engine, create_session_factory
 from app.core.errors import install_error_handlers
 from app.core.logging import configure_logging
 from app.core.middleware import BodyLimitMiddleware, EdgeMiddleware
@@ -42,6 +43,14 @@ information only and is not medical advice: show each record's `disclaimer` with
 add_compress_type("application/problem+json")
 add_compress_type("text/csv", streaming=True)
 add_compress_type("application/x-ndjson", streaming=True)
+
+
+def _forget_after_changes(app: FastAPI) -> Callable[[Session], None]:
+    def forget(session: Session) -> None:
+        if changed_content(session):
+            app.state.reads.read.forget()
+
+    return forget
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -88,8 +97,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         cache=ResponseCache(settings.response_cache_mb * 1024 * 1024),
         policy=CachePolicy(max_age=settings.cache_max_age),
     )
-    # This worker's own commits are seen at once, not when their notification comes back.
-    event.listen(app.state.session_factory, "after_commit", lambda _: app.state.reads.read.forget())
+    # This worker's own changes are seen at once, not when their notification comes back.
+    event.listen(app.state.session_factory, "after_commit", _forget_after_changes(app))
     app.state.search = Versioned()  # the search snapshot (app.search.snapshot)
     app.state.rate_limits = RateLimits(
         settings.rate_limit_storage, settings.write_rate_limit, settings.read_rate_limit

@@ -310,7 +310,9 @@ def search_queries(url: str, count: int) -> list[str]:
         queries[" ".join(words)] = None
     if len(queries) < count:
         progress(f"only {len(queries)} distinct queries in the data, not {count}")
-    return list(queries)[:count]
+    mixed = list(queries)[:count]
+    rng.shuffle(mixed)  # broad, code, name and misspelt queries interleaved, as traffic comes
+    return mixed
 
 
 def datasette_database(url: str, record: bytes, folder: Path) -> Path:

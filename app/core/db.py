@@ -136,6 +136,14 @@ WRITE_LOCK_TIMEOUT_MS = 5000  # then 503 with Retry-After: another change holds 
 _HOLD_CONTENT_VERSION = "SELECT version FROM content_version WHERE id = 1 FOR UPDATE"
 
 
+CHANGES_CONTENT = "changes_content"  # session.info key: a transaction made to change content
+
+
+def changed_content(session: Session) -> bool:
+    """Whether the session's transaction was one made to change content (see transaction)."""
+    return bool(session.info.get(CHANGES_CONTENT))
+
+
 @contextmanager
 def transaction(
     factory: sessionmaker[Session], *, exclusive: bool = False, write: bool = False
@@ -150,6 +158,7 @@ def transaction(
     during an import it answers 503 with Retry-After rather than hang."""
     with factory() as session:
         if exclusive or write:
+            session.info[CHANGES_CONTENT] = True
             connection = session.connection(execution_options={SQLITE_BEGIN: "BEGIN IMMEDIATE"})
             if exclusive:
                 _lock_changes(connection)

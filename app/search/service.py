@@ -4,6 +4,7 @@ say where they matched and show a marked snippet. Autocomplete from the in-memor
 import html
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from fastapi import Request
@@ -67,8 +68,20 @@ def parse_code(query: str) -> CodeQuery | None:
     return None
 
 
+@lru_cache(maxsize=4096)
+def _stem(start: str) -> re.Pattern[str]:
+    """A word starting with `start`; compiled once (re's own cache holds too few patterns for
+    a stream of different queries)."""
+    return re.compile(r"\b" + re.escape(start), re.I)
+
+
+@lru_cache(maxsize=4096)
+def _marked_word(stem: re.Pattern[str]) -> re.Pattern[str]:
+    return re.compile(r"\b(" + stem.pattern.removeprefix(r"\b") + r"\w*)", re.I)
+
+
 def _stems(tokens: list[str]) -> list[re.Pattern[str]]:
-    return [re.compile(r"\b" + re.escape(token[:STEM]), re.I) for token in tokens]
+    return [_stem(token[:STEM]) for token in tokens]
 
 
 def _matched(document: dict[str, str], stems: list[re.Pattern[str]]) -> list[str]:
@@ -86,8 +99,7 @@ def _snippet(text: str, stems: list[re.Pattern[str]]) -> str:
     piece = text[start : start + SNIPPET_CHARS]
     escaped = html.escape(piece)
     for stem in stems:
-        word = re.compile(r"\b(" + stem.pattern.removeprefix(r"\b") + r"\w*)", re.I)
-        escaped = word.sub(r"<mark>\1</mark>", escaped)
+        escaped = _marked_word(stem).sub(r"<mark>\1</mark>", escaped)
     return ("…" if start else "") + escaped + ("…" if start + SNIPPET_CHARS < len(text) else "")
 
 
