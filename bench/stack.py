@@ -67,11 +67,12 @@ async def _per_request_us(app: App, path: str, requests: int) -> float:
 async def measure(requests: int, repeats: int) -> list[tuple[str, dict[str, float]]]:
     import logging
 
+    from bench import wire_app
     from bench.ceiling_app import BODIES_ENV
     from bench.ceiling_app import build_app as build_ceiling
-    from bench.wire_app import build_app
 
-    app = build_app()
+    # An older tree's bench app is a module-level object (so this also measures a past commit).
+    app = wire_app.build_app() if hasattr(wire_app, "build_app") else wire_app.app
     rows: list[tuple[str, dict[str, float]]] = []
     async with app.router.lifespan_context(app):
         for handler in logging.getLogger().handlers:  # after the lifespan configured them
