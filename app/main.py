@@ -73,6 +73,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,  # served by install_docs, from local assets
         redoc_url=None,
         generate_unique_id_function=operation_id,
+        # Off unless asked for: on, every request asks OpenTelemetry for its providers.
+        telemetry={
+            "tracing": settings.telemetry,
+            "metrics": settings.telemetry,
+            "logs": settings.telemetry,
+        },
         openapi_tags=[
             {"name": "conditions", "description": "Condition records and their sections."},
             {

@@ -403,15 +403,23 @@ def log_problems(log: Path) -> list[str]:
         return [line.strip() for line in lines if any(level in line for level in levels)]
 
 
+def _with_children(pid: int) -> list[int]:
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    found = [int(child) for child in children.read_text().split()] if children.exists() else []
+    return [pid, *found]
+
+
+def server_memory(pid: int) -> tuple[float, float]:
+    """RSS and peak RSS in MiB of a server and its worker processes, summed."""
+    figures = [memory_of(each) for each in _with_children(pid)]
+    return sum(rss for rss, _ in figures), sum(peak for _, peak in figures)
+
+
 def cpu_seconds(pid: int) -> float:
     """User and system CPU time of a process and its children (a server's workers)."""
     ticks = os.sysconf("SC_CLK_TCK")
     total = 0.0
-    pids = [pid]
-    children = Path(f"/proc/{pid}/task/{pid}/children")
-    if children.exists():
-        pids += [int(child) for child in children.read_text().split()]
-    for each in pids:
+    for each in _with_children(pid):
         try:
             fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
@@ -644,7 +652,7 @@ def render(rows: list[Row], heading: str, memory: dict[str, tuple[float, float]]
         lines.append(f"  {route:<8} {kind:<10} GET {path}")
     lines.append("")
     for name, (rss, hwm) in memory.items():
-        lines.append(f"{name}: RSS after the run {rss:.0f} MiB (peak {hwm:.0f} MiB)")
+        lines.append(f"{name}: RSS after the run {rss:.0f} MiB (peak {hwm:.0f} MiB), all processes")
     return "\n".join(lines)
 
 
@@ -834,7 +842,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     progress(f"{server.name} log, last lines:\n{log_tail(server.log)}")
                 raise
             for server in [server for _, server in services] + [ceiling, datasette]:
-                memory[server.name] = memory_of(server.pid)
+                memory[server.name] = server_memory(server.pid)
             for _, server in services:
                 problems += log_problems(server.log)
             for problem in problems[:5]:

@@ -70,6 +70,11 @@ class Settings(BaseSettings):
         "commit whose notification was lost; the writing worker itself is always exact). 0: "
         "every read asks the database.",
     )
+    telemetry: bool = Field(
+        default=False,
+        description="FastAPI's native OpenTelemetry (traces, metrics, logs) through the "
+        "global providers. Off, a request skips looking the providers up.",
+    )
     write_rate_limit: str = Field(
         default="60/minute",
         description="Writes allowed per API key and per client address, e.g. `60/minute`; "
