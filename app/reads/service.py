@@ -53,13 +53,9 @@ class Reads:
         return built
 
 
-def snapshot_in(
-    session: Session, holder: Versioned[V], make: Make[V], version: int | None = None
-) -> V:
+def snapshot_in(session: Session, holder: Versioned[V], make: Make[V], version: int) -> V:
     """Reads.snapshot for code already running in a session (off the event loop), for the
-    content version given (a check already made on the event loop) or read now."""
-    if version is None:
-        version = CONTENT_VERSION.answer(session.execute(CONTENT_VERSION.statement).first())
+    content version the caller checked on the event loop."""
     ready = holder.current(version)
     if ready is None:
         ready = holder.build(version, lambda previous: make(session, previous, version))
@@ -68,4 +64,4 @@ def snapshot_in(
 
 def _build_snapshot(connection: Connection, holder: Versioned[V], make: Make[V], version: int) -> V:
     with session_on(connection) as session:
-        return holder.build(version, lambda previous: make(session, previous, version))
+        return snapshot_in(session, holder, make, version)

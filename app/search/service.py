@@ -203,7 +203,7 @@ def check_source(session: Session, source: str | None) -> None:
 def search(
     session: Session,
     snapshots: Versioned[Snapshot],
-    version: int | None,
+    version: int,
     request: Request,
     query: str,
     filters: SearchFilters,
