@@ -4,6 +4,8 @@ files and use these; tests import them from here."""
 
 import os
 import shutil
+import socket
+import subprocess
 import threading
 import time
 import uuid
@@ -13,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 import uvicorn
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, select, text
@@ -116,6 +119,29 @@ def live_server(app: ASGIApp) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+def free_port() -> int:
+    """A port of 127.0.0.1 that nothing listens on now (for a server a test starts)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_until_serving(
+    base: str, server: subprocess.Popen[Any], path: str = "/readyz", timeout_s: float = 60
+) -> None:
+    """Until GET `path` answers 200: a test's `python -m app serve` has started. Fails when the
+    server exits first or takes longer than `timeout_s`."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            if httpx.get(f"{base}{path}").status_code == 200:
+                return
+        except httpx.TransportError:
+            assert server.poll() is None, f"the server exited {server.returncode}"
+            assert time.monotonic() < deadline, f"the server did not start in {timeout_s} s"
+            time.sleep(0.1)
 
 
 def seed_database(database_url: str, *paths: Path) -> None:

@@ -3,7 +3,6 @@ says another connection committed, on PostgreSQL until a change notification arr
 READ_STALENESS_S. Readers see every write, on every worker, without a round trip per read."""
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -16,15 +15,9 @@ from sqlalchemy import create_engine, text
 
 from app.auth.keys import Scope
 from app.core.config import PROJECT_ROOT
-from tests.helpers import MMN, make_client, new_key, seed_database
+from tests.helpers import MMN, free_port, make_client, new_key, seed_database, wait_until_serving
 
 WRITE_SETTLE_S = 10.0  # far below the 30 s bound the tests set: only a notice explains it
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture
@@ -37,7 +30,7 @@ def seeded(fresh_db: str) -> str:
 def two_workers(seeded: str) -> Iterator[str]:
     """`python -m app serve --workers 2` with a 30 s bound: a worker that serves a write of the
     other one within WRITE_SETTLE_S was told of it."""
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "DATABASE_URL": seeded, "READ_STALENESS_S": "30", "LOG_LEVEL": "warning"}
     command = [sys.executable, "-m", "app", "serve", "--port", str(port), "--workers", "2"]
     server = subprocess.Popen(
@@ -46,15 +39,7 @@ def two_workers(seeded: str) -> Iterator[str]:
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/readyz").status_code == 200:
-                    break
-            except httpx.TransportError:
-                assert server.poll() is None, server.stderr.read() if server.stderr else ""
-                assert time.monotonic() < deadline, "the server did not start"
-                time.sleep(0.1)
+        wait_until_serving(base, server)
         yield base
     finally:
         server.terminate()
