@@ -467,6 +467,12 @@ def prepare(run: TargetRun, folder: Path) -> None:
     run.script.write_text(lua_script(target, headers))
 
 
+def children_cpu() -> float:
+    """CPU time of this process's reaped children: wrk's, once communicate() has reaped it."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def run_wrk(wrk: str, run: TargetRun, seconds: int, args: argparse.Namespace) -> Sample:
     assert run.script is not None
     command = [
@@ -474,7 +480,7 @@ def run_wrk(wrk: str, run: TargetRun, seconds: int, args: argparse.Namespace) ->
         "--duration", f"{seconds}s", "--timeout", "5s", "--script", str(run.script),
         f"http://{HOST}:{run.server.port}{run.target.path}",
     ]  # fmt: skip
-    server_before = cpu_seconds(run.server.pid)
+    server_before, wrk_before = cpu_seconds(run.server.pid), children_cpu()
     started = time.monotonic()
     # wrk, found on PATH, against a server this harness started on 127.0.0.1; no shell.
     proc = subprocess.Popen(  # noqa: S603
@@ -488,6 +494,7 @@ def run_wrk(wrk: str, run: TargetRun, seconds: int, args: argparse.Namespace) ->
         raise BenchError(f"wrk on {run.target.key} did not finish") from exc
     wall = time.monotonic() - started
     server_cpu = cpu_seconds(run.server.pid) - server_before
+    wrk_cpu = children_cpu() - wrk_before  # communicate() reaped wrk: its time is counted
     match = RESULT_LINE.search(out)
     if proc.returncode != 0 or match is None:
         raise BenchError(f"wrk on {run.target.key} exited {proc.returncode}:\n{err}")
@@ -499,22 +506,9 @@ def run_wrk(wrk: str, run: TargetRun, seconds: int, args: argparse.Namespace) ->
         p99_ms=totals["p99_us"] / 1000,
         non_2xx_3xx=totals["status"],
         socket_errors=sum(totals[k] for k in ("connect", "read", "write", "timeout")),
-        wrk_cores=0.0,  # filled in by measured_sample, from the children's rusage
+        wrk_cores=wrk_cpu / wall,
         server_cores=server_cpu / wall,
     )
-
-
-def children_cpu() -> float:
-    """CPU time of this process's reaped children: wrk's, once communicate() has reaped it."""
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
-def measured_sample(wrk: str, run: TargetRun, seconds: int, args: argparse.Namespace) -> Sample:
-    before, started = children_cpu(), time.monotonic()
-    sample = run_wrk(wrk, run, seconds, args)
-    sample.wrk_cores = (children_cpu() - before) / (time.monotonic() - started)
-    return sample
 
 
 def measure(wrk: str, runs: list[TargetRun], args: argparse.Namespace) -> None:
@@ -526,11 +520,11 @@ def measure(wrk: str, runs: list[TargetRun], args: argparse.Namespace) -> None:
             progress(f"{run.target.key}: {run.unavailable}; not measured")
     if args.warmup:
         for run in measured:
-            sample = measured_sample(wrk, run, args.warmup, args)
+            sample = run_wrk(wrk, run, args.warmup, args)
             progress(f"warm-up {run.target.key:<22} {sample.per_second:8.0f} req/s")
     for round_no in range(1, args.rounds + 1):
         for run in measured:
-            sample = measured_sample(wrk, run, args.duration, args)
+            sample = run_wrk(wrk, run, args.duration, args)
             run.samples.append(sample)
             progress(
                 f"round {round_no}/{args.rounds} {run.target.key:<22} "
