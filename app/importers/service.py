@@ -16,6 +16,7 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -32,7 +33,7 @@ from app.importers.hpo_terms import import_terms
 from app.importers.icd10cm_files import read_icd10cm, release_version
 from app.importers.progress import progress
 from app.matching import information
-from app.models import SourceImport
+from app.models import PhenotypeCoverage, SourceImport
 from app.writing import feed
 from app.writing.schemas import SourceIn
 from app.writing.writer import upsert_sources
@@ -40,7 +41,8 @@ from app.writing.writer import upsert_sources
 HPO_HOME = "http://www.human-phenotype-ontology.org"
 HPO_TABLES = [
     "terms", "term_parents", "term_ancestors", "conditions", "codes", "code_entries",
-    "phenotype_annotations", "condition_revisions", "genes", "condition_genes",
+    "phenotype_annotations", "phenotype_coverage", "condition_revisions", "genes",
+    "condition_genes",
 ]  # fmt: skip
 
 
@@ -182,7 +184,9 @@ def import_hpo(
         _mark_sources(session, changes, changed_sources)
         changes.mark(repository.conditions_showing_terms(session, terms.changed), "terms")
         if terms.hierarchy_changed or counts["records_with_new_annotations"] or changes.removed:
-            counts["terms_with_information_content"] = information.compute(session)
+            counts["terms_with_information_content"] = information.compute(
+                session, partial(repository.insert_rows, session, PhenotypeCoverage)
+            )
         return counts
 
     paths = [files.ontology, files.annotations, files.genes]

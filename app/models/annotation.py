@@ -1,6 +1,6 @@
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, PrimaryKeyConstraint, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, JSONType
@@ -34,17 +34,29 @@ class PhenotypeAnnotation(Base):
 
 
 class PhenotypeCoverage(Base):
-    """Which phenotype terms each condition's present annotations cover: every annotated term
-    and all its ancestors, with whether the term itself is annotated. Derived at each HPO
-    import (app/matching/information.py), so ranking by symptoms reads one row per condition
-    and given term instead of every annotation below a broad term."""
+    """What ranking by symptoms needs of each condition, one row per phenotype term its present
+    annotations reach (each annotated term and its ancestors, but the two roots): how strongly
+    reporting the term points to the condition, and how unlikely the condition is in someone
+    known not to have it. Derived at each HPO import (app/matching/information.py), so a
+    ranking sums one row per condition and given term instead of reading every annotation
+    below a broad term. Points are thousandths of a natural-log unit, integers, so that sums
+    are exact and rank alike on every engine."""
 
     __tablename__ = "phenotype_coverage"
+    __table_args__ = (
+        # A ranking reads a term's rows by the key: stored in key order on SQLite (WITHOUT
+        # ROWID), carried in the key's index on PostgreSQL (index-only scans), not one heap
+        # page per row.
+        PrimaryKeyConstraint(
+            "term_id", "condition_id", postgresql_include=["exact", "evidence", "absence"]
+        ),
+        {"sqlite_with_rowid": False},
+    )
 
-    term_id: Mapped[int] = mapped_column(
-        ForeignKey("terms.id", ondelete="CASCADE"), primary_key=True
-    )
-    condition_id: Mapped[int] = mapped_column(
-        ForeignKey("conditions.id", ondelete="CASCADE"), primary_key=True
-    )
+    term_id: Mapped[int] = mapped_column(ForeignKey("terms.id", ondelete="CASCADE"))
+    condition_id: Mapped[int] = mapped_column(ForeignKey("conditions.id", ondelete="CASCADE"))
     exact: Mapped[bool] = mapped_column(Boolean)  # the term itself is annotated, not only below
+    # ln(likelihood ratio of reporting the term, given the condition) - ln(EPSILON), >= 0
+    evidence: Mapped[int] = mapped_column(Integer)
+    # ln(chance that someone with the condition shows nothing at or below the term), <= 0
+    absence: Mapped[int] = mapped_column(Integer)

@@ -1,5 +1,6 @@
-"""Phenotype coverage and information content (for ranking conditions by symptoms), computed
-from the annotations already present; later HPO imports recompute both.
+"""Phenotype coverage and information content (for ranking conditions by symptoms). Revision
+0010 gave the coverage its points and computes both from the annotations already present;
+later HPO imports recompute them.
 
 Revision ID: 0005
 Revises: 0004
@@ -10,9 +11,6 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.orm import Session
-
-from app.matching import information
 
 revision: str = "0005"
 down_revision: str | None = "0004"
@@ -41,7 +39,6 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("term_id", "condition_id", name=op.f("pk_phenotype_coverage")),
     )
-    information.compute(Session(bind=op.get_bind()))
 
 
 def downgrade() -> None:
