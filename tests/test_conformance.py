@@ -168,9 +168,16 @@ def _realistic(case: Any, world: World) -> None:
                 section["sources"] = _known(world.sources, section["sources"])
         if isinstance(body.get("symptoms"), list) and path.endswith("/match"):
             body["symptoms"] = _known(world.hpo_ids, body["symptoms"])
+            if isinstance(body.get("excluded"), list):  # known terms, none also given present
+                known = _known(world.hpo_ids, body["excluded"])
+                body["excluded"] = [term for term in known if term not in body["symptoms"]]
     query = case.query if case.query is not None else {}
     if path.endswith("/match") and isinstance(query.get("symptoms"), str):
         query["symptoms"] = ",".join(_known(world.hpo_ids, query["symptoms"].split(",")))
+        if isinstance(query.get("excluded"), str) and query["excluded"]:
+            present = query["symptoms"].split(",")
+            known = _known(world.hpo_ids, query["excluded"].split(","))
+            query["excluded"] = ",".join(term for term in known if term not in present)
     if isinstance(query.get("inheritance"), list):  # modes of inheritance are data too
         query["inheritance"] = _known(world.inheritance, query["inheritance"])
     if isinstance(query.get("source"), str):  # source keys are data: a client picks a known one

@@ -38,7 +38,7 @@ def _ancestors(session: Session) -> tuple[dict[int, list[int]], set[int]]:
     roots = set(session.scalars(select(Term.id).where(Term.code.in_(scoring.ROOTS))))
     ancestors: dict[int, list[int]] = defaultdict(list)
     query = select(term_ancestors.c.term_id, term_ancestors.c.ancestor_id).order_by(
-        term_ancestors.c.term_id, term_ancestors.c.distance
+        term_ancestors.c.term_id, term_ancestors.c.distance, term_ancestors.c.ancestor_id
     )
     for term_id, ancestor_id in session.execute(query):
         ancestors[term_id].append(ancestor_id)
@@ -53,6 +53,8 @@ def _annotations(session: Session) -> dict[int, dict[int, float]]:
         PhenotypeAnnotation.term_id,
         PhenotypeAnnotation.frequency,
     ).where(PhenotypeAnnotation.excluded.is_(False))
+    # In a fixed order: the sums below then add up alike on every engine, to the last bit.
+    query = query.order_by(PhenotypeAnnotation.condition_id, PhenotypeAnnotation.id)
     found: dict[int, dict[int, float]] = defaultdict(dict)
     for condition_id, term_id, frequency in session.execute(query):
         share = scoring.frequency_fraction(frequency)
