@@ -92,6 +92,12 @@ class Terminated(BaseException):
     """SIGTERM: clean up and leave."""
 
 
+def percentile(values: Sequence[float], share: float) -> float:
+    """The nearest-rank percentile (`share` 0.95 for p95); 0.0 of no values."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else 0.0
+
+
 def progress(message: str) -> None:
     print(f"[{time.monotonic() - STARTED:7.1f}s] {message}", file=sys.stderr, flush=True)
 

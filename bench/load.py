@@ -39,6 +39,7 @@ from bench.corpus import (
     fresh_database,
     log_problems,
     memory_of,
+    percentile,
     progress,
     run_measured,
     running_server,
@@ -182,11 +183,6 @@ def _verify(url: str, acknowledged: Sequence[tuple[int, str]]) -> list[str]:
     ]
 
 
-def _percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))] * 1000
-
-
 def _report(tally: Tally, seconds: float, rss: float, missing: list[str]) -> str:
     lines = [
         f"{tally.requests:,} requests in {seconds:.1f} s: {tally.requests / seconds:,.0f} req/s; "
@@ -203,11 +199,11 @@ def _report(tally: Tally, seconds: float, rss: float, missing: list[str]) -> str
         if values:
             lines.append(
                 f"{kind:<13}{len(values):>10,}{statistics.median(values) * 1000:>10.2f}"
-                f"{_percentile(values, 0.99):>10.2f}"
+                f"{percentile(values, 0.99) * 1000:>10.2f}"
             )
     lines.append(
         f"{'all':<13}{len(everything):>10,}{statistics.median(everything) * 1000:>10.2f}"
-        f"{_percentile(everything, 0.99):>10.2f}"
+        f"{percentile(everything, 0.99) * 1000:>10.2f}"
     )
     return "\n".join(lines)
 

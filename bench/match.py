@@ -47,7 +47,7 @@ import httpx
 from sqlalchemy import create_engine, text
 
 from app.importers.files import HpoFiles
-from bench.corpus import BenchError, progress
+from bench.corpus import BenchError, percentile, progress
 from bench.wire import (
     HOST,
     PG_SERVER_URL,
@@ -86,7 +86,10 @@ class Case:
     queries: dict[str, list[str]]  # variant -> HPO ids
 
 
-def _annotation_data(url: str) -> tuple[dict[str, list[str]], dict[str, str], dict[str, list[str]]]:
+AnnotationData = tuple[dict[str, list[str]], dict[str, str], dict[str, list[str]]]
+
+
+def annotation_data(url: str) -> AnnotationData:
     """{disease id: its present phenotype terms}, {disease id: record slug}, and {HPO id: its
     ancestors allowed as imprecise stand-ins}."""
     engine = create_engine(url)
@@ -135,8 +138,8 @@ def _annotation_data(url: str) -> tuple[dict[str, list[str]], dict[str, str], di
     return {d: sorted(t) for d, t in terms.items()}, records, stand_ins
 
 
-def make_cases(url: str, count: int, seed: int) -> list[Case]:
-    terms, records, stand_ins = _annotation_data(url)
+def make_cases(data: AnnotationData, count: int, seed: int) -> list[Case]:
+    terms, records, stand_ins = data
     eligible = sorted(d for d, found in terms.items() if len(found) >= TRUE_TERMS)
     if len(eligible) < count:
         raise BenchError(f"only {len(eligible)} diseases have {TRUE_TERMS} annotations")
@@ -275,11 +278,6 @@ def run_peer(cases: list[Case], records: dict[str, str], method: str) -> Scores:
 # --- report --------------------------------------------------------------------------------
 
 
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else 0.0
-
-
 def render(
     results: dict[str, Scores], peers: dict[str, Scores], cases: int, args: argparse.Namespace
 ) -> str:
@@ -379,8 +377,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 url = cleanup.enter_context(temporary_database(engine, args.postgres_url, folder))
                 prepare_database(engine, url, skip_import=False)
             if not cases:
-                cases = make_cases(url, args.cases, args.seed)
-                records = _annotation_data(url)[1]
+                data = annotation_data(url)
+                cases = make_cases(data, args.cases, args.seed)
+                records = data[1]
                 progress(
                     f"{len(cases)} cases, e.g. {cases[0].disease}: {cases[0].queries['clean']}"
                 )
