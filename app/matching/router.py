@@ -37,8 +37,9 @@ How the score adds up (a likelihood-ratio model, computed from the annotations a
 - A given term more general than an annotation ("Muscle weakness" for "Distal muscle
   weakness") earns what the broader term says for the condition: rare phenotypes weigh more.
   A given term more specific than, or beside, every annotation earns part of the evidence of
-  a broader term at most two steps up that both share (`relation: related`, `through`),
-  scaled by the share of the given term's information content that term keeps, and halved.
+  a broader term at most two steps up (`relation: broader` when the annotation is that term,
+  `related` when it shares it; `through` names it), scaled by the share of the given term's
+  information content that term keeps, and halved.
 - Conflicts take points off: a condition annotated NOT to have a given term (or a broader
   one) loses ln 10; a term given in `excluded` costs a condition that shows it
   `ln(1 - 0.99 x frequency)`.
@@ -49,6 +50,11 @@ Each result lists, for every given term that earned points, the annotation behin
 it relates and the points; `conflicts` lists what took points off; points sum to `score`.
 Symptoms are HPO ids, symptom slugs or names naming exactly one term (any case); an unknown
 or ambiguous one is a 422 naming its field and index. Pages with `limit` and `offset`."""
+
+
+def _keys(listed: str) -> list[str]:
+    """A comma-separated query parameter's keys, blanks dropped."""
+    return [key.strip() for key in listed.split(",") if key.strip()]
 
 
 @router.get(
@@ -83,11 +89,13 @@ def match_get(
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     status: StatusQuery = DEFAULT_STATUS,
 ) -> Response:
-    keys = [key.strip() for key in symptoms.split(",") if key.strip()]
-    absent = [key.strip() for key in excluded.split(",") if key.strip()]
     try:
         body = MatchRequest(
-            symptoms=keys, excluded=absent, limit=limit, offset=offset, status=status
+            symptoms=_keys(symptoms),
+            excluded=_keys(excluded),
+            limit=limit,
+            offset=offset,
+            status=status,
         )
     except ValidationError as exc:
         raise InvalidParameter(
