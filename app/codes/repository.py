@@ -40,22 +40,42 @@ def conditions_with_code(
     session: Session, system: str, code: str, status: str
 ) -> Sequence[tuple[Condition, Code]]:
     """The conditions (with `status`) carrying the code, the surest links first, then by name."""
+    return conditions_with_codes(session, system, [code], status).get(code, [])
+
+
+def conditions_with_codes(
+    session: Session, system: str, codes: Sequence[str], status: str
+) -> dict[str, list[tuple[Condition, Code]]]:
+    """conditions_with_code for many codes of one system in one query, by code."""
+    if not codes:
+        return {}
     query = (
         select(Condition, Code)
         .join(Code, Code.condition_id == Condition.id)
-        .where(Code.system == system, Code.code == code, shown(status))
+        .where(Code.system == system, Code.code.in_(list(dict.fromkeys(codes))), shown(status))
         .order_by(
+            Code.code,
             case(PROVENANCE_ORDER, value=Code.provenance, else_=len(PROVENANCE_ORDER)),
             case(RELATION_ORDER, value=Code.relation, else_=len(RELATION_ORDER)),
             Condition.name,
             Condition.slug,
         )
     )
-    return [(row[0], row[1]) for row in session.execute(query)]
+    found: dict[str, list[tuple[Condition, Code]]] = {}
+    for condition, code in session.execute(query):
+        found.setdefault(code.code, []).append((condition, code))
+    return found
+
+
+def hpo_terms(session: Session, codes: Sequence[str]) -> dict[str, Term]:
+    if not codes:
+        return {}
+    query = select(Term).where(Term.kind == "symptom", Term.code.in_(list(dict.fromkeys(codes))))
+    return {term.code: term for term in session.scalars(query) if term.code}
 
 
 def hpo_term(session: Session, code: str) -> Term | None:
-    return session.scalar(select(Term).where(Term.kind == "symptom", Term.code == code))
+    return hpo_terms(session, [code]).get(code)
 
 
 def source(session: Session, source_id: int | None) -> Source | None:

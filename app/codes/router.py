@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import Path, Request, Response
 
 from app.codes import service
-from app.codes.schemas import CodeLookup
+from app.codes.schemas import MAX_BATCH_CODES, CodeBatchRequest, CodeBatchResponse, CodeLookup
 from app.conditions.status import DEFAULT_STATUS, StatusQuery
 from app.core.conditional import NOT_MODIFIED, json_representation
 from app.core.deps import SessionDep
@@ -43,3 +43,20 @@ def get_code(
 ) -> Response:
     found = service.look_up(session, system, code, status.value)
     return json_representation(request, found, policy)
+
+
+@router.post(
+    "/codes/lookup",
+    response_model=CodeBatchResponse,
+    summary="Look up many codes",
+    description=(
+        f"Up to {MAX_BATCH_CODES} codes of any systems in one request, each answered as "
+        "`GET /v1/codes/{system}/{code}` would list it (display, level and the conditions "
+        "carrying it; its parents and children are at its `links.self`), in request order. A "
+        "code nothing is known of is an item with `found: false` and a `detail`, not a 404; "
+        "a malformed code or an unknown system makes the request a 422 naming the item."
+    ),
+    responses=problem_responses(413, 422, 503),
+)
+def look_up_codes(session: SessionDep, body: CodeBatchRequest) -> CodeBatchResponse:
+    return service.look_up_many(session, body)

@@ -1,16 +1,27 @@
 """Code look-ups: normalises the code as users type it, then builds the response."""
 
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
 from app.codes import repository
-from app.codes.schemas import CodedCondition, CodeLinks, CodeLookup, CodeRefOut, ConditionLinks
+from app.codes.schemas import (
+    CodeBatchItem,
+    CodeBatchRequest,
+    CodeBatchResponse,
+    CodedCondition,
+    CodeLinks,
+    CodeLookup,
+    CodeRefOut,
+)
 from app.conditions.code_systems import CODE_SYSTEMS
 from app.conditions.schemas import SourceOut
 from app.core.errors import NotFoundError
+from app.core.schemas import SelfLink
 from app.core.urls import API_PREFIX, condition_path
-from app.models import CodeEntry, Condition, Term
+from app.models import Code, CodeEntry, Condition, Term
 from app.models.kinds import CodeSystem
 from app.terms import repository as term_repository
 
@@ -72,7 +83,7 @@ def _coded(condition: Condition, relation: str, provenance: str) -> CodedConditi
         status=condition.status,
         relation=relation,
         provenance=provenance,
-        links=ConditionLinks(self=condition_path(condition.slug)),
+        links=SelfLink(self=condition_path(condition.slug)),
     )
 
 
@@ -89,48 +100,129 @@ def _annotated(session: Session, term: Term, status: str) -> tuple[int, list[Cod
     ]
 
 
-def look_up(session: Session, system: CodeSystem, raw_code: str, status: str) -> CodeLookup:
-    code = normalise(system, raw_code)
-    info = CODE_SYSTEMS[system]
-    entry = repository.get_entry(session, system.value, code)
-    term = repository.hpo_term(session, code) if system == CodeSystem.HPO else None
-    carriers = repository.conditions_with_code(session, system.value, code, status)
-    total = len(carriers)
+@dataclass(frozen=True)
+class _Known:
+    """What the data holds of one code, from its system's entry, its HPO term or its carriers."""
+
+    display: str | None
+    level: str | None
+    conditions: list[CodedCondition]
+    total: int
+
+
+def _known(
+    session: Session,
+    entry: CodeEntry | None,
+    term: Term | None,
+    carriers: Sequence[tuple[Condition, Code]],
+    status: str,
+) -> _Known | None:
     conditions = [_coded(c, carried.relation, carried.provenance) for c, carried in carriers]
+    total = len(carriers)
     if term is not None and not carriers:
         total, conditions = _annotated(session, term, status)
     if entry is None and term is None and not carriers:
-        raise CodeNotFound(
-            f"Nothing is known of {info.curie(code)}: no {info.name} entry and no condition "
-            "carries it.",
-            system=system.value,
-            code=code,
-        )
+        return None
+    return _Known(
+        display=entry.display if entry else term.name if term else carriers[0][1].display,
+        level=entry.level if entry else "term" if term else None,
+        conditions=conditions,
+        total=total,
+    )
+
+
+def _not_known(system: CodeSystem, code: str) -> str:
+    info = CODE_SYSTEMS[system]
+    return (
+        f"Nothing is known of {info.curie(code)}: no {info.name} entry and no condition carries it."
+    )
+
+
+def _links(system: CodeSystem, code: str, term: Term | None) -> CodeLinks:
+    term_link = f"{API_PREFIX}/symptoms/{code}" if term else None
+    return CodeLinks(
+        self=code_path(system.value, code),
+        term=term_link,
+        conditions=f"{term_link}/conditions" if term_link else None,
+    )
+
+
+def look_up(session: Session, system: CodeSystem, raw_code: str, status: str) -> CodeLookup:
+    code = normalise(system, raw_code)
+    entry = repository.get_entry(session, system.value, code)
+    term = repository.hpo_term(session, code) if system == CodeSystem.HPO else None
+    carriers = repository.conditions_with_code(session, system.value, code, status)
+    known = _known(session, entry, term, carriers, status)
+    if known is None:
+        raise CodeNotFound(_not_known(system, code), system=system.value, code=code)
     parents = repository.entries(session, system.value, entry.path) if entry else {}
     source = repository.source(
         session, entry.source_id if entry else term.source_id if term else None
     )
     source_out = SourceOut.model_validate(source) if source else None
-    term_link = f"{API_PREFIX}/symptoms/{code}" if term else None
     return CodeLookup(
         system=system.value,
         code=code,
-        curie=info.curie(code),
-        display=entry.display if entry else term.name if term else carriers[0][1].display,
-        level=entry.level if entry else "term" if term else None,
+        curie=CODE_SYSTEMS[system].curie(code),
+        display=known.display,
+        level=known.level,
         inclusion_terms=entry.inclusion_terms if entry else [],
         includes=(entry.includes or []) if entry else [],
         parents=[_ref(parents[c]) for c in (entry.path if entry else []) if c in parents]
         or [_term_ref(t) for t in (term_repository.parents(session, term.id) if term else [])],
         children=[_ref(child) for child in repository.children(session, system.value, code)]
         or [_term_ref(t) for t in (term_repository.children(session, term.id) if term else [])],
-        conditions=conditions,
-        conditions_total=total,
+        conditions=known.conditions,
+        conditions_total=known.total,
         source=source_out,
         attributions=[source_out.attribution] if source_out and source_out.attribution else [],
-        links=CodeLinks(
-            self=code_path(system.value, code),
-            term=term_link,
-            conditions=f"{term_link}/conditions" if term_link else None,
-        ),
+        links=_links(system, code, term),
     )
+
+
+def look_up_many(session: Session, request: CodeBatchRequest) -> CodeBatchResponse:
+    """Each code as look_up finds it, with one query per system for entries and carriers (HPO
+    terms without carriers list their annotated conditions, a query each); an unknown code is
+    an item that says so, not an error."""
+    status = request.status.value
+    wanted = [
+        (query.system, normalise(query.system, query.code), query.code) for query in request.codes
+    ]
+    codes: dict[CodeSystem, list[str]] = {}
+    for system, code, _ in wanted:
+        codes.setdefault(system, []).append(code)
+    entries = {
+        system: repository.entries(session, system.value, of) for system, of in codes.items()
+    }
+    carriers = {
+        system: repository.conditions_with_codes(session, system.value, of, status)
+        for system, of in codes.items()
+    }
+    terms = repository.hpo_terms(session, codes.get(CodeSystem.HPO, []))
+    known: dict[tuple[CodeSystem, str], _Known | None] = {}
+    items: list[CodeBatchItem] = []
+    for system, code, given in wanted:
+        term = terms.get(code) if system == CodeSystem.HPO else None
+        if (system, code) not in known:
+            entry = entries[system].get(code)
+            known[system, code] = _known(
+                session, entry, term, carriers[system].get(code, []), status
+            )
+        found = known[system, code]
+        items.append(
+            CodeBatchItem(
+                system=system.value,
+                code=code,
+                given=given,
+                curie=CODE_SYSTEMS[system].curie(code),
+                found=found is not None,
+                display=found.display if found else None,
+                level=found.level if found else None,
+                conditions=found.conditions if found else [],
+                conditions_total=found.total if found else 0,
+                detail=None if found else _not_known(system, code),
+                links=_links(system, code, term),
+            )
+        )
+    hits = sum(item.found for item in items)
+    return CodeBatchResponse(items=items, found=hits, not_found=len(items) - hits)

@@ -26,15 +26,15 @@ from app.conditions.schemas import (
     GeneRef,
     Phenotype,
     PhenotypeFrequency,
+    PhenotypeLinks,
     PhenotypeOnset,
     PrognosisItemOut,
-    SelfLink,
     SourceOut,
     SymptomItemOut,
-    TermLinks,
     TypeConditionRef,
     TypeItemOut,
 )
+from app.core.schemas import SelfLink
 from app.core.urls import condition_path, symptom_path
 from app.models import Condition, Source
 from app.models.kinds import SectionKind, disease_system_rank
@@ -208,7 +208,7 @@ def _phenotype(row: AnnotationRow) -> Phenotype:
         references=annotation.references,
         sex=annotation.sex,
         modifiers=annotation.modifiers,
-        links=TermLinks(term=symptom_path(row.hpo_id)),
+        links=PhenotypeLinks(term=symptom_path(row.hpo_id)),
     )
 
 

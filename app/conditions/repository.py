@@ -38,6 +38,7 @@ class ConditionFilters:
     code_system: str | None = None
     has_section: str | None = None
     inheritance: tuple[str, ...] = ()  # HPO ids of inheritance modes: any of them
+    slugs: tuple[str, ...] = ()  # only these records (a batch read); empty: no such filter
 
 
 # Whether an HPO id names a mode of inheritance: a term below HP:0000005 "Mode of inheritance".
@@ -69,6 +70,8 @@ def _where(filters: ConditionFilters) -> list[ColumnElement[bool]]:
     clauses: list[ColumnElement[bool]] = []
     if filters.status is not None:
         clauses.append(shown(filters.status))
+    if filters.slugs:
+        clauses.append(Condition.slug.in_(filters.slugs))
     if filters.letter is not None:
         if filters.letter == "0-9":
             clauses.append(and_(Condition.slug >= "0", Condition.slug < ":"))
@@ -100,6 +103,11 @@ def _where(filters: ConditionFilters) -> list[ColumnElement[bool]]:
             )
         )
     return clauses
+
+
+def listed_slugs(session: Session, filters: ConditionFilters) -> Sequence[str]:
+    """Every slug the filters list, for filters that name the slugs (a bounded batch)."""
+    return session.scalars(select(Condition.slug).where(*_where(filters))).all()
 
 
 def count_conditions(session: Session, filters: ConditionFilters) -> int:
@@ -352,6 +360,18 @@ def sources_by_title(session: Session, titles: set[str]) -> list[Source]:
     if not titles:
         return []
     return list(session.scalars(select(Source).where(Source.title.in_(titles))))
+
+
+def redirect_targets(session: Session, slugs: Sequence[str]) -> dict[str, str]:
+    """The current slug of each record once called by one of `slugs`, by old slug."""
+    if not slugs:
+        return {}
+    query = (
+        select(SlugRedirect.slug, Condition.slug)
+        .join(Condition, Condition.id == SlugRedirect.condition_id)
+        .where(SlugRedirect.slug.in_(slugs))
+    )
+    return {old: new for old, new in session.execute(query)}
 
 
 def redirect_target(session: Session, slug: str) -> str | None:

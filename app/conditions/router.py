@@ -20,7 +20,7 @@ from app.conditions.repository import ConditionFilters
 from app.conditions.schemas import (
     SECTION_RESPONSE_MODELS,
     ConditionRecord,
-    ConditionSummary,
+    ConditionSummaryPage,
     SectionKindOut,
 )
 from app.conditions.status import DEFAULT_STATUS, StatusQuery
@@ -37,10 +37,10 @@ from app.core.negotiation import (
     record_format,
 )
 from app.core.openapi import merge_responses
-from app.core.pagination import PageDep
+from app.core.pagination import MAX_LIMIT, PageDep
 from app.core.routing import api_router
-from app.core.schemas import Page
 from app.core.urls import CONDITION_ROUTE
+from app.models.base import SLUG_PATTERN
 from app.models.kinds import (
     SECTION_INFO,
     SECTION_KINDS,
@@ -51,6 +51,12 @@ from app.reads.dependencies import ReadsDep, reads_of
 from app.reads.service import Reads
 
 router = api_router("conditions")
+
+# A batch read names at most one page of records, in a URL that proxies pass (about 8 KB).
+MAX_BATCH_SLUGS = MAX_LIMIT
+MAX_SLUGS_LENGTH = 2000
+_SLUG = SLUG_PATTERN.removeprefix("^").removesuffix("$")
+SLUGS_PATTERN = rf"^ *{_SLUG}( *, *{_SLUG}){{0,{MAX_BATCH_SLUGS - 1}}} *$"
 
 
 # One or more HPO ids, comma-separated (any case).
@@ -87,6 +93,18 @@ async def condition_filters(
             examples=[["HP:0000007"]],
         ),
     ] = None,
+    slug: Annotated[
+        str | None,
+        Query(
+            max_length=MAX_SLUGS_LENGTH,
+            pattern=SLUGS_PATTERN,
+            description=f"Only these records: up to {MAX_BATCH_SLUGS} slugs, comma-separated, "
+            f"at most {MAX_SLUGS_LENGTH} characters in all (a batch read; `limit=100` takes "
+            "them in one page). The slugs no listed record has are named in `not_found`, with "
+            "the slug a renamed record has now.",
+            examples=["multifocal-motor-neuropathy,cystic-fibrosis"],
+        ),
+    ] = None,
 ) -> ConditionFilters:
     return ConditionFilters(
         status=status.value,
@@ -94,7 +112,15 @@ async def condition_filters(
         code_system=code_system.value if code_system else None,
         has_section=has_section.value if has_section else None,
         inheritance=await inheritance_modes(reads, inheritance or []),
+        slugs=batch_slugs(slug),
     )
+
+
+def batch_slugs(given: str | None) -> tuple[str, ...]:
+    """The slugs of `slug=` (checked by its pattern), in the order given, repeats dropped."""
+    if given is None:
+        return ()
+    return tuple(dict.fromkeys(part.strip() for part in given.split(",")))
 
 
 async def inheritance_modes(reads: Reads, given: list[str]) -> tuple[str, ...]:
@@ -124,7 +150,7 @@ async def inheritance_modes(reads: Reads, given: list[str]) -> tuple[str, ...]:
 
 @router.get(
     "/conditions",
-    response_model=Page[ConditionSummary],
+    response_model=ConditionSummaryPage,
     summary="List conditions",
     description=(
         "Summaries of conditions in slug order, a page at a time. Follow `links.next` and "

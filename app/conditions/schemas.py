@@ -17,12 +17,8 @@ from app.conditions.items import (
     TestItem,
 )
 from app.core.openapi import schema_examples
-from app.core.schemas import Schema, text_rules
+from app.core.schemas import Page, Schema, SelfLink, text_rules
 from app.models.kinds import SECTION_KINDS, SectionKind
-
-
-class SelfLink(Schema):
-    self: str
 
 
 class CodeSource(Schema):
@@ -78,7 +74,7 @@ class PhenotypeOnset(Schema):
     name: str | None
 
 
-class TermLinks(Schema):
+class PhenotypeLinks(Schema):
     term: str
 
 
@@ -93,7 +89,7 @@ class Phenotype(Schema):
     references: list[str]
     sex: str | None
     modifiers: list[str]
-    links: TermLinks
+    links: PhenotypeLinks
 
 
 class DiseaseRef(Schema):
@@ -620,3 +616,21 @@ class SectionKindOut(Schema):
     description: str
     item_type: str = Field(description="Schema of this kind's items, e.g. symptom or drug.")
     schema_org: str | None = Field(description="The schema.org HealthAspect it corresponds to.")
+
+
+class SlugNotFound(Schema):
+    slug: str = Field(examples=["old-name"])
+    renamed_to: str | None = Field(
+        description="The record's slug now, when it was renamed from this one; else null.",
+        examples=["new-name"],
+    )
+
+
+class ConditionSummaryPage(Page[ConditionSummary]):
+    """A page of ConditionSummary items."""
+
+    not_found: list[SlugNotFound] | None = Field(
+        default=None,
+        exclude_if=lambda value: value is None,
+        description="With `slug=` only: the slugs asked for that no listed record has.",
+    )

@@ -26,17 +26,18 @@ from app.conditions.schemas import (
     ConditionRef,
     ConditionSections,
     ConditionSummary,
+    ConditionSummaryPage,
     SectionKindOut,
     SectionLinks,
     SectionOut,
     SectionResponse,
-    SelfLink,
+    SlugNotFound,
     SourceOut,
     SymptomItemOut,
     item_out_type,
 )
 from app.core.pagination import Cursor, LinkParams, PageParams, offset_links, page_links
-from app.core.schemas import Page
+from app.core.schemas import SelfLink
 from app.core.urls import condition_path, section_path, symptom_path
 from app.models import Code, Condition, Section, SectionItem
 from app.models.kinds import SECTION_INFO, SECTION_KINDS, SECTION_ORDER, SectionKind
@@ -265,7 +266,7 @@ def section_kinds() -> list[SectionKindOut]:
 
 def condition_page(
     session: Session, request: Request, filters: ConditionFilters, page: PageParams
-) -> Page[ConditionSummary]:
+) -> ConditionSummaryPage:
     """One page of summaries, by offset or by keyset cursor on the slug (stable under inserts)."""
     total = repository.count_conditions(session, filters)
     limit = page.limit
@@ -275,12 +276,22 @@ def condition_page(
     else:
         rows, links = _cursor_page(session, filters, limit, page.cursor)
     next_params, prev_params = links
-    return Page[ConditionSummary](
+    return ConditionSummaryPage(
         items=[condition_summary(row) for row in rows],
         total=total,
         limit=limit,
         links=page_links(request, next_params, prev_params),
+        not_found=_not_found(session, filters) if filters.slugs else None,
     )
+
+
+def _not_found(session: Session, filters: ConditionFilters) -> list[SlugNotFound]:
+    """The slugs of a batch read that no listed record has, each with the slug its record has
+    now when it was renamed."""
+    listed = set(repository.listed_slugs(session, filters))
+    missing = [slug for slug in filters.slugs if slug not in listed]
+    renamed = repository.redirect_targets(session, missing)
+    return [SlugNotFound(slug=slug, renamed_to=renamed.get(slug)) for slug in missing]
 
 
 def _cursor_page(

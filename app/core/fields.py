@@ -72,4 +72,10 @@ def page_include(include: Include | None) -> Include | None:
     """The include= mapping for a page whose items are shaped by `include`."""
     if include is None:
         return None
-    return {"items": {"__all__": include}, "total": True, "limit": True, "links": True}
+    return {
+        "items": {"__all__": include},
+        "total": True,
+        "limit": True,
+        "links": True,
+        "not_found": True,  # a batch read's (absent on other pages)
+    }

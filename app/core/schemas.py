@@ -75,6 +75,12 @@ class InputSchema(TextModel):
     """Base of every input schema: unknown fields are errors, not silently dropped."""
 
 
+class SelfLink(Schema):
+    """The links of an item that points only at its own record."""
+
+    self: str
+
+
 class PageLinks(Schema):
     self: str = Field(description="This page.")
     next: str | None = Field(description="The next page, or null on the last page.")

@@ -21,11 +21,10 @@ from app.core.errors import (
 from app.core.openapi import merge_responses
 from app.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, offset_links, page_links
 from app.core.routing import api_router
-from app.core.schemas import Page
 from app.core.urls import CONDITION_ROUTE, condition_path, section_path
 from app.editing import repository
 from app.editing.dependencies import MERGE_PATCH, IfMatchDep, JsonBody, MergePatchBody
-from app.editing.schemas import RevisionLinks, RevisionOut, RevisionSummary
+from app.editing.schemas import RevisionLinks, RevisionOut, RevisionSummary, RevisionSummaryPage
 from app.models import Condition, ConditionRevision
 from app.models.kinds import SECTION_INFO, SECTION_KINDS, SectionKind
 from app.writing import edits
@@ -208,7 +207,7 @@ def _summary(slug: str, row: ConditionRevision) -> dict[str, Any]:
 
 @router.get(
     f"{CONDITION_ROUTE}/revisions",
-    response_model=Page[RevisionSummary],
+    response_model=RevisionSummaryPage,
     summary="List a condition's revisions",
     description="Every write by an editor (over this API, or a seed file), newest first. "
     "Revision numbers an import raised have no entry: the change feed lists those.",
@@ -220,12 +219,12 @@ def list_revisions(
     session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size.")] = DEFAULT_LIMIT,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Skip this many.")] = 0,
-) -> Page[RevisionSummary]:
+) -> RevisionSummaryPage:
     condition = _condition(session, slug)
     total = repository.revision_count(session, condition.id)
     rows = repository.revisions(session, condition.id, limit, offset)
     next_params, prev_params = offset_links(offset, limit, total)
-    return Page[RevisionSummary](
+    return RevisionSummaryPage(
         items=[RevisionSummary.model_validate(_summary(condition.slug, row)) for row in rows],
         total=total,
         limit=limit,

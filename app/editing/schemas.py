@@ -5,7 +5,7 @@ from typing import Any
 
 from pydantic import Field
 
-from app.core.schemas import Schema
+from app.core.schemas import Page, Schema
 from app.writing.documents import ConditionDocument
 
 
@@ -37,3 +37,7 @@ class RevisionOut(RevisionSummary):
         "`source`, `version` and the parts of the record it `changed`."
     )
     document: ConditionDocument = Field(description="The whole record after this write.")
+
+
+class RevisionSummaryPage(Page[RevisionSummary]):
+    """A page of RevisionSummary items."""

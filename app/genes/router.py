@@ -13,9 +13,8 @@ from app.core.errors import NotFoundError, problem_responses
 from app.core.openapi import example_response, merge_responses
 from app.core.pagination import PageDep, set_link_header
 from app.core.routing import api_router
-from app.core.schemas import Page
 from app.genes import repository, service
-from app.genes.schemas import GeneCondition, GeneRecord, GeneSummary
+from app.genes.schemas import GeneConditionPage, GeneRecord, GeneSummaryPage
 from app.models import Gene
 from app.reads.dependencies import CachePolicyDep
 
@@ -65,7 +64,7 @@ def _load(session: SessionDep, key: str) -> Gene:
 
 @router.get(
     "/genes",
-    response_model=Page[GeneSummary],
+    response_model=GeneSummaryPage,
     summary="List genes",
     description="Genes associated with at least one disease, by symbol (those the file gives "
     "no symbol last); `q` keeps those whose symbol starts with it, in any case. Pages with "
@@ -147,7 +146,7 @@ def get_gene(
 
 @router.get(
     "/genes/{key}/conditions",
-    response_model=Page[GeneCondition],
+    response_model=GeneConditionPage,
     summary="Conditions that list a gene",
     description="The conditions whose disease ids the HPO gene annotations associate with the "
     "gene, in slug order, each with those disease ids. Pages with `limit` and `offset`. "

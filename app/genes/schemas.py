@@ -3,7 +3,7 @@
 from pydantic import Field
 
 from app.conditions.schemas import SourceOut, display_name_field
-from app.core.schemas import Schema
+from app.core.schemas import Page, Schema, SelfLink
 
 
 class GeneLinks(Schema):
@@ -41,10 +41,6 @@ class GeneRecord(GeneSummary):
     )
 
 
-class ConditionLinks(Schema):
-    self: str
-
-
 class GeneCondition(Schema):
     """A condition listing the gene, with the disease ids of the record that list it."""
 
@@ -56,4 +52,12 @@ class GeneCondition(Schema):
         description="The record's disease ids whose gene annotations list the gene.",
         examples=[["ORPHA:586", "OMIM:219700"]],
     )
-    links: ConditionLinks
+    links: SelfLink
+
+
+class GeneSummaryPage(Page[GeneSummary]):
+    """A page of GeneSummary items."""
+
+
+class GeneConditionPage(Page[GeneCondition]):
+    """A page of GeneCondition items."""

@@ -9,10 +9,17 @@ from app.conditions.imported import gene_ref
 from app.conditions.names import display_name
 from app.conditions.schemas import SourceOut
 from app.core.pagination import PageParams, offset_links, page_links
-from app.core.schemas import Page, PageLinks
+from app.core.schemas import PageLinks, SelfLink
 from app.core.urls import API_PREFIX, condition_path
 from app.genes import repository
-from app.genes.schemas import ConditionLinks, GeneCondition, GeneLinks, GeneRecord, GeneSummary
+from app.genes.schemas import (
+    GeneCondition,
+    GeneConditionPage,
+    GeneLinks,
+    GeneRecord,
+    GeneSummary,
+    GeneSummaryPage,
+)
 from app.models import Gene
 from app.terms.service import check_offset_paging
 
@@ -49,13 +56,13 @@ def _links(request: Request, offset: int, limit: int, total: int) -> PageLinks:
 
 def gene_page(
     session: Session, request: Request, q: str | None, page: PageParams
-) -> Page[GeneSummary]:
+) -> GeneSummaryPage:
     check_offset_paging(page)
     offset = page.offset or 0
     total = repository.count_genes(session, q)
     rows: Sequence[Gene] = repository.list_genes(session, q, page.limit, offset)
     counts = repository.condition_counts(session, [row.id for row in rows])
-    return Page[GeneSummary](
+    return GeneSummaryPage(
         items=[gene_summary(row, counts.get(row.id, 0)) for row in rows],
         total=total,
         limit=page.limit,
@@ -65,12 +72,12 @@ def gene_page(
 
 def conditions_page(
     session: Session, request: Request, gene: Gene, page: PageParams, status: str
-) -> Page[GeneCondition]:
+) -> GeneConditionPage:
     check_offset_paging(page)
     offset = page.offset or 0
     total, conditions = repository.conditions_for_gene(session, gene.id, page.limit, offset, status)
     diseases = repository.diseases_listing(session, gene.id, [row.id for row in conditions])
-    return Page[GeneCondition](
+    return GeneConditionPage(
         items=[
             GeneCondition(
                 slug=condition.slug,
@@ -78,7 +85,7 @@ def conditions_page(
                 display_name=display_name(condition.name),
                 status=condition.status,
                 diseases=diseases.get(condition.id, []),
-                links=ConditionLinks(self=condition_path(condition.slug)),
+                links=SelfLink(self=condition_path(condition.slug)),
             )
             for condition in conditions
         ],

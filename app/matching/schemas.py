@@ -4,10 +4,10 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
-from app.conditions.schemas import PhenotypeFrequency, SelfLink
+from app.conditions.schemas import PhenotypeFrequency
 from app.conditions.status import DEFAULT_STATUS
 from app.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET
-from app.core.schemas import InputSchema, PageLinks, Schema
+from app.core.schemas import InputSchema, PageLinks, Schema, SelfLink
 from app.models.kinds import ConditionStatus
 
 # An HPO id, a symptom term's slug, or its name (any case): see service._given_terms. A name

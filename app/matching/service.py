@@ -8,9 +8,9 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from app.conditions.schemas import PhenotypeFrequency, SelfLink
+from app.conditions.schemas import PhenotypeFrequency
 from app.core.errors import InvalidParameter
-from app.core.schemas import PageLinks
+from app.core.schemas import PageLinks, SelfLink
 from app.core.urls import condition_path
 from app.matching import repository, scoring
 from app.matching.repository import WHOLE, AnnotationHit, Coverage, Nearby

@@ -6,13 +6,12 @@ from pydantic import Field
 
 from app.conditions.schemas import (
     CodeSource,
-    SelfLink,
     SummarySource,
     summary_field,
     summary_source_field,
     summary_sources_field,
 )
-from app.core.schemas import PageLinks, Schema
+from app.core.schemas import PageLinks, Schema, SelfLink
 
 SearchField = Literal["name", "synonyms", "codes", "summary", "sections"]
 

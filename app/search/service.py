@@ -12,11 +12,11 @@ from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from app.codes import repository as codes_repository
-from app.conditions.schemas import SelfLink
 from app.conditions.status import DEFAULT_STATUS
 from app.core.db import session_on
 from app.core.errors import InvalidParameter
 from app.core.pagination import page_links
+from app.core.schemas import SelfLink
 from app.core.urls import condition_path, symptom_path
 from app.reads.service import snapshot_in
 from app.reads.snapshots import Versioned

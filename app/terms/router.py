@@ -13,11 +13,10 @@ from app.core.negotiation import LIST_FORMATS, Format, ListFormatQuery, format_r
 from app.core.openapi import merge_responses
 from app.core.pagination import PageDep, set_link_header
 from app.core.routing import api_router
-from app.core.schemas import Page
 from app.models import Term
 from app.reads.dependencies import CachePolicyDep
 from app.terms import exports, repository, service
-from app.terms.schemas import TermCondition, TermRecord, TermSummary
+from app.terms.schemas import TermConditionPage, TermRecord, TermSummaryPage
 
 router = api_router("terms")
 
@@ -112,7 +111,7 @@ def _collection(kind: str, collection: str, noun: str) -> None:
     get_term.__name__ = f"get_{kind}"
     list_term_conditions.__name__ = f"list_{kind}_conditions"
     router.add_api_route(
-        f"/{collection}", list_terms, methods=["GET"], response_model=Page[TermSummary],
+        f"/{collection}", list_terms, methods=["GET"], response_model=TermSummaryPage,
         summary=f"List {noun} terms", responses=LIST_RESPONSES,
         description=f"{noun.capitalize()} terms in slug order; `q` finds them by part of the "
         "name, a synonym or the code, ranked: the exact name (or code) first, then names "
@@ -128,7 +127,7 @@ def _collection(kind: str, collection: str, noun: str) -> None:
     )  # fmt: skip
     router.add_api_route(
         f"/{collection}/{{key}}/conditions", list_term_conditions, methods=["GET"],
-        response_model=Page[TermCondition], summary=f"Conditions that list a {noun}",
+        response_model=TermConditionPage, summary=f"Conditions that list a {noun}",
         responses=merge_responses(LIST_RESPONSES, problem_responses(404)),
         description="Conditions whose imported annotations (not NOT rows) or editors' sections "
         "list the term, with the frequency each gives. `include_descendants=true` also counts "

@@ -3,7 +3,7 @@
 from pydantic import Field
 
 from app.conditions.schemas import PhenotypeFrequency, SourceOut, display_name_field
-from app.core.schemas import Schema
+from app.core.schemas import Page, Schema, SelfLink
 
 
 class TermLinks(Schema):
@@ -33,7 +33,7 @@ class TermConditionRecord(Schema):
 
     slug: str = Field(examples=["asthma"])
     name: str = Field(examples=["Asthma"])
-    links: "ConditionLinks"
+    links: SelfLink
 
 
 class TermRecord(TermSummary):
@@ -61,17 +61,21 @@ class TermMatch(Schema):
     frequency: PhenotypeFrequency | None
 
 
-class ConditionLinks(Schema):
-    self: str
-
-
 class TermCondition(Schema):
     slug: str
     name: str
     display_name: str = display_name_field()
     status: str = Field(description="published, draft or retired.")
-    links: ConditionLinks
+    links: SelfLink
     match_count: int = Field(description="How many of its parts list the term, in all.")
     matches: list[TermMatch] = Field(
         description="The matching parts: editors' items, and its first 10 matching annotations."
     )
+
+
+class TermSummaryPage(Page[TermSummary]):
+    """A page of TermSummary items."""
+
+
+class TermConditionPage(Page[TermCondition]):
+    """A page of TermCondition items."""

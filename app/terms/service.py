@@ -9,19 +9,20 @@ from app.conditions.names import display_name
 from app.conditions.schemas import PhenotypeFrequency, SourceOut
 from app.core.errors import InvalidParameter
 from app.core.pagination import PageParams, page_links
-from app.core.schemas import Page, PageLinks
+from app.core.schemas import PageLinks, SelfLink
 from app.core.urls import API_PREFIX, condition_path
 from app.models import Term
 from app.terms import repository
 from app.terms.schemas import (
-    ConditionLinks,
     Synonym,
     TermCondition,
+    TermConditionPage,
     TermConditionRecord,
     TermLinks,
     TermMatch,
     TermRecord,
     TermSummary,
+    TermSummaryPage,
 )
 
 COLLECTIONS = {"symptom": "symptoms", "drug": "drugs"}
@@ -55,7 +56,7 @@ def term_record(session: Session, term: Term) -> TermRecord:
         source=source_out,
         attributions=[source_out.attribution] if source_out and source_out.attribution else [],
         condition=TermConditionRecord(
-            slug=linked[0], name=linked[1], links=ConditionLinks(self=condition_path(linked[0]))
+            slug=linked[0], name=linked[1], links=SelfLink(self=condition_path(linked[0]))
         )
         if (linked := repository.condition_of_term(session, term.id))
         else None,
@@ -89,11 +90,11 @@ def _links(request: Request, offset: int, limit: int, total: int) -> PageLinks:
 
 def term_page(
     session: Session, request: Request, kind: str, q: str | None, page: PageParams
-) -> Page[TermSummary]:
+) -> TermSummaryPage:
     offset = _offset(page)
     total = repository.count_terms(session, kind, q)
     rows = repository.list_terms(session, kind, q, page.limit, offset)
-    return Page[TermSummary](
+    return TermSummaryPage(
         items=[term_summary(row) for row in rows],
         total=total,
         limit=page.limit,
@@ -108,7 +109,7 @@ def conditions_page(
     include_descendants: bool,
     page: PageParams,
     status: str,
-) -> Page[TermCondition]:
+) -> TermConditionPage:
     offset = _offset(page)
     total, conditions = repository.conditions_for_term(
         session, term.id, include_descendants, page.limit, offset, status
@@ -128,14 +129,14 @@ def conditions_page(
                 frequency=PhenotypeFrequency(**match.frequency) if match.frequency else None,
             )
         )
-    return Page[TermCondition](
+    return TermConditionPage(
         items=[
             TermCondition(
                 slug=condition.slug,
                 name=condition.name,
                 display_name=display_name(condition.name),
                 status=condition.status,
-                links=ConditionLinks(self=condition_path(condition.slug)),
+                links=SelfLink(self=condition_path(condition.slug)),
                 match_count=totals.get(condition.id, 0),
                 matches=by_condition[condition.id],
             )

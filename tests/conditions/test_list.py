@@ -233,3 +233,36 @@ def test_order_and_letters_ignore_the_server_locale(databases, tmp_path: Path) -
         first = client.get("/v1/conditions?limit=3").json()
         second = client.get(first["links"]["next"]).json()
         assert _slugs(first) + _slugs(second) == sorted(slugs)[:6]
+
+
+def test_slugs_read_many_records_with_the_missing_named(list_client: TestClient) -> None:
+    asked = ["z-condition", "no-such-condition", "a-condition", "draft-condition", "a-condition"]
+    response = list_client.get("/v1/conditions", params={"slug": ",".join(asked), "limit": 100})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert _slugs(body) == ["a-condition", "z-condition"]  # the list's order, repeats once
+    assert body["total"] == 2
+    # A draft is not listed by default, so it is missing like an unknown slug.
+    assert body["not_found"] == [
+        {"slug": "no-such-condition", "renamed_to": None},
+        {"slug": "draft-condition", "renamed_to": None},
+    ]
+    drafts = list_client.get(
+        "/v1/conditions", params={"slug": "draft-condition", "status": "draft"}
+    )
+    assert _slugs(drafts.json()) == ["draft-condition"] and drafts.json()["not_found"] == []
+    # The other filters and sparse fields apply as on any page; other pages have no not_found.
+    sparse = list_client.get("/v1/conditions", params={"slug": "b-other,x", "fields": "name"})
+    assert sparse.json()["items"] == [{"slug": "b-other", "name": "B other"}]
+    assert sparse.json()["not_found"] == [{"slug": "x", "renamed_to": None}]
+    assert "not_found" not in list_client.get("/v1/conditions").json()
+
+
+def test_a_batch_of_slugs_is_bounded_and_checked(list_client: TestClient) -> None:
+    too_many = ",".join(f"s{i}" for i in range(101))
+    response = list_client.get("/v1/conditions", params={"slug": too_many})
+    assert response.status_code == 422
+    assert ["query", "slug"] in [error["loc"] for error in response.json()["errors"]]
+    malformed = list_client.get("/v1/conditions", params={"slug": "a-condition,Not A Slug"})
+    assert malformed.status_code == 422
+    assert [error["loc"] for error in malformed.json()["errors"]] == [["query", "slug"]]

@@ -234,6 +234,11 @@ def test_put_replaces_and_renames_with_a_redirect(editing: Editing) -> None:
         assert moved.status_code == 308, suffix
         assert moved.headers["location"] == f"/v1/conditions/renamed-condition{suffix}?format=json"
         assert editing.client.get(f"{NEW}{suffix}").status_code == 200  # followed
+    # A batch read names the record's new slug for the old one.
+    old_slug = NEW.rsplit("/", 1)[1]
+    batch = editing.client.get("/v1/conditions", params={"slug": old_slug}).json()
+    assert batch["items"] == []
+    assert batch["not_found"] == [{"slug": old_slug, "renamed_to": "renamed-condition"}]
     # A write to the old slug is redirected too, keeping its method.
     old_slug_write = editing.patch(NEW, {"synonyms": ["X"]}, put.headers["etag"])
     assert old_slug_write.status_code == 200
