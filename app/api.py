@@ -9,6 +9,7 @@ from app.core.routing import include_flat
 from app.editing.router import router as editing_router
 from app.genes.router import router as genes_router
 from app.matching.router import router as matching_router
+from app.releases.router import router as releases_router
 from app.search.router import router as search_router
 from app.terms.router import router as terms_router
 
@@ -25,6 +26,7 @@ def include_api(app: FastAPI) -> None:
             editing_router,
             conditions_router,
             changes_router,
+            releases_router,
             terms_router,
             codes_router,
             genes_router,

@@ -92,6 +92,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 "association, not a proven cause), and the conditions that list them.",
             },
             {"name": "health", "description": "Probes for load balancers and orchestrators."},
+            {
+                "name": "releases",
+                "description": "Content releases (the source versions each holds) and the "
+                "current one's whole corpus as one download, for mirrors.",
+            },
         ],
     )
     app.state.settings = settings

@@ -19,7 +19,7 @@ TABLES = {
     "term_ancestors", "phenotype_annotations", "code_entries", "source_imports", "content_version",
     "condition_search", "phenotype_coverage", "api_keys", "condition_revisions",
     "condition_changes", "slug_redirects", "genes", "condition_genes", "condition_types",
-    "condition_terms",
+    "condition_terms", "releases",
 }  # fmt: skip
 
 
@@ -134,3 +134,26 @@ def test_every_change_to_conditions_raises_the_content_version(databases: Databa
     finally:
         engine.dispose()
     assert start < after_insert < after_update < after_delete
+
+
+def test_content_found_by_the_releases_migration_is_its_first_release(
+    databases: Databases,
+) -> None:
+    url = databases.create()
+    migrations.upgrade(url)
+    seed_database(url)
+    migrations.downgrade(url, "0010")  # content, as it was before releases were recorded
+    migrations.upgrade(url)
+    with make_client(url) as client:
+        listed = client.get("/v1/releases").json()
+        record = client.get("/v1/conditions/multifocal-motor-neuropathy").json()
+    (release,) = listed["items"]
+    assert release["made_by"] == "upgrade" and release["current"]
+    assert release["version"] == listed["current"] and release["conditions"] == 1
+    shown = {source["title"] for source in record["sources"]}
+    assert shown <= {source["title"] for source in release["sources"]}
+    # An empty database has no release to record.
+    empty = databases.create()
+    migrations.upgrade(empty)
+    with make_client(empty) as client:
+        assert [r["made_by"] for r in client.get("/v1/releases").json()["items"]] == ["edits"]

@@ -131,6 +131,41 @@ class CachePolicy:
         return f"public, max-age={self.max_age}"
 
 
+def validators(
+    policy: CachePolicy,
+    etag: str,
+    last_modified: datetime | None = None,
+    headers: dict[str, str] | None = None,
+) -> dict[str, str]:
+    """The caching headers of one representation, the same on its 200 and its 304."""
+    out = {
+        "ETag": etag,
+        "Cache-Control": policy.cache_control,
+        # The same on the 304: a cache replaces the stored headers with the 304's.
+        "Vary": "Accept, Accept-Encoding",
+        **(headers or {}),
+    }
+    if last_modified is not None:
+        out["Last-Modified"] = http_date(last_modified)
+    return out
+
+
+def unchanged(
+    request: Request, headers: dict[str, str], last_modified: datetime | None = None
+) -> Response | None:
+    """304 when the client's copy is current (If-None-Match wins over If-Modified-Since), else
+    None. `headers` are the representation's validators."""
+    if_none_match = request.headers.get("if-none-match")
+    if if_none_match is not None:
+        matched = matching_tag(if_none_match, headers["ETag"])
+        if matched is not None:
+            held = _held(matched, headers["ETag"])
+            return Response(status_code=304, headers={**headers, "ETag": held})
+    elif _not_modified_since(request, last_modified):
+        return Response(status_code=304, headers=headers)
+    return None
+
+
 def representation(
     request: Request,
     body: bytes,
@@ -142,25 +177,11 @@ def representation(
     headers: dict[str, str] | None = None,
 ) -> Response:
     """The response for one representation: 200 with the body and its validators, or 304 with
-    no body when the client's copy is current (If-None-Match wins over If-Modified-Since)."""
-    etag = etag or entity_tag(body)
-    out = {
-        "ETag": etag,
-        "Cache-Control": policy.cache_control,
-        # The same on the 304: a cache replaces the stored headers with the 304's.
-        "Vary": "Accept, Accept-Encoding",
-        **(headers or {}),
-    }
-    if last_modified is not None:
-        out["Last-Modified"] = http_date(last_modified)
-    if_none_match = request.headers.get("if-none-match")
-    if if_none_match is not None:
-        matched = matching_tag(if_none_match, etag)
-        if matched is not None:
-            return Response(status_code=304, headers={**out, "ETag": _held(matched, etag)})
-    elif _not_modified_since(request, last_modified):
-        return Response(status_code=304, headers=out)
-    return Response(content=body, media_type=media_type, headers=out)
+    no body when the client's copy is current."""
+    out = validators(policy, etag or entity_tag(body), last_modified, headers)
+    return unchanged(request, out, last_modified) or Response(
+        content=body, media_type=media_type, headers=out
+    )
 
 
 def served(

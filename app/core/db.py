@@ -86,6 +86,19 @@ def session_on(connection: Connection) -> Session:
     return Session(bind=connection, expire_on_commit=False, autoflush=False)
 
 
+def snapshot(factory: sessionmaker[Session]) -> Session:
+    """A read-only session whose reads all see one state of the database, however long it is
+    held (a corpus dump): REPEATABLE READ on PostgreSQL; on SQLite the deferred BEGIN's read
+    transaction, which in WAL mode holds its snapshot without blocking writers. The caller
+    closes it."""
+    session = factory()
+    if session.get_bind().dialect.name == "postgresql":
+        session.connection(
+            execution_options={"isolation_level": "REPEATABLE READ", "postgresql_readonly": True}
+        )
+    return session
+
+
 @contextmanager
 def session_factory_for(url: str) -> Iterator[sessionmaker[Session]]:
     """A session factory on a new engine for one job (a command, a test), disposed after."""

@@ -51,25 +51,31 @@ class NotAcceptable(AppError):
     title = "Not acceptable"
 
 
-def negotiate(request: Request, offered: tuple[Format, ...], given: str | None) -> Format:
-    """`?format=` wins; else the best of `Accept` (JSON on a tie, or with no Accept at all)."""
-    if given is not None:
-        return Format(given)
-    available = [MEDIA_TYPES[fmt] for fmt in offered]
+def best_media_type(request: Request, offered: list[str]) -> str:
+    """The best of `offered` for the request's `Accept`; the first on a tie or with no Accept
+    at all; 406 when none is acceptable."""
     accept = request.headers.get("accept", "").strip()
     if not accept:
-        return Format.JSON
-    # mimeparse breaks ties in favour of the last candidate: JSON goes last.
+        return offered[0]
+    # mimeparse breaks ties in favour of the last candidate: the first goes last.
     try:
-        best = mimeparse.best_match(list(reversed(available)), accept)
+        best = mimeparse.best_match(list(reversed(offered)), accept)
     except ValueError:  # a malformed media range
         best = ""
     if not best:
         raise NotAcceptable(
             f"None of the media types in Accept ({accept[:200]}) is served here; "
-            f"available: {', '.join(available)}.",
-            available=available,
+            f"available: {', '.join(offered)}.",
+            available=offered,
         )
+    return str(best)
+
+
+def negotiate(request: Request, offered: tuple[Format, ...], given: str | None) -> Format:
+    """`?format=` wins; else the best of `Accept` (JSON on a tie, or with no Accept at all)."""
+    if given is not None:
+        return Format(given)
+    best = best_media_type(request, [MEDIA_TYPES[fmt] for fmt in offered])
     return next(fmt for fmt in offered if MEDIA_TYPES[fmt] == best)
 
 

@@ -34,6 +34,7 @@ from app.importers.icd10cm_files import read_icd10cm, release_version
 from app.importers.progress import progress
 from app.matching import information
 from app.models import PhenotypeCoverage, SourceImport
+from app.releases.service import record_release
 from app.writing import feed
 from app.writing.schemas import SourceIn
 from app.writing.writer import upsert_sources
@@ -151,6 +152,8 @@ def _run_import(
         )  # fmt: skip
         if changes.any or counts.get("rows_written"):
             repository.analyze(session, tables)
+        if changes.any:
+            record_release(session, f"import:{source}")
         _record_import(session, source, version, digest, counts)
     if changes.any:
         repository.vacuum(factory, tables)

@@ -10,6 +10,7 @@ from app.models.condition_type import ConditionTerm, ConditionType
 from app.models.content_version import ContentVersion
 from app.models.gene import ConditionGene, Gene
 from app.models.history import ConditionChange, ConditionRevision, SlugRedirect
+from app.models.release import Release
 from app.models.section import Section, SectionItem
 from app.models.source import Source, condition_sources, section_sources
 from app.models.term import Term, term_ancestors, term_parents
@@ -29,6 +30,7 @@ __all__ = [
     "Gene",
     "PhenotypeAnnotation",
     "PhenotypeCoverage",
+    "Release",
     "Section",
     "SectionItem",
     "SlugRedirect",

@@ -32,3 +32,8 @@ def record_key(version: RecordVersion, *variant: Any) -> Hashable:
 
 def list_key(content_version: int, query: str) -> Hashable:
     return ("list", content_version, query)
+
+
+def dump_key(content_version: int) -> Hashable:
+    """The gzip-coded corpus dump at a content version (app.releases)."""
+    return ("dump", content_version)

@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.core.db import transaction
+from app.releases.service import record_release
 from app.writing.schemas import ConditionIn, SeedFile, SourceIn
 from app.writing.writer import UpsertReport, upsert_conditions
 
@@ -165,6 +166,8 @@ def seed(factory: sessionmaker[Session], paths: Sequence[Path]) -> UpsertReport:
     logger.info("seed files valid", extra={"files": len(paths), "conditions": len(records)})
     with transaction(factory, exclusive=True) as session:
         report = upsert_conditions(session, records, sources)
+        if report.changed:
+            record_release(session, "seed")
     for seed_slug, now in report.renamed.items():
         logger.warning(
             "seed record renamed by editors; not applied",
