@@ -110,7 +110,7 @@ def download_dump(request: Request, policy: CachePolicyDep, version: VersionPath
         filename = f"condition-content-{current}.ndjson" + (".gz" if gzipped else "")
         headers = validators(
             policy,
-            service.dump_tag(current, gzipped),
+            service.dump_tag(current),
             released,
             {
                 "X-Content-Version": str(current),

@@ -174,7 +174,7 @@ def _building_or_cached(session: Session, cache: ResponseCache, version: int) ->
                     chunks.append(chunk)
                     yield chunk
                 body = b"".join(chunks)
-                entry = Rendered.of(body, NDJSON, etag=dump_tag(version, True))
+                entry = Rendered.of(body, NDJSON, etag=dump_tag(version))
                 cache.put(dump_key(version), entry)
                 return
     yield from _cached(entry)
@@ -195,5 +195,6 @@ def dump(session: Session, cache: ResponseCache, version: int, gzipped: bool) ->
     yield decoder.flush()
 
 
-def dump_tag(version: int, gzipped: bool) -> str:
-    return revision_tag("dump", version, gzipped)
+def dump_tag(version: int) -> str:
+    """The dump's ETag; the edge appends `.gzip` to it for the gzip-coded bytes."""
+    return revision_tag("dump", version)

@@ -169,3 +169,33 @@ def test_match(generated: Any, api_client: Any) -> None:
     body = models.MatchRequest(symptoms=["HP:0012078", "HP:0003690"])
     posted = _parsed(post.sync_detailed(client=api_client, body=body), models.MatchResponse)
     assert [i.slug for i in posted.items] == [i.slug for i in ranked.items]
+
+
+def test_batch_reads_and_releases(generated: Any, api_client: Any) -> None:
+    models = _models(generated)
+    batch = _api(generated, "codes.codes_look_up_codes")
+    body = models.CodeBatchRequest(
+        codes=[
+            models.CodeQuery(system=models.CodeSystem.ICD10CM, code="G6182"),
+            models.CodeQuery(system=models.CodeSystem.ORPHA, code="9999999"),
+        ]
+    )
+    answered = _parsed(batch.sync_detailed(client=api_client, body=body), models.CodeBatchResponse)
+    assert [item.found for item in answered.items] == [True, False]
+
+    listing = _api(generated, "conditions.conditions_list_conditions")
+    page = _parsed(
+        listing.sync_detailed(client=api_client, slug=f"{SLUG},no-such-record"),
+        models.ConditionSummaryPage,
+    )
+    assert [item.slug for item in page.items] == [SLUG]
+    assert [missing.slug for missing in page.not_found] == ["no-such-record"]
+
+    releases = _api(generated, "releases.releases_list_releases")
+    listed = _parsed(releases.sync_detailed(client=api_client), models.ReleaseList)
+    assert listed.items[0].current and listed.items[0].version == listed.current
+    dump = _api(generated, "releases.releases_download_dump").sync_detailed(
+        "latest", client=api_client
+    )
+    lines = dump.parsed.payload.read().splitlines()  # a File: httpx undid the gzip coding
+    assert SLUG in {json.loads(line)["slug"] for line in lines}
