@@ -3,6 +3,7 @@
 import logging
 from http import HTTPStatus
 from typing import Any
+from urllib.parse import quote
 
 import psycopg
 from fastapi import FastAPI, Request
@@ -20,6 +21,7 @@ from app.core.urls import condition_path
 from app.models.kinds import SECTION_KIND_VALUES
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
+PATH_SAFE = "/:@!$&'()*+,;=~"  # what a path segment holds unencoded (RFC 3986 pchar)
 logger = logging.getLogger("app.errors")
 
 
@@ -94,7 +96,9 @@ class MovedPermanently(AppError):
 
     @classmethod
     def to(cls, request: Request, slug: str, target: str) -> "MovedPermanently":
-        location = condition_path(target) + request.url.path.removeprefix(condition_path(slug))
+        # The rest of the path as sent (percent-encoded), so any byte in it survives a header.
+        rest = quote(request.url.path.removeprefix(condition_path(slug)), safe=PATH_SAFE)
+        location = condition_path(target) + rest
         if request.url.query:
             location += "?" + request.url.query
         return cls(f"{slug!r} was renamed {target!r}.", headers={"Location": location}, slug=target)

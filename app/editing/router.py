@@ -264,9 +264,9 @@ def _section_routes(kind: SectionKind) -> None:
 
     def put_section(
         request: Request,
-        slug: CurrentSlug,
         caller: WriterDep,
         tags: IfMatchDep,
+        slug: CurrentSlug,  # after the checks of the request itself, as for the record
         _json: JsonBody,
         section: body_model,  # type: ignore[valid-type]
     ) -> Response:

@@ -15,10 +15,15 @@ def _like(value: str) -> str:
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+MAX_NCBI_ID = 2**31 - 1  # genes.ncbi_id is a 32-bit integer (NCBI's ids are below 10^9)
+
+
 def get_gene(session: Session, key: str) -> Gene | None:
     """By `NCBIGene:<id>` (any case of the prefix), else by symbol in any case."""
     prefix, _, number = key.partition(":")
     if number and prefix.lower() == "ncbigene":
+        if int(number) > MAX_NCBI_ID:  # beyond the column's integers: no such gene
+            return None
         return session.scalar(select(Gene).where(Gene.ncbi_id == int(number)))
     query = select(Gene).where(func.lower(Gene.symbol) == key.lower()).order_by(Gene.ncbi_id)
     return session.scalars(query.limit(1)).first()

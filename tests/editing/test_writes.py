@@ -234,6 +234,16 @@ def test_put_replaces_and_renames_with_a_redirect(editing: Editing) -> None:
         assert moved.status_code == 308, suffix
         assert moved.headers["location"] == f"/v1/conditions/renamed-condition{suffix}?format=json"
         assert editing.client.get(f"{NEW}{suffix}").status_code == 200  # followed
+    # Whatever follows the old slug survives the redirect, percent-encoded as it was sent.
+    odd = editing.client.get(f"{NEW}/revisions/%F3%85%81%B3%C3%B8", follow_redirects=False)
+    assert odd.status_code == 308
+    assert (
+        odd.headers["location"] == "/v1/conditions/renamed-condition/revisions/%F3%85%81%B3%C3%B8"
+    )
+    # A write without If-Match is refused before the redirect, for a section as for the record.
+    for path in (NEW, f"{NEW}/overview"):
+        unconditional = editing.client.put(path, json={}, headers=editing.writer)
+        assert unconditional.status_code == 428, (path, unconditional.text)
     # A batch read names the record's new slug for the old one.
     old_slug = NEW.rsplit("/", 1)[1]
     batch = editing.client.get("/v1/conditions", params={"slug": old_slug}).json()

@@ -62,3 +62,10 @@ def test_search_finds_a_condition_by_its_gene(corpus: TestClient) -> None:
     for q in ("CFTR", "cftr", "FCGR2A"):
         body = corpus.get("/v1/search", params={"q": q, "limit": 3}).json()
         assert body["items"][0]["slug"] == "cystic-fibrosis"
+
+
+def test_an_ncbi_id_beyond_any_gene_is_a_404(corpus: TestClient) -> None:
+    for path in ("/v1/genes/NCBIGene:159163390138", "/v1/genes/NCBIGene:159163390138/conditions"):
+        response = corpus.get(path)
+        assert response.status_code == 404, response.text
+        assert response.headers["content-type"].startswith("application/problem+json")
