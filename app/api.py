@@ -1,4 +1,5 @@
-"""The domain routers, each declared under /v1 with its tag (app.core.routing.api_router)."""
+"""The domain routers, each declared under /v1 with its tag (app.core.routing.api_router),
+and the FHIR terminology facade under /fhir."""
 
 from fastapi import FastAPI
 
@@ -7,6 +8,7 @@ from app.codes.router import router as codes_router
 from app.conditions.router import router as conditions_router
 from app.core.routing import include_flat
 from app.editing.router import router as editing_router
+from app.fhir.router import router as fhir_router
 from app.genes.router import router as genes_router
 from app.matching.router import router as matching_router
 from app.releases.router import router as releases_router
@@ -31,5 +33,7 @@ def include_api(app: FastAPI) -> None:
             codes_router,
             genes_router,
             search_router,
+            # Not under /v1: a FHIR server's base, its errors OperationOutcomes (app/fhir).
+            fhir_router,
         ],
     )

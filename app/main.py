@@ -91,6 +91,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 "description": "Genes the HPO gene annotations associate with diseases (an "
                 "association, not a proven cause), and the conditions that list them.",
             },
+            {
+                "name": "fhir",
+                "description": "A read-only FHIR R4 terminology facade (CodeSystem/$lookup, "
+                "ValueSet/$expand, ConceptMap/$translate): application/fhir+json, errors as "
+                "OperationOutcome.",
+            },
             {"name": "health", "description": "Probes for load balancers and orchestrators."},
             {
                 "name": "releases",

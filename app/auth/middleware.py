@@ -1,4 +1,5 @@
-"""When READS_REQUIRE_KEY is on: every /v1 request must carry a key with the read scope.
+"""When READS_REQUIRE_KEY is on: every request under /v1 or /fhir must carry a key with the read
+scope.
 Plain ASGI, added only when the setting is on, so open reads pay nothing for it."""
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -10,7 +11,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.auth import keys
 from app.core.credentials import presented_key
 from app.core.errors import AppError
-from app.core.urls import API_PREFIX
+from app.core.urls import serves_content
 
 READ_NEEDS_KEY = "Reading needs an API key: send Authorization: Bearer <key>, or X-API-Key."
 
@@ -35,7 +36,7 @@ class ReadAccessMiddleware:
         self.factory = factory
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not scope["path"].startswith(API_PREFIX + "/"):
+        if scope["type"] != "http" or not serves_content(scope["path"]):
             await self.app(scope, receive, send)
             return
         key = presented_key(Headers(scope=scope))

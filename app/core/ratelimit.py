@@ -15,7 +15,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.core.credentials import presented_key
 from app.core.errors import RateLimited
-from app.core.urls import API_PREFIX
+from app.core.urls import is_read, serves_content
 
 
 def parse_limit(text: str) -> RateLimitItem | None:
@@ -45,9 +45,10 @@ class RateLimits:
 
 
 class ReadRateLimitMiddleware:
-    """READ_RATE_LIMIT on GET and HEAD under /v1, per client address, and per key too when one
-    is sent (by its hash: a shared storage never sees a secret). A made-up key adds a bucket
-    but never escapes the address's. Added only when the setting is set."""
+    """READ_RATE_LIMIT on reads under /v1 and /fhir (GET, HEAD, and the reads sent as POST), per
+    client address, and per key too when one is sent (by its hash: a shared storage never sees
+    a secret). A made-up key adds a bucket but never escapes the address's. Added only when
+    the setting is set."""
 
     def __init__(self, app: ASGIApp, limits: RateLimits) -> None:
         self.app = app
@@ -56,8 +57,8 @@ class ReadRateLimitMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
             scope["type"] != "http"
-            or scope["method"] not in ("GET", "HEAD")
-            or not scope["path"].startswith(API_PREFIX + "/")
+            or not serves_content(scope["path"])
+            or not is_read(scope["method"], scope["path"])
         ):
             await self.app(scope, receive, send)
             return

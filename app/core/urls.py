@@ -3,6 +3,23 @@
 from starlette.convertors import StringConvertor, register_url_convertor
 
 API_PREFIX = "/v1"
+FHIR_PREFIX = "/fhir"  # the FHIR terminology facade (app.fhir), a FHIR server's base
+
+# Reads sent as POST (a body holds what a URL would not): read limits count them as reads.
+READ_POSTS = frozenset({f"{API_PREFIX}/conditions/match", f"{API_PREFIX}/codes/lookup"})
+
+
+def serves_content(path: str) -> bool:
+    """Whether the path is under the API or the FHIR facade (what read keys and read limits
+    guard), not the docs, health probes or the root."""
+    return path.startswith((API_PREFIX + "/", FHIR_PREFIX + "/"))
+
+
+def is_read(method: str, path: str) -> bool:
+    """Whether a request to content reads it: GET and HEAD, and the reads sent as POST."""
+    if method in ("GET", "HEAD"):
+        return True
+    return method == "POST" and (path in READ_POSTS or path.startswith(FHIR_PREFIX + "/"))
 
 
 def condition_list_path() -> str:

@@ -10,19 +10,13 @@ from app.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET
 from app.core.routing import api_router
 from app.models.kinds import CodeSystem, SectionKind
 from app.reads.dependencies import ReadsDep, reads_of
-from app.reads.snapshots import Versioned
 from app.search import service
 from app.search.repository import SearchFilters
 from app.search.schemas import AutocompleteResponse, SearchResponse
-from app.search.snapshot import Snapshot, make_snapshot
+from app.search.snapshot import make_snapshot, snapshots_of
 
 router = api_router("search")
 TEXT = r"^[^\x00-\x1f\x7f]*\w[^\x00-\x1f\x7f]*$"  # printable, with at least one word character
-
-
-def _snapshots(request: Request) -> Versioned[Snapshot]:
-    snapshots: Versioned[Snapshot] = request.app.state.search
-    return snapshots
 
 
 @router.get(
@@ -69,7 +63,7 @@ async def search(
     # sync route would take three hops, each a wait behind the other requests).
     version = await reads.content_version()  # remembered by the reader: no query, mostly
     result = await reads.read.build(
-        service.search_on, _snapshots(request), version, request, q, filters, limit, offset
+        service.search_on, snapshots_of(request), version, request, q, filters, limit, offset
     )
     return json_representation(request, result, reads.policy)
 
@@ -93,5 +87,5 @@ async def autocomplete(
     # Answered from memory: one version check, and a rebuild on the thread pool only when the
     # content changed (see Reads.snapshot).
     reads = reads_of(request)
-    snapshot = await reads.snapshot(_snapshots(request), make_snapshot)
+    snapshot = await reads.snapshot(snapshots_of(request), make_snapshot)
     return json_representation(request, service.autocomplete(snapshot, q, limit), reads.policy)

@@ -17,9 +17,11 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
+from fastapi import Request
 from sqlalchemy.orm import Session
 
 from app.conditions.service import summary_fields
+from app.reads.snapshots import Versioned
 from app.search import repository
 from app.search.repository import Hit, SearchFilters
 from app.search.vocabulary import Vocabulary
@@ -242,3 +244,10 @@ def make_snapshot(session: Session, previous: Snapshot | None, version: int) -> 
         if ids is not None:
             return previous.updated(session, version, ids)
     return Snapshot.build(session, version)
+
+
+def snapshots_of(request: Request) -> Versioned[Snapshot]:
+    """The app's search snapshot holder (made in app.main), which search, autocomplete and the
+    FHIR value set read."""
+    snapshots: Versioned[Snapshot] = request.app.state.search
+    return snapshots

@@ -42,3 +42,14 @@ def test_reads_can_be_limited(editing: Editing) -> None:
         # Made-up keys do not open new buckets for the same client.
         for n in range(3):
             assert client.get(MMN, headers={"X-API-Key": f"made-up-{n}"}).status_code == 429
+
+
+def test_reads_sent_as_post_and_fhir_reads_count_as_reads(editing: Editing) -> None:
+    lookup = {"codes": [{"system": "icd10cm", "code": "G61.82"}]}
+    with make_client(editing.url, read_rate_limit="3/minute") as client:
+        assert client.post("/v1/codes/lookup", json=lookup).status_code == 200
+        match = client.post("/v1/conditions/match", json={"symptoms": ["HP:0003690"]})
+        assert match.status_code != 429  # counted, whatever it answers
+        assert client.get("/fhir/metadata").status_code == 200
+        assert client.post("/v1/codes/lookup", json=lookup).status_code == 429
+        assert client.get("/fhir/metadata").status_code == 429
