@@ -28,6 +28,7 @@ from app.reads.cache import ResponseCache
 from app.reads.reader import Reader
 from app.reads.service import Reads
 from app.reads.snapshots import Versioned
+from app.releases.dumps import Dumps
 
 DESCRIPTION = """
 Structured content about medical conditions: overview, causes, symptoms, diagnosis, treatments,
@@ -117,6 +118,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # This worker's own changes are seen at once, not when their notification comes back.
     event.listen(app.state.session_factory, "after_commit", _forget_after_changes(app))
     app.state.search = Versioned()  # the search snapshot (app.search.snapshot)
+    app.state.dumps = Dumps(app.state.session_factory, app.state.reads.cache)
     app.state.rate_limits = RateLimits(
         settings.rate_limit_storage, settings.write_rate_limit, settings.read_rate_limit
     )

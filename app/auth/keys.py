@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.core.credentials import REALM
 from app.core.errors import InsufficientScope, Unauthorized
+from app.core.schemas import comma_separated
 from app.models import ApiKey
 from app.models.base import utcnow
 
@@ -39,7 +40,7 @@ class KeyProblem(Exception):
 
 
 def parse_scopes(text: str) -> list[Scope]:
-    names = [name.strip() for name in text.split(",") if name.strip()]
+    names = comma_separated(text)
     unknown = [name for name in names if name not in Scope._value2member_map_]
     if unknown or not names:
         valid = ", ".join(scope.value for scope in Scope)

@@ -3,6 +3,7 @@ scope.
 Plain ASGI, added only when the setting is on, so open reads pay nothing for it."""
 
 from sqlalchemy.orm import Session, sessionmaker
+from starlette._utils import get_route_path
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.requests import Request
@@ -36,7 +37,7 @@ class ReadAccessMiddleware:
         self.factory = factory
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not serves_content(scope["path"]):
+        if scope["type"] != "http" or not serves_content(get_route_path(scope)):
             await self.app(scope, receive, send)
             return
         key = presented_key(Headers(scope=scope))

@@ -80,3 +80,17 @@ def hpo_term(session: Session, code: str) -> Term | None:
 
 def source(session: Session, source_id: int | None) -> Source | None:
     return session.get(Source, source_id) if source_id is not None else None
+
+
+def codes_of(session: Session, condition_ids: Sequence[int], system: str | None) -> Sequence[Code]:
+    """The codes these conditions carry (of `system` only, when given), in record order."""
+    if not condition_ids:
+        return []
+    query = (
+        select(Code)
+        .where(Code.condition_id.in_(condition_ids))
+        .order_by(Code.condition_id, Code.position)
+    )
+    if system is not None:
+        query = query.where(Code.system == system)
+    return session.scalars(query).all()

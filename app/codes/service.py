@@ -18,7 +18,7 @@ from app.codes.schemas import (
 )
 from app.conditions.code_systems import CODE_SYSTEMS
 from app.conditions.schemas import SourceOut
-from app.core.errors import NotFoundError
+from app.core.errors import InvalidParameter, NotFoundError
 from app.core.schemas import SelfLink
 from app.core.urls import API_PREFIX, condition_path
 from app.models import Code, CodeEntry, Condition, Term
@@ -47,6 +47,17 @@ def normalise(system: CodeSystem, code: str) -> str:
         value = value.upper()
         if not value.startswith("HP:"):
             value = f"HP:{value}"
+    return value
+
+
+def _normalised(system: CodeSystem, code: str, loc: list[str | int]) -> str:
+    """normalise(), refusing what leaves no code (a prefix alone, `ORPHA:`)."""
+    value = normalise(system, code)
+    if not value.removeprefix("HP:"):
+        raise InvalidParameter(
+            f"{code!r} holds no {CODE_SYSTEMS[system].name} code.",
+            errors=[{"loc": loc, "msg": "no code after the prefix", "type": "value_error"}],
+        )
     return value
 
 
@@ -148,7 +159,7 @@ def _links(system: CodeSystem, code: str, term: Term | None) -> CodeLinks:
 
 
 def look_up(session: Session, system: CodeSystem, raw_code: str, status: str) -> CodeLookup:
-    code = normalise(system, raw_code)
+    code = _normalised(system, raw_code, ["path", "code"])
     entry = repository.get_entry(session, system.value, code)
     term = repository.hpo_term(session, code) if system == CodeSystem.HPO else None
     carriers = repository.conditions_with_code(session, system.value, code, status)
@@ -186,7 +197,8 @@ def look_up_many(session: Session, request: CodeBatchRequest) -> CodeBatchRespon
     an item that says so, not an error."""
     status = request.status.value
     wanted = [
-        (query.system, normalise(query.system, query.code), query.code) for query in request.codes
+        (q.system, _normalised(q.system, q.code, ["body", "codes", index, "code"]), q.code)
+        for index, q in enumerate(request.codes)
     ]
     codes: dict[CodeSystem, list[str]] = {}
     for system, code, _ in wanted:

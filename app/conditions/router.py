@@ -39,6 +39,7 @@ from app.core.negotiation import (
 from app.core.openapi import merge_responses
 from app.core.pagination import MAX_LIMIT, PageDep
 from app.core.routing import api_router
+from app.core.schemas import comma_separated
 from app.core.urls import CONDITION_ROUTE
 from app.models.base import SLUG_PATTERN
 from app.models.kinds import (
@@ -120,15 +121,13 @@ def batch_slugs(given: str | None) -> tuple[str, ...]:
     """The slugs of `slug=` (checked by its pattern), in the order given, repeats dropped."""
     if given is None:
         return ()
-    return tuple(dict.fromkeys(part.strip() for part in given.split(",")))
+    return tuple(dict.fromkeys(comma_separated(given)))
 
 
 async def inheritance_modes(reads: Reads, given: list[str]) -> tuple[str, ...]:
     """The HPO ids of `inheritance=`, checked to be modes of inheritance (one indexed look-up
     each, remembered by the reader)."""
-    codes = list(
-        dict.fromkeys(code.strip().upper() for value in given for code in value.split(","))
-    )
+    codes = list(dict.fromkeys(code.upper() for value in given for code in comma_separated(value)))
     wrong = [
         code for code in codes if not await reads.check(repository.IS_INHERITANCE_MODE, code=code)
     ]

@@ -1,6 +1,7 @@
 """Domain errors, and the one handler that renders every error as problem+json (RFC 9457)."""
 
 import logging
+from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import quote
@@ -14,7 +15,7 @@ from psycopg_pool import PoolTimeout
 from pydantic import Field
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import Match
+from starlette.routing import BaseRoute, Match
 
 from app.core.schemas import Schema
 from app.core.urls import condition_path
@@ -194,6 +195,14 @@ class RateLimited(AppError):
     title = "Too many requests"
 
 
+class ServiceUnavailable(AppError):
+    """Busy for now (say when to retry in a Retry-After header)."""
+
+    status = HTTPStatus.SERVICE_UNAVAILABLE
+    problem = "unavailable"
+    title = "Service unavailable"
+
+
 class DatabaseUnavailable(AppError):
     status = HTTPStatus.SERVICE_UNAVAILABLE
     problem = "database-unavailable"
@@ -269,7 +278,7 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     if status == HTTPStatus.METHOD_NOT_ALLOWED:
         # Starlette's Allow names the methods of the first route on the path only; a path
         # served by several routes (GET here, PUT there) allows all of theirs.
-        headers = {**(headers or {}), "Allow": ", ".join(_allowed_methods(request))}
+        headers = {**(headers or {}), "Allow": ", ".join(allowed_methods(request))}
     return problem_response(
         request,
         status,
@@ -280,16 +289,21 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
-_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 
 
-def _allowed_methods(request: Request) -> list[str]:
-    """The methods some route fully matches on this path, asked of the router itself (HEAD
-    with GET: the HEAD middleware answers it)."""
+def allowed_methods(
+    request: Request, counted: Callable[[BaseRoute], bool] = lambda route: True
+) -> list[str]:
+    """The methods some route (of those `counted`) fully matches on this path, asked of the
+    router itself (HEAD with GET: the HEAD middleware answers it)."""
     allowed = []
-    for method in _METHODS:
+    for method in METHODS:
         scope = {**request.scope, "method": method}
-        if any(route.matches(scope)[0] == Match.FULL for route in request.app.router.routes):
+        if any(
+            counted(route) and route.matches(scope)[0] == Match.FULL
+            for route in request.app.router.routes
+        ):
             allowed += ["GET", "HEAD"] if method == "GET" else [method]
     return allowed
 

@@ -71,6 +71,26 @@ def best_media_type(request: Request, offered: list[str]) -> str:
     return str(best)
 
 
+def takes_gzip(accept_encoding: str | None) -> bool:
+    """Whether a client takes gzip: with no Accept-Encoding any coding is acceptable (RFC 9110
+    §12.5.3); else gzip (or `*`) must be listed with a quality above 0. For bodies coded here
+    rather than by the compression middleware (the corpus dump)."""
+    if accept_encoding is None:
+        return True
+    qualities: dict[str, float] = {}
+    for item in accept_encoding.split(","):
+        coding, _, parameters = item.partition(";")
+        quality = 1.0
+        name, _, value = parameters.strip().partition("=")
+        if name.strip().lower() == "q":
+            try:
+                quality = float(value)
+            except ValueError:
+                quality = 0.0
+        qualities[coding.strip().lower()] = quality
+    return qualities.get("gzip", qualities.get("*", 0.0)) > 0
+
+
 def negotiate(request: Request, offered: tuple[Format, ...], given: str | None) -> Format:
     """`?format=` wins; else the best of `Accept` (JSON on a tie, or with no Accept at all)."""
     if given is not None:

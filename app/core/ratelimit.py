@@ -9,6 +9,7 @@ import time
 from limits import RateLimitItem, parse
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
+from starlette._utils import get_route_path
 from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -57,8 +58,8 @@ class ReadRateLimitMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
             scope["type"] != "http"
-            or not serves_content(scope["path"])
-            or not is_read(scope["method"], scope["path"])
+            or not serves_content(get_route_path(scope))
+            or not is_read(scope["method"], get_route_path(scope))
         ):
             await self.app(scope, receive, send)
             return

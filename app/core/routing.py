@@ -27,9 +27,16 @@ def operation_id(route: APIRoute) -> str:
     return f"{route.tags[0]}-{route.name}" if route.tags else route.name
 
 
-def api_router(tag: str, prefix: str = API_PREFIX) -> APIRouter:
+def api_router(
+    tag: str, prefix: str = API_PREFIX, route_class: type[APIRoute] = APIRoute
+) -> APIRouter:
     """A domain's router: its paths under `prefix`, its operations under `tag`."""
-    return APIRouter(prefix=prefix, tags=[tag], generate_unique_id_function=operation_id)
+    return APIRouter(
+        prefix=prefix,
+        tags=[tag],
+        route_class=route_class,
+        generate_unique_id_function=operation_id,
+    )
 
 
 def include_flat(app: FastAPI, routers: Iterable[APIRouter]) -> None:

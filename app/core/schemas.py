@@ -71,6 +71,12 @@ class TextModel(BaseModel):
         return value
 
 
+def comma_separated(text: str) -> list[str]:
+    """The items of a comma-separated value (a query parameter, a setting), stripped, blanks
+    dropped, in order."""
+    return [item.strip() for item in text.split(",") if item.strip()]
+
+
 class InputSchema(TextModel):
     """Base of every input schema: unknown fields are errors, not silently dropped."""
 

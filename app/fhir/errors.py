@@ -14,9 +14,8 @@ from fastapi import Request, Response
 from fastapi.routing import APIRoute
 from fhir.resources.R4B.operationoutcome import OperationOutcome, OperationOutcomeIssue
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import Match
 
-from app.core.errors import NotFoundError
+from app.core.errors import METHODS, NotFoundError, allowed_methods
 from app.core.urls import FHIR_PREFIX
 from app.fhir.negotiation import FHIR_JSON
 from app.fhir.systems import SYSTEMS_HELD
@@ -128,22 +127,17 @@ class FHIRRoute(APIRoute):
         return handle_fhir
 
 
-_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+# The catch-all answers these (OPTIONS too: a FHIR client may ask what a path allows).
+_METHODS = [*METHODS, "OPTIONS"]
 
 
 async def not_served(request: Request) -> Response:
     """A path under /fhir that no FHIR route serves in this method: 405 naming the methods of
     the routes that serve it, else 404."""
-    allowed: list[str] = []
-    for method in _METHODS:
-        scope = {**request.scope, "method": method}
-        if any(
-            isinstance(route, FHIRRoute)
-            and route.endpoint is not not_served
-            and route.matches(scope)[0] is Match.FULL
-            for route in request.app.router.routes
-        ):
-            allowed += ["GET", "HEAD"] if method == "GET" else [method]
+    allowed = allowed_methods(
+        request,
+        lambda route: isinstance(route, FHIRRoute) and route.endpoint is not not_served,
+    )
     if allowed:
         detail = f"{request.method} is not allowed on {request.url.path}; allowed: "
         return outcome_response(

@@ -4,10 +4,11 @@ expect a server's base. Every error under /fhir is an OperationOutcome (app.fhir
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import Depends, Query, Request, Response
 
 from app.core.conditional import NOT_MODIFIED
-from app.core.routing import operation_id
+from app.core.errors import InvalidParameter
+from app.core.routing import api_router
 from app.core.urls import FHIR_PREFIX
 from app.fhir import equivalence, service
 from app.fhir.errors import NOT_SERVED_METHODS, NOT_SERVED_PATHS, FHIRRoute, not_served
@@ -28,17 +29,12 @@ from app.fhir.schemas import (
     parameters_body,
     resource_schema,
 )
-from app.fhir.systems import HeldSystem, held_system
+from app.fhir.systems import SYSTEMS_HELD, HeldSystem, held_system
 from app.reads.dependencies import CachePolicyDep, ReadsDep, reads_of
 from app.reads.service import Reads
 from app.search.snapshot import make_snapshot, snapshots_of
 
-router = APIRouter(
-    prefix=FHIR_PREFIX,
-    tags=["fhir"],
-    route_class=FHIRRoute,
-    generate_unique_id_function=operation_id,
-)
+router = api_router("fhir", FHIR_PREFIX, FHIRRoute)
 FhirBody = Depends(check_body_type)
 
 
@@ -47,9 +43,13 @@ def _base(request: Request) -> str:
     return str(request.base_url).rstrip("/")
 
 
-def _held(uri: str, request: Request) -> HeldSystem:
+def _held(uri: str, request: Request, name: str = "system") -> HeldSystem:
     held = held_system(uri, _base(request))
-    assert held is not None, uri  # the inputs' pattern admits held systems only
+    if held is None:  # the inputs' pattern admits held systems only; should both ever differ
+        raise InvalidParameter(
+            f"{name} {SYSTEMS_HELD}.",
+            errors=[{"loc": ["query", name], "msg": SYSTEMS_HELD, "type": "value_error"}],
+        )
     return held
 
 
@@ -176,7 +176,7 @@ async def _translate(
 ) -> Response:
     base = _base(request)
     source = _held(inputs.system, request)
-    target = _held(inputs.targetsystem, request) if inputs.targetsystem else None
+    target = _held(inputs.targetsystem, request, "targetsystem") if inputs.targetsystem else None
     found = await reads.read.build(service.translate_on, base, source, inputs, target)
     return fhir_response(request, found, reads.policy if cache else None)
 

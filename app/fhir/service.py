@@ -3,7 +3,6 @@ conditions value set, $translate through the condition records, and the capabili
 that declares them. Each answer is a fhir.resources model, so it validates before it is sent."""
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from fhir.resources.R4B.capabilitystatement import CapabilityStatement
@@ -21,7 +20,6 @@ from app.conditions.status import DEFAULT_STATUS
 from app.core.db import session_on
 from app.core.errors import ConditionNotFound
 from app.core.urls import FHIR_PREFIX
-from app.fhir import repository
 from app.fhir.equivalence import ITSELF, ORDER, Link, equivalence
 from app.fhir.errors import NotHeld
 from app.fhir.schemas import ExpandInputs, LookupInputs, TranslateInputs
@@ -38,7 +36,9 @@ from app.search.snapshot import Snapshot
 from app.terms import repository as term_repository
 
 PUBLISHED = DEFAULT_STATUS.value
-_STARTED = datetime.now(UTC).date().isoformat()  # the capability statement's `date`
+# The capability statement's `date`: when what it states last changed (the same on every
+# worker, so its ETag is too). Change it with the operations or their parameters.
+CAPABILITIES_DATE = "2026-12-07"
 OWN_SYSTEM_NAME = "Conditions of the Condition Content API"
 # Designation types: SNOMED CT's "Synonym" for ICD-10-CM inclusion terms and the records'
 # synonyms; for HPO synonyms, OBO's own, which keep each one's scope (exact, broad...).
@@ -218,7 +218,9 @@ def expand(snapshot: Snapshot, base: str, inputs: ExpandInputs) -> ValueSet:
         raise NotHeld(f"No value set {inputs.url[:200]!r} is held here.", url=inputs.url[:200])
     names = {slug: name for slug, _, name in snapshot.names.values()}
     if inputs.filter:
-        completed = snapshot.vocabulary.complete(inputs.filter, len(snapshot.vocabulary.entries))
+        # Every match, not autocomplete's first few thousand: `total` counts them all.
+        vocabulary = snapshot.vocabulary
+        completed = vocabulary.complete(inputs.filter, len(vocabulary.entries), scanned=None)
         ranked = (entry.slug for entry in completed if entry.kind != "symptom")
         slugs = list(dict.fromkeys(slug for slug in ranked if slug in names))
     else:
@@ -241,7 +243,7 @@ def expand(snapshot: Snapshot, base: str, inputs: ExpandInputs) -> ValueSet:
         status="active",
         description="Every published condition record, coded by its slug.",
         expansion={
-            "timestamp": datetime.now(UTC).isoformat(timespec="seconds"),
+            "timestamp": snapshot.made_at.isoformat(timespec="seconds"),
             "total": len(slugs),
             "offset": inputs.offset,
             "parameter": parameters,
@@ -309,7 +311,7 @@ def _matches(
     if target is None or target.system is not None:
         by_id = {condition.id: (condition, link) for condition, link in carriers}
         system = target.system.value if target and target.system else None
-        for carried in repository.codes_of(session, list(by_id), system):
+        for carried in codes_repository.codes_of(session, list(by_id), system):
             held = held_for(carried.system)
             if held is None or (held.system == source.system and carried.code == code):
                 continue
@@ -398,7 +400,7 @@ def capability_statement(base: str) -> CapabilityStatement:
         name="ConditionContentAPITerminology",
         title="Condition Content API: FHIR terminology facade",
         status="active",
-        date=_STARTED,
+        date=CAPABILITIES_DATE,
         kind="instance",
         software={"name": "Condition Content API", "version": __version__},
         implementation={

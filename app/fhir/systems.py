@@ -41,7 +41,9 @@ ALIASES = {"https://www.orpha.net": BY_SYSTEM[CodeSystem.ORPHA]}
 def _own(kind: str) -> str:
     """Our resources' canonical URLs are made from the request's base URL; the scheme, host
     and any prefix a proxy adds are not compared, only the path from /fhir on."""
-    return rf"https?://[^/?#\s]+(?:/[^?#\s]*)?{FHIR_PREFIX}/{kind}/conditions"
+    # Explicit classes, not \s: the inputs' pattern is checked by pydantic's (Rust) regex and
+    # by Python's, which disagree on what \s holds.
+    return rf"https?://[^/?#\x00-\x20\x7f]+(?:/[^?#\x00-\x20\x7f]*)?{FHIR_PREFIX}/{kind}/conditions"
 
 
 OWN_CODE_SYSTEM = re.compile(_own("CodeSystem"))

@@ -12,7 +12,7 @@ from app.core.deps import SessionDep
 from app.core.errors import InvalidParameter, problem_responses
 from app.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, offset_links, page_links
 from app.core.routing import api_router
-from app.core.schemas import PageLinks
+from app.core.schemas import PageLinks, comma_separated
 from app.matching import service
 from app.matching.schemas import MAX_TERMS, MatchRequest, MatchResponse
 from app.reads.dependencies import CachePolicyDep
@@ -52,11 +52,6 @@ Symptoms are HPO ids, symptom slugs or names naming exactly one term (any case);
 or ambiguous one is a 422 naming its field and index. Pages with `limit` and `offset`."""
 
 
-def _keys(listed: str) -> list[str]:
-    """A comma-separated query parameter's keys, blanks dropped."""
-    return [key.strip() for key in listed.split(",") if key.strip()]
-
-
 @router.get(
     "/conditions/match",
     response_model=MatchResponse,
@@ -91,8 +86,8 @@ def match_get(
 ) -> Response:
     try:
         body = MatchRequest(
-            symptoms=_keys(symptoms),
-            excluded=_keys(excluded),
+            symptoms=comma_separated(symptoms),
+            excluded=comma_separated(excluded),
             limit=limit,
             offset=offset,
             status=status,

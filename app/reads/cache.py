@@ -43,6 +43,10 @@ class ResponseCache:
             with self._lock, suppress(ValueError):
                 self._entries[key] = entry
 
+    def discard(self, key: Hashable) -> None:
+        with self._lock:
+            self._entries.pop(key, None)
+
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()

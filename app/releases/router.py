@@ -1,26 +1,17 @@
 """Content releases, and the current one's whole corpus as one download: /v1/releases."""
 
-from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Path, Request, Response
 from fastapi.responses import StreamingResponse
-from sqlalchemy.orm import Session
 
-from app.core.conditional import (
-    NOT_MODIFIED,
-    json_representation,
-    unchanged,
-    validators,
-)
-from app.core.db import snapshot
+from app.core.conditional import NOT_MODIFIED, json_representation, unchanged
 from app.core.deps import SessionDep
 from app.core.errors import problem_responses
-from app.core.negotiation import best_media_type
+from app.core.negotiation import best_media_type, takes_gzip
 from app.core.routing import api_router
-from app.reads.cache import ResponseCache
-from app.reads.dependencies import CachePolicyDep
-from app.releases import repository, service
+from app.reads.dependencies import CachePolicyDep, ReadsDep
+from app.releases import dumps, service
 from app.releases.schemas import Release, ReleaseList
 
 router = api_router("releases")
@@ -36,10 +27,6 @@ VersionPath = Annotated[
 # NDJSON, or the same bytes as a file for clients that only take binary bodies (client
 # generators do not know NDJSON).
 DUMP_MEDIA_TYPES = ["application/x-ndjson", "application/octet-stream"]
-
-
-def _version(session: Session, given: str) -> int:
-    return repository.content_version(session) if given == "latest" else int(given)
 
 
 @router.get(
@@ -62,15 +49,15 @@ def list_releases(request: Request, session: SessionDep, policy: CachePolicyDep)
     "/releases/{version}",
     response_model=Release,
     summary="Get a release",
-    description="One release by its content version (`latest`: the current content).",
-    responses={**problem_responses(404, 422, 503), **NOT_MODIFIED},
+    description="One release by its content version (`latest`: the current content). A past "
+    "version is gone (410), whether a run recorded it or editors' writes moved past it.",
+    responses={**problem_responses(404, 410, 422, 503), **NOT_MODIFIED},
 )
 def get_release(
     request: Request, session: SessionDep, policy: CachePolicyDep, version: VersionPath
 ) -> Response:
-    return json_representation(
-        request, service.release(session, _version(session, version)), policy
-    )
+    found = service.release(session, None if version == "latest" else int(version))
+    return json_representation(request, found, policy)
 
 
 @router.get(
@@ -78,13 +65,15 @@ def get_release(
     summary="Download the whole corpus",
     description=(
         "Every published record, exactly as `GET /v1/conditions/{slug}` serves it, one JSON "
-        "object per line (NDJSON) in slug order, streamed from one consistent snapshot of the "
-        "content, gzip-compressed (`Content-Encoding: gzip`, unless `Accept-Encoding` refuses "
+        "object per line (NDJSON) in slug order, read from one consistent snapshot of the "
+        "content, gzip-coded (`Content-Encoding: gzip`, unless `Accept-Encoding` refuses "
         "gzip): `curl -o corpus.ndjson.gz` saves the gzip file, `curl --compressed` and HTTP "
         "libraries read the lines. The current release only: an older one answers 410 (its "
         "content is not kept). One version always gives the same bytes and ETag, so "
-        "`If-None-Match` answers 304 while nothing changed. To keep a mirror current, apply "
-        "`GET /v1/changes?since={version}` after loading it (`X-Content-Version` names it)."
+        "`If-None-Match` answers 304 while nothing changed. The first download of a version "
+        "waits for it to be built (about a minute for the whole corpus); later ones are sent "
+        "at once. To keep a mirror current, apply `GET /v1/changes?since={version}` after "
+        "loading it (`X-Content-Version` names it)."
     ),
     response_class=StreamingResponse,
     responses={
@@ -99,61 +88,28 @@ def get_release(
         **NOT_MODIFIED,
     },
 )
-def download_dump(request: Request, policy: CachePolicyDep, version: VersionPath) -> Response:
+async def download_dump(request: Request, reads: ReadsDep, version: VersionPath) -> Response:
     media_type = best_media_type(request, DUMP_MEDIA_TYPES)
-    gzipped = _takes_gzip(request.headers.get("accept-encoding"))
-    session = snapshot(request.app.state.session_factory)
-    try:
-        current = _version(session, version)
-        service.check_dumpable(session, current)
-        released = service.release(session, current).released_at
-        filename = f"condition-content-{current}.ndjson" + (".gz" if gzipped else "")
-        headers = validators(
-            policy,
-            service.dump_tag(current),
-            released,
-            {
-                "X-Content-Version": str(current),
-                "Content-Disposition": f'attachment; filename="{filename}"',
-                "Content-Location": f"{service.release_path(current)}/dump",
-                **({"Content-Encoding": "gzip"} if gzipped else {}),
-            },
-        )
-        not_modified = unchanged(request, headers, released)
-    except BaseException:
-        session.close()
-        raise
-    if not_modified is not None:
-        session.close()
+    gzipped = takes_gzip(request.headers.get("accept-encoding"))
+    current = await reads.content_version()
+    wanted = current if version == "latest" else int(version)
+    released = await reads.read.build(service.dumpable, wanted)
+    headers = service.dump_headers(reads.policy, wanted, released, gzipped)
+    if (not_modified := unchanged(request, headers, released)) is not None:
         return not_modified
-    body = _closing(session, request.app.state.reads.cache, current, gzipped)
-    return StreamingResponse(body, media_type=media_type, headers=headers)
-
-
-def _takes_gzip(accept_encoding: str | None) -> bool:
-    """Whether the client takes gzip: with no Accept-Encoding any coding is acceptable (RFC
-    9110 §12.5.3); else gzip (or `*`) must be listed with a quality above 0."""
-    if accept_encoding is None:
-        return True
-    qualities: dict[str, float] = {}
-    for item in accept_encoding.split(","):
-        coding, _, parameters = item.partition(";")
-        quality = 1.0
-        name, _, value = parameters.strip().partition("=")
-        if name.strip().lower() == "q":
-            try:
-                quality = float(value)
-            except ValueError:
-                quality = 0.0
-        qualities[coding.strip().lower()] = quality
-    return qualities.get("gzip", qualities.get("*", 0.0)) > 0
-
-
-def _closing(
-    session: Session, cache: ResponseCache, version: int, gzipped: bool
-) -> Iterator[bytes]:
-    """The dump read in `session`, which is closed when the stream ends or is abandoned."""
-    try:
-        yield from service.dump(session, cache, version, gzipped)
-    finally:
-        session.close()
+    registry: dumps.Dumps = request.app.state.dumps
+    kept = registry.kept(wanted)
+    if kept is not None:
+        body = dumps.sent(kept)
+    else:
+        build = await registry.build(wanted, service.built)
+        if build.version != wanted:  # a write came first: the dump is of the newer content
+            assert build.version is not None
+            if version != "latest":
+                raise service.superseded(wanted, build.version)
+            released = await reads.read.build(service.dumpable, build.version)
+            headers = service.dump_headers(reads.policy, build.version, released, gzipped)
+        body = build.follow()
+    return StreamingResponse(
+        body if gzipped else dumps.decoded(body), media_type=media_type, headers=headers
+    )

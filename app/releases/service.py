@@ -1,23 +1,23 @@
 """Releases: recorded at the end of each seed or import run that changed the content, listed
 with the current content, and the current one dumped whole for mirrors."""
 
-import threading
 import zlib
 from collections.abc import Iterator
+from datetime import datetime
 from http import HTTPStatus
 from typing import Any
 
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from app.conditions.representations import record_rendered
-from app.core.conditional import Rendered, revision_tag
+from app.core.conditional import CachePolicy, revision_tag, validators
+from app.core.db import session_on
 from app.core.errors import NotFoundError
 from app.core.urls import API_PREFIX
 from app.models import Release as ReleaseRow
 from app.models import Source
 from app.models.base import utcnow
-from app.reads.cache import ResponseCache
-from app.reads.keys import dump_key
 from app.releases import repository
 from app.releases.schemas import Release, ReleaseLinks, ReleaseList, ReleaseSource
 
@@ -25,9 +25,6 @@ from app.releases.schemas import Release, ReleaseLinks, ReleaseList, ReleaseSour
 LISTED = 100
 DUMP_BATCH = 200  # slugs read per query while dumping
 GZIP_LEVEL = 6
-CHUNK = 1 << 20  # bytes per chunk when a kept dump is sent
-NDJSON = "application/x-ndjson"
-_BUILDING = threading.Lock()
 EDITS = "edits"
 
 
@@ -111,13 +108,29 @@ def release_list(session: Session) -> ReleaseList:
     return ReleaseList(items=items, current=current)
 
 
-def release(session: Session, version: int) -> Release:
+def superseded(version: int, current: int) -> ReleaseSuperseded:
+    return ReleaseSuperseded(
+        f"Release {version} is superseded and its content is not kept. Download the current "
+        f"release ({current}) and apply the change feed from it, or, holding release "
+        f"{version}, apply {API_PREFIX}/changes?since={version}.",
+        version=version,
+        current=current,
+    )
+
+
+def release(session: Session, version: int | None) -> Release:
+    """A release by version (None: the current one): recorded, or the current content; a past
+    state that no run recorded (editors' writes between runs) is gone (410); a version to come
+    is unknown."""
     current = repository.content_version(session)
+    version = current if version is None else version
     row = repository.release_at(session, version)
     if row is not None:
         return _out(row, current)
     if version == current:
         return _current(session, current)
+    if version < current:
+        raise superseded(version, current)
     raise ReleaseNotFound(
         f"No release has content version {version}; the current one is {current}.",
         version=version,
@@ -125,24 +138,39 @@ def release(session: Session, version: int) -> Release:
     )
 
 
-def check_dumpable(session: Session, version: int) -> None:
-    """Only the current content can be dumped: an older release is gone (410), not unknown."""
-    current = release(session, version)  # a 404 for a version that never was a release
-    if not current.current:
-        raise ReleaseSuperseded(
-            f"Release {version} is superseded and its content is not kept. Download the "
-            f"current release ({repository.content_version(session)}) and apply the change "
-            f"feed from it, or, holding release {version}, apply "
-            f"{API_PREFIX}/changes?since={version}.",
-            version=version,
-            current=repository.content_version(session),
-        )
+def dumpable(connection: Connection, version: int) -> datetime:
+    """When the content at `version` was released, if it is the current content; an older
+    version is gone (410), one to come unknown (404). Run by the reader on a connection."""
+    with session_on(connection) as session:
+        found = release(session, version)
+        if not found.current:
+            raise superseded(version, repository.content_version(session))
+        return found.released_at
 
 
-def _built(session: Session) -> Iterator[bytes]:
+def dump_headers(
+    policy: CachePolicy, version: int, released: datetime, gzipped: bool
+) -> dict[str, str]:
+    """The dump's validators and headers; the edge appends `.gzip` to the ETag of the coded
+    bytes, as it does for every coded body."""
+    filename = f"condition-content-{version}.ndjson" + (".gz" if gzipped else "")
+    return validators(
+        policy,
+        revision_tag("dump", version),
+        released,
+        {
+            "X-Content-Version": str(version),
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Content-Location": f"{release_path(version)}/dump",
+            **({"Content-Encoding": "gzip"} if gzipped else {}),
+        },
+    )
+
+
+def built(session: Session) -> Iterator[bytes]:
     """Every published record, as GET /v1/conditions/{slug} serves it, one per line in slug
-    order, gzip-coded as it goes. The gzip header carries no timestamp, so one version always
-    gives the same bytes."""
+    order, gzip-coded as it goes, read in `session` (a snapshot, for one version's content).
+    The gzip header carries no timestamp, so one version always gives the same bytes."""
     compressor = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
     after = ""
     while slugs := repository.published_slugs(session, after, DUMP_BATCH):
@@ -152,49 +180,3 @@ def _built(session: Session) -> Iterator[bytes]:
             yield chunk
         after = slugs[-1]
     yield compressor.flush()
-
-
-def _cached(entry: Rendered) -> Iterator[bytes]:
-    view = memoryview(entry.body)
-    for start in range(0, len(view), CHUNK):
-        yield bytes(view[start : start + CHUNK])
-
-
-def _building_or_cached(session: Session, cache: ResponseCache, version: int) -> Iterator[bytes]:
-    """The gzip-coded dump of `version` from the response cache, else built (and kept when
-    it was read to the end). One dump is built at a time per process: a download that comes
-    while one is built waits for it, and is then served from the cache."""
-    entry = cache.get(dump_key(version))
-    if entry is None:
-        with _BUILDING:
-            entry = cache.get(dump_key(version))  # built while this one waited?
-            if entry is None:
-                chunks = []
-                for chunk in _built(session):
-                    chunks.append(chunk)
-                    yield chunk
-                body = b"".join(chunks)
-                entry = Rendered.of(body, NDJSON, etag=dump_tag(version))
-                cache.put(dump_key(version), entry)
-                return
-    yield from _cached(entry)
-
-
-def dump(session: Session, cache: ResponseCache, version: int, gzipped: bool) -> Iterator[bytes]:
-    """The corpus at `version`, gzip-coded or not. `session` must hold one snapshot (see
-    app.core.db.snapshot) in which `version` is the content version, for the lines to be the
-    content of that version."""
-    coded = _building_or_cached(session, cache, version)
-    if gzipped:
-        yield from coded
-        return
-    decoder = zlib.decompressobj(16 + zlib.MAX_WBITS)
-    for chunk in coded:
-        if lines := decoder.decompress(chunk):
-            yield lines
-    yield decoder.flush()
-
-
-def dump_tag(version: int) -> str:
-    """The dump's ETag; the edge appends `.gzip` to it for the gzip-coded bytes."""
-    return revision_tag("dump", version)

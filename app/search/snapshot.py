@@ -13,7 +13,8 @@ import time
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any
 
@@ -128,6 +129,9 @@ class Snapshot:
     # Upper-cased gene symbols, as of the last whole build (like the vocabulary).
     gene_symbols: frozenset[str] = frozenset()
     partial: bool = False  # records re-read since then: the vocabulary may lag
+    # When this snapshot was made (a whole build or an update): an answer made from it, such
+    # as a FHIR expansion, is dated by it and so stays the same until the content changes.
+    made_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     @property
     def stale(self) -> bool:

@@ -48,16 +48,20 @@ class Vocabulary:
             vocabulary.by_length.setdefault(len(word), []).append(word)
         return vocabulary
 
-    def complete(self, prefix: str, limit: int) -> list[Entry]:
+    def complete(
+        self, prefix: str, limit: int, scanned: int | None = WORD_MATCHES_SCANNED
+    ) -> list[Entry]:
         """Labels that start with `prefix` or have a later word that starts with it, ranked by
-        kind (conditions, synonyms, symptoms), then whole-label prefixes first, then shortest."""
+        kind (conditions, synonyms, symptoms), then whole-label prefixes first, then shortest.
+        At most `scanned` later-word matches are looked at (None: all of them)."""
         key = prefix.casefold().strip()
         start = bisect.bisect_left(self.keys, key)
         end = bisect.bisect_left(self.keys, key + "\U0010ffff", lo=start)
         candidates: dict[Entry, int] = dict.fromkeys(self.entries[start:end], 0)
         if " " not in key:
             start = bisect.bisect_left(self.word_keys, (key, -1))
-            for word, index in self.word_keys[start : start + WORD_MATCHES_SCANNED]:
+            stop = None if scanned is None else start + scanned
+            for word, index in self.word_keys[start:stop]:
                 if not word.startswith(key):
                     break
                 candidates.setdefault(self.entries[index], 1)

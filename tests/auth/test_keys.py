@@ -55,6 +55,17 @@ def test_reads_need_a_valid_key_when_required(gated: tuple[str, TestClient]) -> 
         assert preflight.status_code == 200
 
 
+def test_reads_need_a_key_under_a_proxy_prefix_too(fresh_db: str) -> None:
+    """Behind a proxy that mounts the API under a prefix (uvicorn --root-path), the guard
+    looks at the path the routes match, not the one the proxy sent."""
+    seed_database(fresh_db)
+    app = make_client(fresh_db, reads_require_key=True).app
+    with TestClient(app, root_path="/api") as client:
+        for path in (MMN, "/fhir/metadata"):
+            assert client.get(f"/api{path}").status_code == 401, path
+        assert client.get("/api/healthz").status_code == 200
+
+
 def test_revoked_and_expired_keys_are_refused(gated: tuple[str, TestClient]) -> None:
     url, client = gated
     revoked = _new_key(url, "old")

@@ -105,6 +105,11 @@ def test_bad_batches_are_422s_naming_the_item(corpus: TestClient) -> None:
     assert ["body", "codes", 0, "system"] in _error_locations(
         corpus.post(LOOKUP, json={"codes": unknown_system})
     )
+    prefix_alone = [{"system": "icd10cm", "code": "G61.82"}, {"system": "orpha", "code": "ORPHA:"}]
+    assert ["body", "codes", 1, "code"] in _error_locations(
+        corpus.post(LOOKUP, json={"codes": prefix_alone})
+    )
+    assert ["path", "code"] in _error_locations(corpus.get("/v1/codes/orpha/ORPHA:"))
     extra = [{"system": "icd10cm", "code": "G61.82", "version": "2026"}]
     assert ["body", "codes", 0, "version"] in _error_locations(
         corpus.post(LOOKUP, json={"codes": extra})

@@ -422,6 +422,21 @@ def test_an_unknown_code_is_a_404_operation_outcome(fhir: SyncFHIRClient, corpus
             "count",
         ),
         ("metadata", {"_format": "xml"}, "_format"),
+        # A control character the two regex engines class differently (was a 500).
+        (
+            "CodeSystem/$lookup",
+            {"system": "http://a\x1cb/fhir/CodeSystem/conditions", "code": "x"},
+            "system",
+        ),
+        (
+            "ConceptMap/$translate",
+            {
+                "system": ICD,
+                "code": "G61.82",
+                "targetsystem": "http://a\x1fb/fhir/CodeSystem/conditions",
+            },
+            "targetsystem",
+        ),
     ],
 )
 def test_a_bad_parameter_is_a_400_operation_outcome(
@@ -504,3 +519,42 @@ def test_a_database_outage_is_a_503_operation_outcome(seeded_url: str) -> None:
         [issue] = OperationOutcome.model_validate(response.json()).issue
         assert issue.code == "transient"
         assert "psycopg" not in response.text and "sqlite3" not in response.text
+
+
+def test_an_expansion_is_the_same_until_the_content_changes(base: str) -> None:
+    params = {"url": f"{base}/fhir/ValueSet/conditions", "filter": "multifocal"}
+    with httpx.Client(base_url=base) as client:
+        first = client.get("/fhir/ValueSet/$expand", params=params)
+        again = client.get(
+            "/fhir/ValueSet/$expand",
+            params=params,
+            headers={"If-None-Match": first.headers["etag"]},
+        )
+    assert first.status_code == 200 and again.status_code == 304
+
+
+# Every pair of link relations (source, target): the R4 equivalence read from target to
+# source (`wider`: the target means more than the source), curated or computed.
+RELATIONS = ["exact", "narrower", "broader", "related"]
+CURATED = {
+    ("exact", "exact"): "equivalent",
+    ("exact", "narrower"): "narrower",
+    ("exact", "broader"): "wider",
+    ("narrower", "exact"): "wider",
+    ("narrower", "narrower"): None,  # two parts of one record need not overlap
+    ("narrower", "broader"): "wider",
+    ("broader", "exact"): "narrower",
+    ("broader", "narrower"): "narrower",
+    ("broader", "broader"): "inexact",  # both contain the record
+}
+
+
+@pytest.mark.parametrize("source", RELATIONS)
+@pytest.mark.parametrize("target", RELATIONS)
+def test_equivalence_by_relation_and_provenance(source: str, target: str) -> None:
+    expected = CURATED.get((source, target), "relatedto")
+    assert equivalence(Link(source, "curated"), Link(target, "source")) == expected
+    # A link this service computed is never a mapping anyone made: never equivalent.
+    computed = equivalence(Link(source, "computed"), Link(target, "curated"))
+    assert computed == {"equivalent": "inexact", None: None}.get(expected, "relatedto")
+    assert equivalence(Link("name-match", "computed"), Link(target, "curated")) != "equivalent"

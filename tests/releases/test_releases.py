@@ -4,10 +4,17 @@ version, and a mirror made from it and kept by the change feed equals a later do
 
 import gzip
 import json
+from concurrent.futures import ThreadPoolExecutor
 
+import httpx
+import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
 
-from tests.helpers import MMN, Editing, run_imports
+from app.core.config import Settings
+from app.main import create_app
+from app.releases import repository, service
+from tests.helpers import MMN, Editing, live_server, run_imports
 
 
 def _dump(client: TestClient, version: str = "latest", **headers: str):
@@ -113,6 +120,10 @@ def test_a_mirror_kept_by_the_feed_equals_a_later_dump(editing: Editing) -> None
     gone = _dump(client, str(since))
     assert gone.status_code == 410
     assert gone.json()["current"] == listed["current"]
+    # So is a state between runs, once editors' writes moved past it; a version to come is
+    # unknown.
+    assert client.get(f"/v1/releases/{listed['current'] - 1}").status_code == 410
+    assert client.get(f"/v1/releases/{listed['current'] + 1}").status_code == 404
     # Apply the feed as a mirror would: re-read what changed, drop what left.
     feed = client.get("/v1/changes", params={"since": since}).json()
     for change in feed["items"]:
@@ -132,3 +143,58 @@ def test_unknown_and_malformed_versions(editing: Editing) -> None:
     malformed = editing.client.get("/v1/releases/newest")
     assert malformed.status_code == 422
     assert malformed.json()["errors"][0]["loc"] == ["path", "version"]
+
+
+def test_a_write_while_the_dump_is_read_is_not_in_it(
+    editing: Editing, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = editing.client
+    before = client.get(MMN).content
+    read_slugs = repository.published_slugs
+    engine = create_engine(editing.url)
+
+    def slugs_then_a_write(session, after: str, limit: int):  # type: ignore[no-untyped-def]
+        if after == "":  # the snapshot has begun; nothing is rendered yet
+            with engine.begin() as connection:
+                connection.execute(
+                    text("UPDATE conditions SET name = 'Renamed meanwhile' WHERE slug = :slug"),
+                    {"slug": MMN.rsplit("/", 1)[1]},
+                )
+        return read_slugs(session, after, limit)
+
+    monkeypatch.setattr(service, "DUMP_BATCH", 1)
+    monkeypatch.setattr(repository, "published_slugs", slugs_then_a_write)
+    dumped = _records(_dump(client).content)
+    with engine.connect() as connection:  # committed all the same
+        names = connection.execute(text("SELECT name FROM conditions")).scalars().all()
+    engine.dispose()
+    assert "Renamed meanwhile" in names
+    assert dumped[MMN.rsplit("/", 1)[1]] == before
+
+
+def test_downloads_during_a_build_follow_it(editing: Editing) -> None:
+    app = create_app(Settings(database_url=editing.url))
+    with live_server(app) as base:
+
+        def download(_: int) -> bytes:
+            with httpx.Client(base_url=base, timeout=60) as http:
+                response = http.get("/v1/releases/latest/dump")
+                assert response.status_code == 200, response.text
+                return response.content
+
+        def abandon() -> None:  # reads the headers, then goes away
+            with (
+                httpx.Client(base_url=base, timeout=60) as http,
+                http.stream("GET", "/v1/releases/latest/dump") as response,
+            ):
+                assert response.status_code == 200
+
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            abandoned = [pool.submit(abandon) for _ in range(2)]
+            bodies = list(pool.map(download, range(6)))
+            for future in abandoned:
+                future.result()
+        assert len(set(bodies)) == 1 and _records(bodies[0])
+        assert app.state.dumps.builds_started == 1  # one build, followed by all
+        with httpx.Client(base_url=base) as http:  # and the worker still answers
+            assert http.get("/v1/releases").status_code == 200
