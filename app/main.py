@@ -120,7 +120,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.search = Versioned()  # the search snapshot (app.search.snapshot)
     app.state.dumps = Dumps(app.state.session_factory, app.state.reads.cache)
     app.state.rate_limits = RateLimits(
-        settings.rate_limit_storage, settings.write_rate_limit, settings.read_rate_limit
+        settings.rate_limit_storage,
+        settings.write_rate_limit,
+        settings.read_rate_limit,
+        settings.rate_limit_prefix,
     )
     install_error_handlers(app)
     register_examples(route_examples())

@@ -5,7 +5,6 @@ runs never collide and leave nothing behind. A migrated, empty template is built
 tests that write get a fresh copy of it (`fresh_db`), read-only API tests share one seeded copy.
 """
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -27,12 +26,8 @@ from tests.helpers import (
     new_key,
     run_imports,
     seed_database,
+    unreachable,
 )
-
-# In CI (or when asked) an unreachable PostgreSQL fails the run instead of skipping its tests.
-REQUIRE_POSTGRES = os.environ.get("CI", "").lower() == "true" or os.environ.get(
-    "REQUIRE_POSTGRES", ""
-) not in ("", "0")
 
 
 def _postgres_reachable() -> str | None:
@@ -58,10 +53,7 @@ def databases(
     if engine_name == "postgresql":
         problem = _postgres_reachable()
         if problem:
-            message = f"PostgreSQL at {POSTGRES_URL} is unreachable: {problem}"
-            if REQUIRE_POSTGRES:
-                pytest.fail(message, pytrace=False)
-            pytest.skip(message)
+            unreachable(f"PostgreSQL at {POSTGRES_URL} is unreachable: {problem}")
     dbs = Databases(engine_name, tmp_path_factory.mktemp(engine_name))
     yield dbs
     dbs.drop_all()

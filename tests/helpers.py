@@ -13,9 +13,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import httpx
+import pytest
 import uvicorn
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, select, text
@@ -237,3 +238,17 @@ def snapshot(url: str, exclude: tuple[str, ...] = ()) -> dict[str, list[tuple[An
             }
     finally:
         engine.dispose()
+
+
+# In CI (or when asked) a service the suite needs that cannot be reached fails the run instead
+# of skipping its tests.
+REQUIRE_SERVICES = os.environ.get("CI", "").lower() == "true" or os.environ.get(
+    "REQUIRE_POSTGRES", ""
+) not in ("", "0")
+
+
+def unreachable(message: str) -> NoReturn:
+    """Fail (CI) or skip (a developer's machine) a test whose service is not there."""
+    if REQUIRE_SERVICES:
+        pytest.fail(message, pytrace=False)
+    pytest.skip(message)

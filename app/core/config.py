@@ -91,6 +91,13 @@ class Settings(BaseSettings):
         description="Where rate limits are counted: `memory://` per worker, or a shared "
         "`redis://host:6379` or `memcached://host:11211` for every worker and machine.",
     )
+    rate_limit_prefix: str = Field(
+        default="condition-content-api",
+        min_length=1,
+        max_length=100,
+        description="Prefix of the rate limits' keys in a shared Redis (so services can share "
+        "one Redis).",
+    )
     seed_dir: Path = Field(
         default=PROJECT_ROOT / "seed_data",
         description="Folder whose *.yaml files `seed` loads.",

@@ -1,10 +1,16 @@
 """Rate limits: writes per key and per client address, reads when configured; 429 problem
 bodies with Retry-After."""
 
+import logging
+import uuid
+from collections.abc import Iterator
+
+import pytest
+import redis
 from fastapi.testclient import TestClient
 
 from app.auth.keys import Scope
-from tests.helpers import MMN, Editing, make_client, new_key
+from tests.helpers import MMN, Editing, make_client, new_key, unreachable
 
 
 def _bad_create(client: TestClient, headers: dict[str, str]) -> int:
@@ -53,3 +59,68 @@ def test_reads_sent_as_post_and_fhir_reads_count_as_reads(editing: Editing) -> N
         assert client.get("/fhir/metadata").status_code == 200
         assert client.post("/v1/codes/lookup", json=lookup).status_code == 429
         assert client.get("/fhir/metadata").status_code == 429
+
+
+REDIS = "redis://127.0.0.1:6379/0"
+
+
+@pytest.fixture
+def redis_prefix() -> Iterator[str]:
+    """A key prefix of this test's own in the real Redis, its keys deleted after."""
+    client = redis.Redis.from_url(REDIS, socket_connect_timeout=3)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        unreachable(f"Redis at {REDIS} is unreachable: {exc}")
+    prefix = f"cc-test-{uuid.uuid4().hex}"
+    yield prefix
+    try:
+        keys = list(client.scan_iter(f"{prefix}:*"))
+        if keys:
+            client.delete(*keys)
+    finally:
+        client.close()
+
+
+def test_limits_are_shared_through_redis(editing: Editing, redis_prefix: str) -> None:
+    """Two app instances (as two processes would) count in one Redis: the limit holds across
+    both, whichever the requests reach."""
+    settings = {"rate_limit_storage": REDIS, "rate_limit_prefix": redis_prefix}
+    with (
+        make_client(editing.url, write_rate_limit="3/minute", **settings) as first,
+        make_client(editing.url, write_rate_limit="3/minute", **settings) as second,
+    ):
+        answers = [_bad_create(client, editing.writer) for client in (first, second, first)]
+        assert answers == [422, 422, 422]
+        assert _bad_create(second, editing.writer) == 429
+        assert _bad_create(first, editing.writer) == 429
+    stored = redis.Redis.from_url(REDIS)
+    try:
+        assert list(stored.scan_iter(f"{redis_prefix}:*"))  # counted there, under the prefix
+    finally:
+        stored.close()
+
+
+class _Records(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+def test_a_redis_that_does_not_answer_fails_no_request(editing: Editing) -> None:
+    """Nothing listens on port 1: each process counts in its own memory meanwhile."""
+    warnings = _Records()  # on the logger itself: the app's logging set-up owns the root's
+    logging.getLogger("app.ratelimit").addHandler(warnings)
+    settings = {"rate_limit_storage": "redis://127.0.0.1:1/0", "write_rate_limit": "2/minute"}
+    try:
+        with make_client(editing.url, **settings) as client:
+            assert [_bad_create(client, editing.writer) for _ in range(2)] == [422, 422]
+            assert _bad_create(client, editing.writer) == 429  # the limit holds, per process
+    finally:
+        logging.getLogger("app.ratelimit").removeHandler(warnings)
+    assert [r.getMessage() for r in warnings.records] == [
+        "rate limit storage unreachable; counting in this process"
+    ]  # once, then not asked again for a while
