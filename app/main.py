@@ -13,7 +13,7 @@ from app.api import include_api
 from app.auth.middleware import ReadAccessMiddleware
 from app.core.conditional import CachePolicy
 from app.core.config import Settings, get_settings
-from app.core.db import changed_content, create_db_engine, create_session_factory
+from app.core.db import changed_content, create_db_engine
 from app.core.errors import install_error_handlers
 from app.core.logging import configure_logging
 from app.core.middleware import BodyLimitMiddleware, EdgeMiddleware
@@ -26,6 +26,7 @@ from app.docs.router import install_docs
 from app.health.router import router as health_router
 from app.reads.cache import ResponseCache
 from app.reads.reader import Reader
+from app.reads.replica import Replica
 from app.reads.service import Reads
 from app.reads.snapshots import Versioned
 from app.releases.dumps import Dumps
@@ -52,6 +53,14 @@ def _forget_after_changes(app: FastAPI) -> Callable[[Session], None]:
             app.state.reads.read.forget()
 
     return forget
+
+
+def read_replica(settings: Settings) -> Replica | None:
+    if not settings.database_read_url:
+        return None
+    return Replica(
+        settings.database_read_url, settings.read_replica_max_lag_s, settings.statement_timeout_ms
+    )
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -108,17 +117,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = engine
-    app.state.session_factory = create_session_factory(engine)
     app.state.schema_head = head_revision()
     app.state.reads = Reads(
-        read=Reader(engine, settings.statement_timeout_ms, settings.read_staleness_s),
+        read=Reader(
+            engine,
+            settings.statement_timeout_ms,
+            settings.read_staleness_s,
+            replica=read_replica(settings),
+        ),
         cache=ResponseCache(settings.response_cache_mb * 1024 * 1024),
         policy=CachePolicy(max_age=settings.cache_max_age),
     )
+    # Sessions on the primary: writes, and the reads a write path checks.
+    app.state.session_factory = app.state.reads.read.primary_factory
     # This worker's own changes are seen at once, not when their notification comes back.
     event.listen(app.state.session_factory, "after_commit", _forget_after_changes(app))
     app.state.search = Versioned()  # the search snapshot (app.search.snapshot)
-    app.state.dumps = Dumps(app.state.session_factory, app.state.reads.cache)
+    app.state.dumps = Dumps(app.state.reads.cache)
     app.state.rate_limits = RateLimits(
         settings.rate_limit_storage,
         settings.write_rate_limit,

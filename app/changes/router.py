@@ -6,12 +6,12 @@ from fastapi import Query, Request
 
 from app.changes import repository
 from app.changes.schemas import ChangeFeed, ChangeLinks, ChangeOut, FeedLinks
-from app.core.deps import SessionDep
 from app.core.errors import problem_responses
 from app.core.pagination import page_url
 from app.core.routing import api_router
 from app.core.urls import condition_path
 from app.models.kinds import ChangeAction
+from app.reads.dependencies import ReadSessionDep
 
 router = api_router("editing")
 MAX_CHANGES = 1000
@@ -32,7 +32,7 @@ MAX_CHANGES = 1000
 )
 def list_changes(
     request: Request,
-    session: SessionDep,
+    session: ReadSessionDep,
     since: Annotated[
         int,
         Query(ge=0, le=2**62, description="The `next_since` (or a `seq`) last seen; 0: all."),

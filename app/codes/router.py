@@ -8,11 +8,10 @@ from app.codes import service
 from app.codes.schemas import MAX_BATCH_CODES, CodeBatchRequest, CodeBatchResponse, CodeLookup
 from app.conditions.status import DEFAULT_STATUS, StatusQuery
 from app.core.conditional import NOT_MODIFIED, json_representation
-from app.core.deps import SessionDep
 from app.core.errors import problem_responses
 from app.core.routing import api_router
 from app.models.kinds import CodeSystem
-from app.reads.dependencies import CachePolicyDep
+from app.reads.dependencies import CachePolicyDep, ReadSessionDep
 
 router = api_router("codes")
 
@@ -33,7 +32,7 @@ router = api_router("codes")
 )
 def get_code(
     request: Request,
-    session: SessionDep,
+    session: ReadSessionDep,
     policy: CachePolicyDep,
     system: CodeSystem,
     code: Annotated[
@@ -58,5 +57,5 @@ def get_code(
     ),
     responses=problem_responses(413, 422, 503),
 )
-def look_up_codes(session: SessionDep, body: CodeBatchRequest) -> CodeBatchResponse:
+def look_up_codes(session: ReadSessionDep, body: CodeBatchRequest) -> CodeBatchResponse:
     return service.look_up_many(session, body)

@@ -3,7 +3,7 @@
 from fastapi import Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from app.conditions import repository, service
 from app.conditions.repository import ConditionFilters
@@ -18,6 +18,7 @@ from app.core.pagination import Cursor, PageParams, explicit_limit
 
 def export_response(
     request: Request,
+    factory: sessionmaker[Session],
     filters: ConditionFilters,
     page: PageParams,
     fmt: Format,
@@ -44,5 +45,5 @@ def export_response(
 
     limit = explicit_limit(request, page)
     return exports.export_response(
-        request, read, limit, ConditionSummary, fmt, include, "conditions", policy
+        factory, read, limit, ConditionSummary, fmt, include, "conditions", policy
     )

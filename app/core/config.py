@@ -4,7 +4,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from app.core.ratelimit import parse_limit
@@ -24,6 +24,19 @@ class Settings(BaseSettings):
     database_url: str = Field(
         default=f"sqlite:///{DEFAULT_SQLITE_PATH}",
         description="SQLAlchemy URL of the database; SQLite file in var/ by default.",
+    )
+    database_read_url: str = Field(
+        default="",
+        description="PostgreSQL: a read replica (a hot standby of DATABASE_URL) that takes "
+        "the reads while it is up, within READ_REPLICA_MAX_LAG_S and caught up with the "
+        "latest write; empty: every read goes to DATABASE_URL.",
+    )
+    read_replica_max_lag_s: float = Field(
+        default=10.0,
+        gt=0,
+        le=3600,
+        description="A read replica whose replay lags more than this many seconds takes no "
+        "reads (they go to the primary) until it has caught up.",
     )
     api_host: str = Field(default="127.0.0.1", description="Interface `serve` binds to.")
     api_port: int = Field(default=8000, ge=1, le=65535, description="Port `serve` listens on.")
@@ -114,11 +127,22 @@ class Settings(BaseSettings):
         parse_limit(value)  # a ValueError names the bad text
         return value
 
+    @model_validator(mode="after")
+    def _replica_of_postgres(self) -> "Settings":
+        if self.database_read_url and not (
+            self.database_url.startswith("postgresql")
+            and self.database_read_url.startswith("postgresql")
+        ):
+            raise ValueError(
+                "DATABASE_READ_URL is for a PostgreSQL replica of a PostgreSQL DATABASE_URL"
+            )
+        return self
+
     @property
     def cors_origin_list(self) -> list[str]:
         return comma_separated(self.cors_origins)
 
-    @field_validator("database_url")
+    @field_validator("database_url", "database_read_url")
     @classmethod
     def _use_psycopg3(cls, value: str) -> str:
         # Plain postgres URLs (as hosting platforms hand them out) mean the psycopg 3 driver here.

@@ -1,6 +1,7 @@
 """Dependency shortcuts, declared once and reused by every router."""
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -18,13 +19,13 @@ def _finish(session: Session, succeeded: bool) -> None:
         session.close()
 
 
-async def get_session(request: Request) -> AsyncIterator[Session]:
+@asynccontextmanager
+async def request_session(factory: sessionmaker[Session]) -> AsyncIterator[Session]:
     """One session per request: committed when the handler succeeds, rolled back when it fails.
 
     Made on the event loop (a session touches the database only when first used, in the
     route's thread) and finished in one hop to the thread pool: a sync generator would cost a
     hop to open it and another to close it."""
-    factory: sessionmaker[Session] = request.app.state.session_factory
     session = factory()
     try:
         yield session
@@ -38,6 +39,12 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
             raise
         raise
     await run_in_threadpool(_finish, session, True)
+
+
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """A session on the primary database: writes, and the reads a write path checks."""
+    async with request_session(request.app.state.session_factory) as session:
+        yield session
 
 
 SessionDep = Annotated[Session, Depends(get_session)]

@@ -8,7 +8,6 @@ import json
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from fastapi import Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 from sqlalchemy.orm import Session, sessionmaker
@@ -89,7 +88,7 @@ def encode(
 
 
 def export_response(
-    request: Request,
+    factory: sessionmaker[Session],
     read: BatchReader,
     limit: int | None,
     model: type[BaseModel],
@@ -98,8 +97,8 @@ def export_response(
     filename: str,
     policy: CachePolicy,
 ) -> StreamingResponse:
-    """The export of what `read` gives, batch after batch, each in a session of its own."""
-    body = encode(batches(request.app.state.session_factory, read, limit), model, fmt, include)
+    """The export of what `read` gives, batch after batch, each in a session of `factory`'s."""
+    body = encode(batches(factory, read, limit), model, fmt, include)
     extension = "csv" if fmt == Format.CSV else "ndjson"
     return StreamingResponse(
         body,

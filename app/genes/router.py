@@ -8,7 +8,6 @@ from fastapi import Path, Query, Request, Response
 
 from app.conditions.status import DEFAULT_STATUS, StatusQuery
 from app.core.conditional import NOT_MODIFIED, json_representation
-from app.core.deps import SessionDep
 from app.core.errors import NotFoundError, problem_responses
 from app.core.openapi import example_response, merge_responses
 from app.core.pagination import PageDep, set_link_header
@@ -16,7 +15,7 @@ from app.core.routing import api_router
 from app.genes import repository, service
 from app.genes.schemas import GeneConditionPage, GeneRecord, GeneSummaryPage
 from app.models import Gene
-from app.reads.dependencies import CachePolicyDep
+from app.reads.dependencies import CachePolicyDep, ReadSessionDep
 
 router = api_router("genes")
 
@@ -55,7 +54,7 @@ class GeneNotFound(NotFoundError):
     title = "Gene not found"
 
 
-def _load(session: SessionDep, key: str) -> Gene:
+def _load(session: ReadSessionDep, key: str) -> Gene:
     gene = repository.get_gene(session, key)
     if gene is None:
         raise GeneNotFound(f"No gene has the symbol or NCBI Gene id {key!r}.", key=key)
@@ -84,7 +83,7 @@ def _load(session: SessionDep, key: str) -> Gene:
 )
 def list_genes(
     request: Request,
-    session: SessionDep,
+    session: ReadSessionDep,
     policy: CachePolicyDep,
     page: PageDep,
     q: Annotated[
@@ -138,7 +137,7 @@ def list_genes(
     ),
 )
 def get_gene(
-    request: Request, session: SessionDep, policy: CachePolicyDep, key: GeneKey
+    request: Request, session: ReadSessionDep, policy: CachePolicyDep, key: GeneKey
 ) -> Response:
     gene = service.gene_record(session, _load(session, key))
     return json_representation(request, gene, policy)
@@ -179,7 +178,7 @@ def get_gene(
 )
 def list_gene_conditions(
     request: Request,
-    session: SessionDep,
+    session: ReadSessionDep,
     policy: CachePolicyDep,
     page: PageDep,
     key: GeneKey,

@@ -10,6 +10,7 @@ from app.core.errors import SchemaNotCurrent, problem_responses
 from app.core.routing import api_router
 from app.core.schemas import Schema
 from app.health import repository
+from app.reads.replica import Replica
 
 router = api_router("health", prefix="")
 
@@ -18,10 +19,23 @@ class HealthStatus(Schema):
     status: Literal["ok"]
 
 
+class ReplicaStatus(Schema):
+    status: Literal["not_configured", "starting", "ok", "lagging", "down"] = Field(
+        description="`ok`: the read replica takes reads it has caught up with; `lagging` "
+        "(past READ_REPLICA_MAX_LAG_S) and `down`: every read goes to the primary, and the "
+        "service stays ready."
+    )
+    replay_lag_s: float | None = Field(
+        description="Seconds the replica's replay is behind (0 when it has replayed all it "
+        "received), when last asked (every second); null when not known."
+    )
+
+
 class ReadyStatus(Schema):
     status: Literal["ok"]
     database: Literal["ok"]
     schema_revision: str = Field(description="The migration the database is at.")
+    replica: ReplicaStatus
 
 
 @router.get("/healthz", response_model=HealthStatus, summary="Liveness")
@@ -37,8 +51,9 @@ def healthz() -> HealthStatus:
     responses=problem_responses(503),
 )
 def readyz(session: SessionDep, request: Request) -> ReadyStatus:
-    """The process can serve data: the database answers and its schema is the one this
-    release expects."""
+    """The process can serve data: the (primary) database answers and its schema is the one
+    this release expects. The read replica's state is reported; it does not make the process
+    unready, since the primary takes the reads it cannot."""
     expected: str | None = request.app.state.schema_head
     found = repository.schema_revision(session)
     if found != expected:
@@ -48,4 +63,8 @@ def readyz(session: SessionDep, request: Request) -> ReadyStatus:
             schema_revision=found,
             expected_revision=expected,
         )
-    return ReadyStatus(status="ok", database="ok", schema_revision=found)
+    replica: Replica | None = request.app.state.reads.read.replica
+    state = ReplicaStatus(status="not_configured", replay_lag_s=None)
+    if replica is not None:
+        state = ReplicaStatus(status=replica.state.status, replay_lag_s=replica.state.replay_lag_s)
+    return ReadyStatus(status="ok", database="ok", schema_revision=found, replica=state)

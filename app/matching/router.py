@@ -8,14 +8,13 @@ from pydantic import ValidationError
 
 from app.conditions.status import DEFAULT_STATUS, StatusQuery
 from app.core.conditional import NOT_MODIFIED, json_representation
-from app.core.deps import SessionDep
 from app.core.errors import InvalidParameter, problem_responses
 from app.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, offset_links, page_links
 from app.core.routing import api_router
 from app.core.schemas import PageLinks, comma_separated
 from app.matching import service
 from app.matching.schemas import MAX_TERMS, MatchRequest, MatchResponse
-from app.reads.dependencies import CachePolicyDep
+from app.reads.dependencies import CachePolicyDep, ReadSessionDep
 
 router = api_router("search")
 # Room for MAX_TERMS short names, within what the server takes in one request line.
@@ -61,7 +60,7 @@ or ambiguous one is a 422 naming its field and index. Pages with `limit` and `of
 )
 def match_get(
     request: Request,
-    session: SessionDep,
+    session: ReadSessionDep,
     policy: CachePolicyDep,
     symptoms: Annotated[
         str,
@@ -116,7 +115,7 @@ def match_get(
     description=DESCRIPTION + " Its links page as GET requests with the given terms' HPO ids.",
     responses=problem_responses(422, 503),
 )
-def match_post(request: Request, session: SessionDep, body: MatchRequest) -> MatchResponse:
+def match_post(request: Request, session: ReadSessionDep, body: MatchRequest) -> MatchResponse:
     def links(codes: list[str], absent: list[str], total: int) -> PageLinks:
         # The same query as a GET, so that the links can be followed.
         query = {"symptoms": ",".join(codes), "limit": body.limit, "offset": body.offset}

@@ -14,9 +14,12 @@ from cachetools import LRUCache
 from psycopg import AsyncConnection
 from psycopg_pool import AsyncConnectionPool
 from sqlalchemy import Connection, Engine, Select, select
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session, sessionmaker
 
-from app.core.db import SQLITE_BEGIN, postgres_timeouts
+from app.core.db import SQLITE_BEGIN, create_session_factory, postgres_timeouts
 from app.models import ContentVersion
+from app.reads.replica import Replica
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -49,7 +52,8 @@ class Reader:
     after `staleness_s`: the longest an answer is served after a commit whose notification
     did not arrive. While the listening connection is down nothing is remembered.
     `build`, the work of making what the response cache lacks, runs on the thread pool in one
-    transaction, on either engine.
+    transaction, on either engine, and on the read replica when there is one that may serve
+    it (`read_engine`).
     """
 
     MEMO_SIZE = 50_000
@@ -60,9 +64,18 @@ class Reader:
     POOL_TIMEOUT_S = 2.0  # then 503: a request does not wait long for a database that is gone
 
     def __init__(
-        self, engine: Engine, statement_timeout_ms: int | None = None, staleness_s: float = 0.0
+        self,
+        engine: Engine,
+        statement_timeout_ms: int | None = None,
+        staleness_s: float = 0.0,
+        replica: Replica | None = None,
     ) -> None:
         self._engine = engine
+        self.replica = replica
+        self.primary_factory = create_session_factory(engine)
+        self._factories = {id(engine): self.primary_factory}
+        if replica is not None:
+            self._factories[id(replica.engine)] = create_session_factory(replica.engine)
         self._staleness_s = staleness_s
         self._generation = 0  # raised to forget every remembered answer (thread-safe enough)
         self._listening = False  # PostgreSQL: notifications are arriving
@@ -77,7 +90,18 @@ class Reader:
         self._builders = CapacityLimiter(self.BUILD_THREADS.get(engine.dialect.name, 4))
 
     # -- the thread pool, either engine
-    def _run(self, work: Callable[..., T], args: tuple[Any, ...]) -> T:
+    def _run(self, engine: Engine, work: Callable[..., T], args: tuple[Any, ...]) -> T:
+        if self.replica is not None and engine is self.replica.engine:
+            try:
+                with engine.connect() as connection:
+                    return work(connection, *args)
+            except DBAPIError as exc:
+                # Reads are safe to repeat: a standby gone, or a query it cancelled to replay
+                # WAL (a recovery conflict), is read again from the primary.
+                if exc.connection_invalidated:
+                    self.replica.failed(exc)
+                log.info("read replica failed a read; read from the primary",
+                         extra={"error": type(exc.orig).__name__})  # fmt: skip
         with self._engine.connect() as connection:
             return work(connection, *args)
 
@@ -85,7 +109,34 @@ class Reader:
         # At most BUILD_THREADS at once: builds are mostly Python holding the GIL, so more
         # threads only take turns, each request slower and the slowest much slower (search
         # over a stream of different queries: 185 req/s with 40 threads, 290-340 with 1-4).
-        return await to_thread.run_sync(self._run, work, args, limiter=self._builders)
+        engine = await self.read_engine()
+        return await to_thread.run_sync(self._run, engine, work, args, limiter=self._builders)
+
+    async def read_engine(self) -> Engine:
+        """Where a read runs: the replica when it answers, lags at most its limit and has
+        replayed the content version the primary holds now (asked now, not remembered: every
+        check the caller made before saw that version or an earlier one), else the primary."""
+        replica = self.replica
+        if replica is None or replica.state.status != "ok":
+            return self._engine
+        try:
+            version = await self._primary_version()
+        except Exception:  # the primary's own failure shows where the read runs (the checks)
+            return self._engine
+        return replica.engine if replica.serves(version) else self._engine
+
+    async def read_session_factory(self) -> sessionmaker[Session]:
+        """Sessions for a read-only request, on the engine `read_engine` picks."""
+        return self._factories[id(await self.read_engine())]
+
+    async def _primary_version(self) -> int:
+        if self._pool is None:
+            await self.open()
+        assert self._pool is not None
+        sql, defaults = self._sql(CONTENT_VERSION)
+        async with self._pool.connection() as connection:
+            cursor = await connection.execute(sql, defaults)
+            return CONTENT_VERSION.answer(await cursor.fetchone())
 
     # -- checks
     async def check(self, check: Check[T], **params: Any) -> T:
@@ -192,6 +243,8 @@ class Reader:
 
     # -- life cycle (the app's lifespan)
     async def open(self) -> None:
+        if self.replica is not None:
+            await self.replica.open()
         if self._sqlite or self._pool is not None:
             return
         url = self._engine.url.set(drivername="postgresql")
@@ -211,6 +264,8 @@ class Reader:
 
     async def aclose(self) -> None:
         self.close()
+        if self.replica is not None:
+            await self.replica.aclose()
         if self._listener is not None:
             self._listener.cancel()
             await asyncio.gather(self._listener, return_exceptions=True)

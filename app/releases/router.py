@@ -6,11 +6,10 @@ from fastapi import Path, Request, Response
 from fastapi.responses import StreamingResponse
 
 from app.core.conditional import NOT_MODIFIED, json_representation, unchanged
-from app.core.deps import SessionDep
 from app.core.errors import problem_responses
 from app.core.negotiation import best_media_type, takes_gzip
 from app.core.routing import api_router
-from app.reads.dependencies import CachePolicyDep, ReadsDep
+from app.reads.dependencies import CachePolicyDep, ReadsDep, ReadSessionDep
 from app.releases import dumps, service
 from app.releases.schemas import Release, ReleaseList
 
@@ -41,7 +40,7 @@ DUMP_MEDIA_TYPES = ["application/x-ndjson", "application/octet-stream"]
     ),
     responses={**problem_responses(503), **NOT_MODIFIED},
 )
-def list_releases(request: Request, session: SessionDep, policy: CachePolicyDep) -> Response:
+def list_releases(request: Request, session: ReadSessionDep, policy: CachePolicyDep) -> Response:
     return json_representation(request, service.release_list(session), policy)
 
 
@@ -54,7 +53,7 @@ def list_releases(request: Request, session: SessionDep, policy: CachePolicyDep)
     responses={**problem_responses(404, 410, 422, 503), **NOT_MODIFIED},
 )
 def get_release(
-    request: Request, session: SessionDep, policy: CachePolicyDep, version: VersionPath
+    request: Request, session: ReadSessionDep, policy: CachePolicyDep, version: VersionPath
 ) -> Response:
     found = service.release(session, None if version == "latest" else int(version))
     return json_representation(request, found, policy)
@@ -102,7 +101,8 @@ async def download_dump(request: Request, reads: ReadsDep, version: VersionPath)
     if kept is not None:
         body = dumps.sent(kept)
     else:
-        build = await registry.build(wanted, service.built)
+        factory = await reads.read.read_session_factory()  # the replica, when it may serve it
+        build = await registry.build(wanted, service.built, factory)
         if build.version != wanted:  # a write came first: the dump is of the newer content
             assert build.version is not None
             if version != "latest":

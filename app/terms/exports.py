@@ -5,7 +5,7 @@ from collections.abc import Callable
 from fastapi import Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from app.core import exports
 from app.core.conditional import CachePolicy
@@ -34,6 +34,7 @@ def _from_offset(
 
 def terms_export(
     request: Request,
+    factory: sessionmaker[Session],
     kind: str,
     q: str | None,
     page: PageParams,
@@ -46,12 +47,13 @@ def terms_export(
 
     limit, name = explicit_limit(request, page), service.COLLECTIONS[kind]
     return exports.export_response(
-        request, _from_offset(page, fetch), limit, TermSummary, fmt, None, name, policy
+        factory, _from_offset(page, fetch), limit, TermSummary, fmt, None, name, policy
     )
 
 
 def term_conditions_export(
     request: Request,
+    factory: sessionmaker[Session],
     term: Term,
     include_descendants: bool,
     page: PageParams,
@@ -66,5 +68,5 @@ def term_conditions_export(
 
     limit, name = explicit_limit(request, page), f"{term.slug}-conditions"
     return exports.export_response(
-        request, _from_offset(page, fetch), limit, TermCondition, fmt, None, name, policy
+        factory, _from_offset(page, fetch), limit, TermCondition, fmt, None, name, policy
     )

@@ -7,14 +7,13 @@ from fastapi import Path, Query, Request, Response
 
 from app.conditions.status import DEFAULT_STATUS, StatusQuery
 from app.core.conditional import NOT_MODIFIED, json_representation
-from app.core.deps import SessionDep
 from app.core.errors import NotFoundError, problem_responses
 from app.core.negotiation import LIST_FORMATS, Format, ListFormatQuery, format_responses, negotiate
 from app.core.openapi import merge_responses
 from app.core.pagination import PageDep, set_link_header
 from app.core.routing import api_router
 from app.models import Term
-from app.reads.dependencies import CachePolicyDep
+from app.reads.dependencies import CachePolicyDep, ReadFactoryDep, ReadSessionDep
 from app.terms import exports, repository, service
 from app.terms.schemas import TermConditionPage, TermRecord, TermSummaryPage
 
@@ -45,7 +44,7 @@ class TermNotFound(NotFoundError):
 
 
 def _collection(kind: str, collection: str, noun: str) -> None:
-    def load(session: SessionDep, key: str) -> Term:
+    def load(session: ReadSessionDep, key: str) -> Term:
         term = repository.get_term(session, kind, key)
         if term is None:
             raise TermNotFound(f"No {noun} term has the slug or code {key!r}.", key=key)
@@ -53,7 +52,8 @@ def _collection(kind: str, collection: str, noun: str) -> None:
 
     def list_terms(
         request: Request,
-        session: SessionDep,
+        factory: ReadFactoryDep,
+        session: ReadSessionDep,
         policy: CachePolicyDep,
         page: PageDep,
         q: Annotated[
@@ -69,21 +69,22 @@ def _collection(kind: str, collection: str, noun: str) -> None:
     ) -> Response:
         fmt = negotiate(request, LIST_FORMATS, format_)
         if fmt != Format.JSON:
-            return exports.terms_export(request, kind, q, page, fmt, policy)
+            return exports.terms_export(request, factory, kind, q, page, fmt, policy)
         result = service.term_page(session, request, kind, q, page)
         response = json_representation(request, result, policy)
         set_link_header(response, result.links)
         return response
 
     def get_term(
-        request: Request, session: SessionDep, policy: CachePolicyDep, key: TermKey
+        request: Request, session: ReadSessionDep, policy: CachePolicyDep, key: TermKey
     ) -> Response:
         term = service.term_record(session, load(session, key))
         return json_representation(request, term, policy)
 
     def list_term_conditions(
         request: Request,
-        session: SessionDep,
+        factory: ReadFactoryDep,
+        session: ReadSessionDep,
         policy: CachePolicyDep,
         page: PageDep,
         key: TermKey,
@@ -97,7 +98,7 @@ def _collection(kind: str, collection: str, noun: str) -> None:
         term = load(session, key)
         if fmt != Format.JSON:
             return exports.term_conditions_export(
-                request, term, include_descendants, page, fmt, policy, status.value
+                request, factory, term, include_descendants, page, fmt, policy, status.value
             )
         result = service.conditions_page(
             session, request, term, include_descendants, page, status.value

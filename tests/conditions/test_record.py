@@ -188,4 +188,5 @@ def test_health_and_readiness(client: TestClient) -> None:
         "status": "ok",
         "database": "ok",
         "schema_revision": head_revision(),
+        "replica": {"status": "not_configured", "replay_lag_s": None},
     }
