@@ -35,9 +35,10 @@ COPY seed_data seed_data
 USER app
 VOLUME ["/data"]
 EXPOSE 8000
-# The first start migrates, seeds and imports the open data before it serves (about 30 s on
-# SQLite and longer on PostgreSQL on an idle 2-CPU machine; several times that on a busy or
-# smaller one), and /healthz answers only then: failures in the first 300 s do not count.
+# The first start migrates, seeds and imports the open data before it serves (50-70 s on
+# SQLite on an idle 2-CPU machine, measured by deploy/container-check; longer on PostgreSQL,
+# and several times that on a busy or smaller machine), and /healthz answers only then:
+# failures in the first 300 s do not count.
 HEALTHCHECK --interval=30s --timeout=3s --start-period=300s --retries=3 \
     CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen(f\"http://127.0.0.1:{os.environ.get('API_PORT', '8000')}/healthz\", timeout=2)"]
 
