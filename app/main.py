@@ -50,7 +50,7 @@ add_compress_type("application/x-ndjson", streaming=True)
 def _forget_after_changes(app: FastAPI) -> Callable[[Session], None]:
     def forget(session: Session) -> None:
         if changed_content(session):
-            app.state.reads.read.forget()
+            app.state.reads.read.committed()
 
     return forget
 
@@ -133,7 +133,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # This worker's own changes are seen at once, not when their notification comes back.
     event.listen(app.state.session_factory, "after_commit", _forget_after_changes(app))
     app.state.search = Versioned()  # the search snapshot (app.search.snapshot)
-    app.state.dumps = Dumps(app.state.reads.cache)
+    app.state.dumps = Dumps(app.state.session_factory, app.state.reads.cache)
     app.state.rate_limits = RateLimits(
         settings.rate_limit_storage,
         settings.write_rate_limit,

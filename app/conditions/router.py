@@ -175,7 +175,7 @@ async def list_conditions(
     fmt = negotiate(request, LIST_FORMATS, format_)
     include = summary_include(fields)
     if fmt != Format.JSON:
-        factory = await reads.read.read_session_factory()
+        factory = reads.read.read_session_factory()
         return export_response(request, factory, filters, page, fmt, include, reads.policy)
     rendered = await representations.condition_list(reads, request, filters, page, include)
     return served(request, rendered, None, reads.policy)

@@ -14,6 +14,7 @@ from psycopg.errors import LockNotAvailable
 from psycopg_pool import PoolTimeout
 from pydantic import Field
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolExhausted
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import BaseRoute, Match
 
@@ -313,8 +314,8 @@ _SQLITE_SCHEMA_ERRORS = ("no such table", "no such column", "syntax error")
 
 
 async def _database_error(request: Request, exc: Exception) -> JSONResponse:
-    # SQLAlchemy's OperationalError, or, from the asyncio checks (core.db.Reader), psycopg's own
-    # or the pool's timeout.
+    # SQLAlchemy's OperationalError or its pool's timeout, or, from the asyncio checks
+    # (app.reads.reader), psycopg's own or its pool's timeout.
     orig = exc.orig if isinstance(exc, OperationalError) else exc
     if any(marker in str(orig) for marker in _SQLITE_SCHEMA_ERRORS):
         return await _unhandled_error(request, exc)
@@ -353,7 +354,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(AppError, app_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
-    for error in (OperationalError, psycopg.OperationalError, PoolTimeout):
+    for error in (OperationalError, psycopg.OperationalError, PoolTimeout, PoolExhausted):
         app.add_exception_handler(error, _database_error)
     app.add_exception_handler(Exception, _unhandled_error)
 

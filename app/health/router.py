@@ -20,10 +20,10 @@ class HealthStatus(Schema):
 
 
 class ReplicaStatus(Schema):
-    status: Literal["not_configured", "starting", "ok", "lagging", "down"] = Field(
-        description="`ok`: the read replica takes reads it has caught up with; `lagging` "
-        "(past READ_REPLICA_MAX_LAG_S) and `down`: every read goes to the primary, and the "
-        "service stays ready."
+    status: Literal["not_configured", "starting", "ok", "lagging", "down", "not_standby"] = Field(
+        description="`ok`: the read replica takes the reads it has caught up with; "
+        "`lagging` (past READ_REPLICA_MAX_LAG_S), `down` and `not_standby` (promoted): "
+        "every read goes to the primary, and the service stays ready."
     )
     replay_lag_s: float | None = Field(
         description="Seconds the replica's replay is behind (0 when it has replayed all it "
@@ -66,5 +66,6 @@ def readyz(session: SessionDep, request: Request) -> ReadyStatus:
     replica: Replica | None = request.app.state.reads.read.replica
     state = ReplicaStatus(status="not_configured", replay_lag_s=None)
     if replica is not None:
-        state = ReplicaStatus(status=replica.state.status, replay_lag_s=replica.state.replay_lag_s)
+        status, lag = replica.status()
+        state = ReplicaStatus(status=status, replay_lag_s=lag)
     return ReadyStatus(status="ok", database="ok", schema_revision=found, replica=state)

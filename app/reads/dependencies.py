@@ -33,14 +33,14 @@ CachePolicyDep = Annotated[CachePolicy, Depends(get_cache_policy)]
 async def get_read_factory(request: Request) -> sessionmaker[Session]:
     """Sessions for a read-only request: on the read replica when it may serve the read
     (app.reads.replica), else on the primary."""
-    return await reads_of(request).read.read_session_factory()
+    return reads_of(request).read.read_session_factory()
 
 
 ReadFactoryDep = Annotated[sessionmaker[Session], Depends(get_read_factory)]
 
 
-async def get_read_session(factory: ReadFactoryDep) -> AsyncIterator[Session]:
-    async with request_session(factory) as session:
+async def get_read_session(request: Request) -> AsyncIterator[Session]:
+    async with request_session(reads_of(request).read.read_session_factory()) as session:
         yield session
 
 

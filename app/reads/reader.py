@@ -19,13 +19,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.core.db import SQLITE_BEGIN, create_session_factory, postgres_timeouts
 from app.models import ContentVersion
-from app.reads.replica import Replica
+from app.reads.replica import Replica, lsn, replica_failure
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 # The channel the triggers of migration 0009 notify on every commit that changes what a check
 # reads (conditions, slug redirects, terms).
 CHANNEL = "content_changed"
+PRIMARY_POSITION = "SELECT pg_current_wal_lsn()::text"
 LISTEN_RETRY_S = 1.0
 
 
@@ -52,8 +53,8 @@ class Reader:
     after `staleness_s`: the longest an answer is served after a commit whose notification
     did not arrive. While the listening connection is down nothing is remembered.
     `build`, the work of making what the response cache lacks, runs on the thread pool in one
-    transaction, on either engine, and on the read replica when there is one that may serve
-    it (`read_engine`).
+    transaction, on either engine, and on the read replica when there is one that has
+    replayed what the checks saw (app.reads.replica).
     """
 
     MEMO_SIZE = 50_000
@@ -88,55 +89,69 @@ class Reader:
         self._pool: AsyncConnectionPool | None = None
         self._compiled: dict[int, tuple[str, dict[str, Any]]] = {}
         self._builders = CapacityLimiter(self.BUILD_THREADS.get(engine.dialect.name, 4))
+        self._replica_builders = CapacityLimiter(self.BUILD_THREADS["postgresql"])
 
     # -- the thread pool, either engine
     def _run(self, engine: Engine, work: Callable[..., T], args: tuple[Any, ...]) -> T:
-        if self.replica is not None and engine is self.replica.engine:
+        replica = self.replica
+        if replica is not None and engine is replica.engine:
             try:
                 with engine.connect() as connection:
-                    return work(connection, *args)
+                    # Asked on the connection the work runs on: whatever server it reached.
+                    if replica.holds_required(connection):
+                        return work(connection, *args)
             except DBAPIError as exc:
-                # Reads are safe to repeat: a standby gone, or a query it cancelled to replay
-                # WAL (a recovery conflict), is read again from the primary.
+                if not replica_failure(exc):
+                    raise  # a timeout or a mistake: the primary would do no better
                 if exc.connection_invalidated:
-                    self.replica.failed(exc)
+                    replica.failed(exc)
                 log.info("read replica failed a read; read from the primary",
                          extra={"error": type(exc.orig).__name__})  # fmt: skip
         with self._engine.connect() as connection:
             return work(connection, *args)
 
     async def build(self, work: Callable[..., T], *args: Any) -> T:
-        # At most BUILD_THREADS at once: builds are mostly Python holding the GIL, so more
-        # threads only take turns, each request slower and the slowest much slower (search
-        # over a stream of different queries: 185 req/s with 40 threads, 290-340 with 1-4).
-        engine = await self.read_engine()
-        return await to_thread.run_sync(self._run, engine, work, args, limiter=self._builders)
-
-    async def read_engine(self) -> Engine:
-        """Where a read runs: the replica when it answers, lags at most its limit and has
-        replayed the content version the primary holds now (asked now, not remembered: every
-        check the caller made before saw that version or an earlier one), else the primary."""
+        # At most BUILD_THREADS at once per server: builds are mostly Python holding the GIL,
+        # so more threads only take turns, each request slower and the slowest much slower
+        # (search over a stream of different queries: 185 req/s with 40 threads, 290-340 with
+        # 1-4). The replica's builds have threads of their own: a standby that hangs holds
+        # those, not the primary's.
         replica = self.replica
-        if replica is None or replica.state.status != "ok":
-            return self._engine
-        try:
-            version = await self._primary_version()
-        except Exception:  # the primary's own failure shows where the read runs (the checks)
-            return self._engine
-        return replica.engine if replica.serves(version) else self._engine
+        if replica is not None and replica.usable():
+            engine, limiter = replica.engine, self._replica_builders
+        else:
+            engine, limiter = self._engine, self._builders
+        return await to_thread.run_sync(self._run, engine, work, args, limiter=limiter)
 
-    async def read_session_factory(self) -> sessionmaker[Session]:
-        """Sessions for a read-only request, on the engine `read_engine` picks."""
-        return self._factories[id(await self.read_engine())]
+    def read_session_factory(self) -> sessionmaker[Session]:
+        """Sessions for a read-only request: on the replica when its watch last saw it
+        replay every position this process knows of the primary, else on the primary."""
+        if self.replica is not None and self.replica.serves():
+            return self._factories[id(self.replica.engine)]
+        return self.primary_factory
 
-    async def _primary_version(self) -> int:
+    def committed(self) -> None:
+        """This worker committed a change of content (any thread): forget every remembered
+        answer, and, with a replica, learn the primary's position past that commit."""
+        self.forget()
+        if self.replica is not None:
+            try:
+                with self._engine.connect() as connection:
+                    position = connection.exec_driver_sql(PRIMARY_POSITION).scalar_one()
+                self.replica.primary_at(lsn(position))
+            except DBAPIError as exc:  # reads then wait for the change notification
+                log.warning("primary position unknown after a commit",
+                            extra={"error": type(exc.orig).__name__})  # fmt: skip
+
+    async def _primary_position(self) -> int:
         if self._pool is None:
             await self.open()
         assert self._pool is not None
-        sql, defaults = self._sql(CONTENT_VERSION)
         async with self._pool.connection() as connection:
-            cursor = await connection.execute(sql, defaults)
-            return CONTENT_VERSION.answer(await cursor.fetchone())
+            cursor = await connection.execute(PRIMARY_POSITION)
+            row = await cursor.fetchone()
+            assert row is not None
+            return lsn(row[0])
 
     # -- checks
     async def check(self, check: Check[T], **params: Any) -> T:
@@ -205,8 +220,19 @@ class Reader:
         generation, until = self._generation, time.monotonic() + self._staleness_s
         sql, defaults = self._sql(check)
         async with self._pool.connection() as connection:
-            cursor = await connection.execute(sql, {**defaults, **params})
-            answer = check.answer(await cursor.fetchone())
+            if self.replica is None:
+                cursor = await connection.execute(sql, {**defaults, **params})
+                answer = check.answer(await cursor.fetchone())
+            else:
+                # The primary's position after the check, in the same round trip: a read
+                # the check keys goes to the replica only once it has replayed that far.
+                async with connection.pipeline():
+                    cursor = await connection.execute(sql, {**defaults, **params})
+                    position = await connection.execute(PRIMARY_POSITION)
+                answer = check.answer(await cursor.fetchone())
+                row = await position.fetchone()
+                assert row is not None
+                self.replica.primary_at(lsn(row[0]))
         if remember and generation == self._generation:  # no change was heard meanwhile
             self._memo[key] = (answer, generation, until)
         return answer
@@ -224,6 +250,8 @@ class Reader:
                     log.info("listening for content changes", extra={"channel": CHANNEL})
                     async for _ in connection.notifies():
                         self.forget()
+                        if self.replica is not None:
+                            await self._learn_primary_position()
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # the database restarted, the network dropped, ...
@@ -235,6 +263,14 @@ class Reader:
                 self._listening = False
             await asyncio.sleep(LISTEN_RETRY_S)
 
+    async def _learn_primary_position(self) -> None:
+        assert self.replica is not None
+        try:
+            self.replica.primary_at(await self._primary_position())
+        except Exception as exc:  # the checks meet the primary's trouble themselves
+            log.warning("primary position unknown after a notification",
+                        extra={"error": type(exc).__name__})  # fmt: skip
+
     def _sql(self, check: Check[Any]) -> tuple[str, dict[str, Any]]:
         if id(check) not in self._compiled:
             compiled = check.statement.compile(dialect=self._engine.dialect)
@@ -244,7 +280,7 @@ class Reader:
     # -- life cycle (the app's lifespan)
     async def open(self) -> None:
         if self.replica is not None:
-            await self.replica.open()
+            await self.replica.open(self._primary_position)
         if self._sqlite or self._pool is not None:
             return
         url = self._engine.url.set(drivername="postgresql")

@@ -69,7 +69,8 @@ class Build:
 class Dumps:
     """The dumps of one process: builds under way by version, finished ones in the cache."""
 
-    def __init__(self, cache: ResponseCache) -> None:
+    def __init__(self, factory: sessionmaker[Session], cache: ResponseCache) -> None:
+        self._factory = factory
         self._cache = cache
         self._builds: dict[int, Build] = {}
         self._kept: int | None = None  # the version whose dump the cache holds
@@ -79,10 +80,9 @@ class Dumps:
     def kept(self, version: int) -> Rendered | None:
         return self._cache.get(dump_key(version))
 
-    async def build(self, version: int, builder: Builder, factory: sessionmaker[Session]) -> Build:
+    async def build(self, version: int, builder: Builder) -> Build:
         """The build of the content at `version` (the current one, by the reader's check):
-        one already under way, else a new one on a snapshot of `factory`'s database, begun
-        (its snapshot's version known)."""
+        one already under way, else a new one, begun (its snapshot's version known)."""
         with self._lock:
             found = self._builds.get(version)
             if found is None:
@@ -94,7 +94,7 @@ class Dumps:
                 found = self._builds[version] = Build(asyncio.get_running_loop())
                 self.builds_started += 1
                 thread = threading.Thread(
-                    target=self._run, args=(found, version, builder, factory), daemon=True
+                    target=self._run, args=(found, version, builder), daemon=True
                 )
                 thread.start()
         await found.begun.wait()
@@ -102,11 +102,9 @@ class Dumps:
             raise found.failed
         return found
 
-    def _run(
-        self, build: Build, wanted: int, builder: Builder, factory: sessionmaker[Session]
-    ) -> None:
+    def _run(self, build: Build, wanted: int, builder: Builder) -> None:
         started = time.perf_counter()
-        session = snapshot(factory)
+        session = snapshot(self._factory)
         try:
             # Read in the snapshot: a write committed since the reader's check makes this a
             # dump of the newer version, which its headers then name.

@@ -101,8 +101,7 @@ async def download_dump(request: Request, reads: ReadsDep, version: VersionPath)
     if kept is not None:
         body = dumps.sent(kept)
     else:
-        factory = await reads.read.read_session_factory()  # the replica, when it may serve it
-        build = await registry.build(wanted, service.built, factory)
+        build = await registry.build(wanted, service.built)
         if build.version != wanted:  # a write came first: the dump is of the newer content
             assert build.version is not None
             if version != "latest":
