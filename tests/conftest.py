@@ -5,10 +5,12 @@ runs never collide and leave nothing behind. A migrated, empty template is built
 tests that write get a fresh copy of it (`fresh_db`), read-only API tests share one seeded copy.
 """
 
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import redis
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
@@ -20,6 +22,7 @@ from tests.helpers import (
     FULL_CORPUS,
     MMN_SEED,
     POSTGRES_URL,
+    REDIS,
     Databases,
     Editing,
     make_client,
@@ -130,3 +133,21 @@ def editing(fresh_db: str, tmp_path: Path) -> Iterator[Editing]:
             {"Authorization": f"Bearer {reader}"},
             writer,
         )
+
+
+@pytest.fixture
+def redis_prefix() -> Iterator[str]:
+    """A key prefix of this test's own in the real Redis, its keys deleted after."""
+    client = redis.Redis.from_url(REDIS, socket_connect_timeout=3)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        unreachable(f"Redis at {REDIS} is unreachable: {exc}")
+    prefix = f"cc-test-{uuid.uuid4().hex}"
+    yield prefix
+    try:
+        keys = list(client.scan_iter(f"{prefix}:*"))
+        if keys:
+            client.delete(*keys)
+    finally:
+        client.close()

@@ -40,6 +40,7 @@ POSTGRES_URL = os.environ.get(
 )
 RUN_ID = uuid.uuid4().hex[:8]
 FULL_CORPUS = os.environ.get("FULL_CORPUS") == "1"
+REDIS = "redis://127.0.0.1:6379/0"  # the machine's Redis, for the shared rate limits
 
 
 class Databases:

@@ -2,15 +2,12 @@
 bodies with Retry-After."""
 
 import logging
-import uuid
-from collections.abc import Iterator
 
-import pytest
 import redis
 from fastapi.testclient import TestClient
 
 from app.auth.keys import Scope
-from tests.helpers import MMN, Editing, make_client, new_key, unreachable
+from tests.helpers import MMN, REDIS, Editing, make_client, new_key
 
 
 def _bad_create(client: TestClient, headers: dict[str, str]) -> int:
@@ -59,27 +56,6 @@ def test_reads_sent_as_post_and_fhir_reads_count_as_reads(editing: Editing) -> N
         assert client.get("/fhir/metadata").status_code == 200
         assert client.post("/v1/codes/lookup", json=lookup).status_code == 429
         assert client.get("/fhir/metadata").status_code == 429
-
-
-REDIS = "redis://127.0.0.1:6379/0"
-
-
-@pytest.fixture
-def redis_prefix() -> Iterator[str]:
-    """A key prefix of this test's own in the real Redis, its keys deleted after."""
-    client = redis.Redis.from_url(REDIS, socket_connect_timeout=3)
-    try:
-        client.ping()
-    except redis.RedisError as exc:
-        unreachable(f"Redis at {REDIS} is unreachable: {exc}")
-    prefix = f"cc-test-{uuid.uuid4().hex}"
-    yield prefix
-    try:
-        keys = list(client.scan_iter(f"{prefix}:*"))
-        if keys:
-            client.delete(*keys)
-    finally:
-        client.close()
 
 
 def test_limits_are_shared_through_redis(editing: Editing, redis_prefix: str) -> None:
