@@ -26,8 +26,9 @@ class ReplicaStatus(Schema):
         "every read goes to the primary, and the service stays ready."
     )
     replay_lag_s: float | None = Field(
-        description="Seconds the replica's replay is behind (0 when it has replayed all it "
-        "received), when last asked (every second); null when not known."
+        description="How long ago the primary first stood at a position the replica has not "
+        "replayed yet (0 when it has replayed all the process knows of), when last asked "
+        "(every second); null when not known."
     )
 
 

@@ -74,9 +74,7 @@ class Reader:
         self._engine = engine
         self.replica = replica
         self.primary_factory = create_session_factory(engine)
-        self._factories = {id(engine): self.primary_factory}
-        if replica is not None:
-            self._factories[id(replica.engine)] = create_session_factory(replica.engine)
+        self._replica_factory = None if replica is None else create_session_factory(replica.engine)
         self._staleness_s = staleness_s
         self._generation = 0  # raised to forget every remembered answer (thread-safe enough)
         self._listening = False  # PostgreSQL: notifications are arriving
@@ -126,8 +124,8 @@ class Reader:
     def read_session_factory(self) -> sessionmaker[Session]:
         """Sessions for a read-only request: on the replica when its watch last saw it
         replay every position this process knows of the primary, else on the primary."""
-        if self.replica is not None and self.replica.serves():
-            return self._factories[id(self.replica.engine)]
+        if self._replica_factory is not None and self.replica is not None and self.replica.serves():
+            return self._replica_factory
         return self.primary_factory
 
     def committed(self) -> None:
@@ -144,10 +142,7 @@ class Reader:
                             extra={"error": type(exc.orig).__name__})  # fmt: skip
 
     async def _primary_position(self) -> int:
-        if self._pool is None:
-            await self.open()
-        assert self._pool is not None
-        async with self._pool.connection() as connection:
+        async with (await self._checks_pool()).connection() as connection:
             cursor = await connection.execute(PRIMARY_POSITION)
             row = await cursor.fetchone()
             assert row is not None
@@ -204,10 +199,15 @@ class Reader:
         """Forget every remembered answer: called after this worker commits (any thread)."""
         self._generation += 1
 
-    async def _postgres_check(self, check: Check[T], params: dict[str, Any]) -> T:
+    async def _checks_pool(self) -> AsyncConnectionPool:
+        """The pool of the checks' asyncio connections, opened on first use."""
         if self._pool is None:
             await self.open()
         assert self._pool is not None
+        return self._pool
+
+    async def _postgres_check(self, check: Check[T], params: dict[str, Any]) -> T:
+        pool = await self._checks_pool()
         remember = self._listening and self._staleness_s > 0
         key = (id(check), *sorted(params.items()))
         if remember:
@@ -219,7 +219,7 @@ class Reader:
                     return remembered
         generation, until = self._generation, time.monotonic() + self._staleness_s
         sql, defaults = self._sql(check)
-        async with self._pool.connection() as connection:
+        async with pool.connection() as connection:
             if self.replica is None:
                 cursor = await connection.execute(sql, {**defaults, **params})
                 answer = check.answer(await cursor.fetchone())

@@ -261,6 +261,18 @@ def writer_key(database: str) -> str:
     return new_key(database, "proxied-writer", Scope.WRITE)
 
 
+@contextmanager
+def behind_nginx(
+    database: str, folder: Path, writer_key: str, **settings: str
+) -> Iterator[Topology]:
+    """Two `serve` processes with `settings`, and nginx in front of them."""
+    with (
+        serving(database, folder, 2, **settings) as servers,
+        proxying(folder / "nginx", [s.address for s in servers]) as proxy,
+    ):
+        yield Topology(proxy, servers, writer_key)
+
+
 def _until_listening(server: Server) -> None:
     """A process remembers its checks only once it listens for change notifications."""
     deadline = time.monotonic() + 10
@@ -274,11 +286,10 @@ def proxied(nginx: str, database: str, writer_key: str, workdir: Path) -> Iterat
     """Two processes behind nginx, without a write limit, each remembering its checks for up
     to 30 s: only a change notification makes one forget sooner."""
     settings = {"WRITE_RATE_LIMIT": "", "READ_STALENESS_S": "30"}
-    with serving(database, workdir / "proxied", 2, **settings) as servers:
-        for server in servers:
+    with behind_nginx(database, workdir / "proxied", writer_key, **settings) as topology:
+        for server in topology.servers:
             _until_listening(server)
-        with proxying(workdir / "proxied" / "nginx", [s.address for s in servers]) as proxy:
-            yield Topology(proxy, servers, writer_key)
+        yield topology
 
 
 WRITE_LIMIT = 5
@@ -294,12 +305,8 @@ def limited(
         "RATE_LIMIT_STORAGE": REDIS,
         "RATE_LIMIT_PREFIX": redis_prefix,
     }
-    folder = workdir / "limited"
-    with (
-        serving(database, folder, 2, **settings) as servers,
-        proxying(folder / "nginx", [s.address for s in servers]) as proxy,
-    ):
-        yield Topology(proxy, servers, writer_key)
+    with behind_nginx(database, workdir / "limited", writer_key, **settings) as topology:
+        yield topology
 
 
 @dataclass
@@ -357,12 +364,8 @@ def redis_goes_away(
         "WRITE_RATE_LIMIT": f"{FALLBACK_LIMIT}/minute",
         "RATE_LIMIT_STORAGE": private_redis.url,
     }
-    folder = workdir / "redis-goes-away"
-    with (
-        serving(database, folder, 2, **settings) as servers,
-        proxying(folder / "nginx", [s.address for s in servers]) as proxy,
-    ):
-        yield Topology(proxy, servers, writer_key)
+    with behind_nginx(database, workdir / "redis-goes-away", writer_key, **settings) as topology:
+        yield topology
 
 
 # --- writes through both processes ------------------------------------------------------------
