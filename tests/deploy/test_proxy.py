@@ -588,6 +588,14 @@ PASSED_HEADERS = ("etag", "content-encoding", "content-type", "cache-control", "
                   "last-modified", "location", "content-length")  # fmt: skip
 
 
+def _unstamped(body: bytes) -> bytes:
+    """A body with a gzip stream's MTIME (bytes 4-7, the second it was compressed) zeroed: two
+    compressions of the same bytes a second apart differ there and nowhere else."""
+    if body[:2] == b"\x1f\x8b":
+        return body[:4] + bytes(4) + body[8:]
+    return body
+
+
 @on_postgres
 def test_the_proxy_passes_the_apps_answers_as_they_are(proxied: Topology) -> None:
     """Compressed bodies, ETags (with their encoding), problem+json errors, 304s, HEAD and the
@@ -604,7 +612,7 @@ def test_the_proxy_passes_the_apps_answers_as_they_are(proxied: Topology) -> Non
                 assert through.status_code == direct.status_code, path
                 for name in PASSED_HEADERS:
                     assert through.headers.get(name) == direct.headers.get(name), (path, name)
-                assert body == direct_body, (path, encoding)
+                assert _unstamped(body) == _unstamped(direct_body), (path, encoding)
         record = client.get(f"{proxied.base}{MMN}", headers={"Accept-Encoding": "br"})
         assert record.headers["content-encoding"] == "br"
         assert record.headers["etag"].endswith('.br"')
